@@ -1,0 +1,52 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { hrTimeToNanoString, type SpanLike } from '@tracepoint/semantic-mapping';
+import { attributesToStringMap, attributeValueToString } from './attribute-value.js';
+
+const SPAN_KIND_NAMES: Record<number, string> = {
+  [SpanKind.INTERNAL]: 'Internal',
+  [SpanKind.SERVER]: 'Server',
+  [SpanKind.CLIENT]: 'Client',
+  [SpanKind.PRODUCER]: 'Producer',
+  [SpanKind.CONSUMER]: 'Consumer',
+};
+
+const STATUS_NAMES: Record<number, string> = {
+  [SpanStatusCode.UNSET]: 'Unset',
+  [SpanStatusCode.OK]: 'Ok',
+  [SpanStatusCode.ERROR]: 'Error',
+};
+
+/**
+ * One `otel_traces` row as a JSONCompactEachRow array, in OTEL_TRACES_INSERT_COLUMNS order.
+ * Times and durations are exact nanosecond decimal strings.
+ */
+export function otelTracesRow(span: SpanLike): unknown[] {
+  const context = span.spanContext();
+  const resource = span.resource.attributes;
+  const events = span.events;
+  const links = span.links;
+  return [
+    hrTimeToNanoString(span.startTime),
+    context.traceId,
+    context.spanId,
+    span.parentSpanContext?.spanId ?? '',
+    context.traceState?.serialize() ?? '',
+    span.name,
+    SPAN_KIND_NAMES[span.kind] ?? 'Unspecified',
+    attributeValueToString(resource['service.name']),
+    attributesToStringMap(resource),
+    span.instrumentationScope.name,
+    span.instrumentationScope.version ?? '',
+    attributesToStringMap(span.attributes),
+    hrTimeToNanoString(span.duration),
+    STATUS_NAMES[span.status.code] ?? 'Unset',
+    span.status.message ?? '',
+    events.map((event) => hrTimeToNanoString(event.time)),
+    events.map((event) => event.name),
+    events.map((event) => attributesToStringMap(event.attributes)),
+    links.map((link) => link.context.traceId),
+    links.map((link) => link.context.spanId),
+    links.map((link) => link.context.traceState?.serialize() ?? ''),
+    links.map((link) => attributesToStringMap(link.attributes)),
+  ];
+}
