@@ -8,10 +8,16 @@ if (line !== '2' && line !== '3') throw new Error(`TRACEPOINT_OTEL_LINE must be 
 // The engine and the SDK both run in UTC in tests; workers inherit this.
 process.env.TZ = 'UTC';
 
-const root = import.meta.dirname ?? __dirname;
+const root = import.meta.dirname;
 const legDir = resolve(root, `legs/otel${line}`);
 const fromLeg = createRequire(join(legDir, 'package.json'));
-const packages = ['semantic-mapping', 'processor-cleaner', 'processor-aggregator', 'exporter-clickhouse', 'clickhouse-local'];
+const packages = [
+  'semantic-mapping',
+  'processor-cleaner',
+  'processor-aggregator',
+  'exporter-clickhouse',
+  'clickhouse-local',
+];
 
 console.log(`tracepoint tests: OpenTelemetry JS ${line}.x on Node ${process.versions.node}`);
 

@@ -1,3 +1,10 @@
+import {
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+
 // OpenTelemetry JS 3.x, as tests see it. legs/otel2 exports the same names from the 2.x line.
 export { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 export { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -7,13 +14,26 @@ export { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 export { resourceFromAttributes } from '@opentelemetry/resources';
 export { NodeSDK } from '@opentelemetry/sdk-node';
 export {
-  BasicTracerProvider,
   BatchSpanProcessor,
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
+  type SpanExporter,
   type SpanProcessor,
+  TracerProvider,
 } from '@opentelemetry/sdk-trace';
 
 export const OTEL_LINE = 3;
 export const SDK_PACKAGE = '@opentelemetry/sdk-trace';
+
+/** 3.x takes `{ exporter }`; 2.x takes the exporter positionally. Tests build processors through these. */
+export function simpleSpanProcessor(exporter: SpanExporter): SpanProcessor {
+  return new SimpleSpanProcessor({ exporter });
+}
+
+export function batchSpanProcessor(
+  exporter: SpanExporter,
+  options: { maxExportBatchSize?: number; scheduledDelayMillis?: number; maxQueueSize?: number } = {},
+): SpanProcessor {
+  return new BatchSpanProcessor({ exporter, ...options });
+}

@@ -6,6 +6,7 @@ export const ErrorCode = {
   BAD_ARGUMENTS: 36,
   NOT_IMPLEMENTED: 48,
   UNKNOWN_SETTING: 115,
+  UNKNOWN_QUERY_PARAMETER: 456,
   ZLIB_INFLATE_FAILED: 354,
   UNKNOWN_COMPRESSION_METHOD: 638,
   AUTHENTICATION_FAILED: 516,
@@ -50,6 +51,7 @@ export class LocalClickHouseError extends Error {
       case ErrorCode.SYNTAX_ERROR:
       case ErrorCode.BAD_ARGUMENTS:
       case ErrorCode.UNKNOWN_SETTING:
+      case ErrorCode.UNKNOWN_QUERY_PARAMETER:
       case ErrorCode.ZLIB_INFLATE_FAILED:
       case ErrorCode.UNKNOWN_COMPRESSION_METHOD:
         return 400;

@@ -25,7 +25,9 @@ export interface EmbeddedClientOptions {
  */
 export function createEmbeddedClient(options: EmbeddedClientOptions): ClickHouseClient {
   if (typeof options?.path !== 'string' || options.path.length === 0) {
-    throw new TypeError('createEmbeddedClient: `path` must name the data directory, e.g. ./.tracepoint/clickhouse');
+    throw new TypeError(
+      'createEmbeddedClient: `path` must name the data directory, e.g. ./.tracepoint/clickhouse',
+    );
   }
   const path = resolve(options.path);
   mkdirSync(path, { recursive: true });

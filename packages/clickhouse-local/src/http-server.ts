@@ -100,7 +100,10 @@ async function decodeBody(req: IncomingMessage, raw: Buffer): Promise<Buffer> {
   if (!encoding || encoding === 'identity' || raw.length === 0) return raw;
   const decode = decoders[encoding];
   if (!decode) {
-    throw LocalClickHouseError.of(ErrorCode.UNKNOWN_COMPRESSION_METHOD, `Unknown Content-Encoding ${encoding}`);
+    throw LocalClickHouseError.of(
+      ErrorCode.UNKNOWN_COMPRESSION_METHOD,
+      `Unknown Content-Encoding ${encoding}`,
+    );
   }
   try {
     return await decode(raw);
@@ -167,7 +170,9 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
       return;
     }
     if (url.pathname !== '/') {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=UTF-8' }).end(`There is no handle ${url.pathname}\n`);
+      res
+        .writeHead(404, { 'Content-Type': 'text/plain; charset=UTF-8' })
+        .end(`There is no handle ${url.pathname}\n`);
       return;
     }
     try {
@@ -178,7 +183,10 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
         );
       }
       if (raw.tooLarge) {
-        throw LocalClickHouseError.of(ErrorCode.BAD_ARGUMENTS, `request body is larger than ${maxBodyBytes} bytes`);
+        throw LocalClickHouseError.of(
+          ErrorCode.BAD_ARGUMENTS,
+          `request body is larger than ${maxBodyBytes} bytes`,
+        );
       }
       if (url.searchParams.has('session_id')) {
         throw LocalClickHouseError.of(
@@ -206,20 +214,30 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
       const queryId = url.searchParams.get('query_id') ?? randomUUID();
       const result = await engine.run({
         sql,
-        database: url.searchParams.get('database') ?? req.headers['x-clickhouse-database']?.toString() ?? 'default',
+        database:
+          url.searchParams.get('database') ?? req.headers['x-clickhouse-database']?.toString() ?? 'default',
         defaultFormat,
         settings,
         params,
+        statementText: urlQuery ?? body,
       });
       const format = (urlQuery ?? body).match(FORMAT_CLAUSE)?.[1] ?? defaultFormat;
-      const summary = {
-        read_rows: String(result.readRows),
-        read_bytes: String(result.readBytes),
-        written_rows: String(result.writtenRows),
-        written_bytes: String(result.writtenBytes),
-        total_rows_to_read: String(result.readRows),
-        elapsed_ns: String(result.elapsedNs),
-      };
+      // chDB does not report rows read by a SELECT, so read_rows is given for inserts (rows parsed) only.
+      const summary = result.isInsert
+        ? {
+            read_rows: String(result.writtenRows),
+            read_bytes: String(result.writtenBytes),
+            written_rows: String(result.writtenRows),
+            written_bytes: String(result.writtenBytes),
+            elapsed_ns: String(result.elapsedNs),
+          }
+        : {
+            written_rows: '0',
+            written_bytes: '0',
+            result_rows: String(result.resultRows),
+            result_bytes: String(result.body.byteLength),
+            elapsed_ns: String(result.elapsedNs),
+          };
       const headers: Record<string, string> = {
         'Content-Type': contentType(format),
         'X-ClickHouse-Query-Id': queryId,

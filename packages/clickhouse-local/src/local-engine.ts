@@ -13,16 +13,20 @@ export interface EngineRequest {
   defaultFormat: string;
   /** Settings for this statement only. */
   settings: ReadonlyMap<string, string>;
-  /** Values for `{name:Type}` placeholders, in ClickHouse text form. */
+  /** Values for `{name:Type}` placeholders, in the escaped text form of HTTP `param_*` values. */
   params: ReadonlyMap<string, string>;
+  /** The statement text without inline insert data, searched for placeholders. */
+  statementText?: string;
 }
 
 export interface EngineResult {
   body: Uint8Array;
-  readRows: number;
-  readBytes: number;
+  /** Rows in the result (chDB reports these, not the rows a SELECT read from tables). */
+  resultRows: number;
+  /** Rows and bytes an INSERT wrote, including materialized-view targets (the InsertedRows/InsertedBytes events). */
   writtenRows: number;
   writtenBytes: number;
+  isInsert: boolean;
   elapsedNs: number;
 }
 
@@ -31,6 +35,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INSERT_STATEMENT = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*INSERT\b/i;
 // A statement that may change session state (settings or current database) by itself.
 const SESSION_STATEMENT = /\b(?:SET|USE)\b/i;
+const PLACEHOLDER = /\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/g;
 
 function quoteString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -93,32 +98,57 @@ export class LocalEngine {
       await this.useDatabase(request.database);
       for (const [name, value] of request.settings) {
         if (!IDENTIFIER.test(name)) {
-          throw LocalClickHouseError.of(ErrorCode.BAD_ARGUMENTS, `Invalid setting name ${JSON.stringify(name)}`);
+          throw LocalClickHouseError.of(
+            ErrorCode.BAD_ARGUMENTS,
+            `Invalid setting name ${JSON.stringify(name)}`,
+          );
         }
         await this.statement(`SET ${name} = ${quoteString(value)}`);
       }
+      await this.bindParameters(request);
       const isInsert = INSERT_STATEMENT.test(request.sql);
       const before = isInsert ? await this.insertCounters() : undefined;
-      const options = { format: request.defaultFormat };
-      const result =
-        request.params.size > 0
-          ? await this.session.queryBindAsync(request.sql, Object.fromEntries(request.params), options)
-          : await this.session.queryAsync(request.sql, options);
+      const result = await this.session.queryAsync(request.sql, { format: request.defaultFormat });
       const after = before ? await this.insertCounters() : undefined;
-      const writtenRows = before && after ? after.rows - before.rows : 0;
-      const writtenBytes = before && after ? after.bytes - before.bytes : 0;
       return {
         body: result.bytes(),
-        readRows: isInsert ? writtenRows : result.rowsRead,
-        readBytes: isInsert ? writtenBytes : result.bytesRead,
-        writtenRows,
-        writtenBytes,
+        resultRows: isInsert ? 0 : result.rowsRead,
+        writtenRows: before && after ? after.rows - before.rows : 0,
+        writtenBytes: before && after ? after.bytes - before.bytes : 0,
+        isInsert,
         elapsedNs: Math.round(result.elapsed * 1e9),
       };
     } catch (err) {
       throw LocalClickHouseError.from(err);
     } finally {
       if (touchesSession) await this.restoreSession();
+    }
+  }
+
+  /**
+   * `SET param_x = '<value>'` hands the value to the engine in exactly the escaped
+   * text form HTTP `param_x` uses, so every type parses as on a server. Parameters
+   * outlive the statement in a session, so a placeholder this request did not send
+   * is refused here, as a server refuses it, instead of taking a stale value.
+   */
+  private async bindParameters(request: EngineRequest): Promise<void> {
+    for (const match of (request.statementText ?? request.sql).matchAll(PLACEHOLDER)) {
+      const name = match[1] as string;
+      if (!request.params.has(name)) {
+        throw LocalClickHouseError.of(
+          ErrorCode.UNKNOWN_QUERY_PARAMETER,
+          `Substitution \`${name}\` is not set`,
+        );
+      }
+    }
+    for (const [name, value] of request.params) {
+      if (!IDENTIFIER.test(name)) {
+        throw LocalClickHouseError.of(
+          ErrorCode.BAD_ARGUMENTS,
+          `Invalid query parameter name ${JSON.stringify(name)}`,
+        );
+      }
+      await this.statement(`SET param_${name} = ${quoteString(value)}`);
     }
   }
 
@@ -130,7 +160,10 @@ export class LocalEngine {
   private async useDatabase(database: string): Promise<void> {
     if (this.currentDatabase === database) return;
     if (!IDENTIFIER.test(database)) {
-      throw LocalClickHouseError.of(ErrorCode.BAD_ARGUMENTS, `Invalid database name ${JSON.stringify(database)}`);
+      throw LocalClickHouseError.of(
+        ErrorCode.BAD_ARGUMENTS,
+        `Invalid database name ${JSON.stringify(database)}`,
+      );
     }
     this.currentDatabase = undefined;
     await this.statement(`USE ${database}`);

@@ -1,8 +1,8 @@
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import type { SpanLike } from '@tracepoint/semantic-mapping';
 import { assertIdentifier } from './identifier.js';
-import { OTEL_TRACES_INSERT_COLUMNS, otelTracesDDL } from './otel-traces-schema.js';
 import { otelTracesRow } from './otel-traces-row.js';
+import { OTEL_TRACES_INSERT_COLUMNS, otelTracesDDL } from './otel-traces-schema.js';
 import { withTracingSuppressed } from './suppress-tracing.js';
 
 /** ExportResult as the SDK's exporters report it (0 SUCCESS, 1 FAILED), without importing @opentelemetry/core. */
@@ -103,7 +103,8 @@ export class ClickHouseSpanExporter {
     }
     const tracked = task.then(
       () => report({ code: 0 }),
-      (error: unknown) => report({ code: 1, error: error instanceof Error ? error : new Error(String(error)) }),
+      (error: unknown) =>
+        report({ code: 1, error: error instanceof Error ? error : new Error(String(error)) }),
     );
     this.pending.add(tracked);
     void tracked.finally(() => this.pending.delete(tracked));
@@ -126,7 +127,9 @@ export class ClickHouseSpanExporter {
   private ensureSchema(): Promise<void> {
     if (!this.createSchema) return Promise.resolve();
     this.schemaReady ??= this.client
-      .command({ query: otelTracesDDL({ database: this.database, table: this.table, ttlDays: this.ttlDays }) })
+      .command({
+        query: otelTracesDDL({ database: this.database, table: this.table, ttlDays: this.ttlDays }),
+      })
       .then(
         () => undefined,
         (error: unknown) => {

@@ -4,7 +4,13 @@ const NANOS_PER_SECOND = 1_000_000_000;
 
 function isNormalized(time: HrTime): boolean {
   const [seconds, nanos] = time;
-  return Number.isSafeInteger(seconds) && seconds >= 0 && Number.isInteger(nanos) && nanos >= 0 && nanos < NANOS_PER_SECOND;
+  return (
+    Number.isSafeInteger(seconds) &&
+    seconds >= 0 &&
+    Number.isInteger(nanos) &&
+    nanos >= 0 &&
+    nanos < NANOS_PER_SECOND
+  );
 }
 
 /**

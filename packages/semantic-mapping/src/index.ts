@@ -1,2 +1,2 @@
-export { hrTimeToNanos, hrTimeToNanoString } from './hrtime.js';
+export { hrTimeToNanoString, hrTimeToNanos } from './hrtime.js';
 export type { SpanLike, TimedEventLike } from './span-shape.js';

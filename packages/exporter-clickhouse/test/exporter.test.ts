@@ -1,0 +1,179 @@
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import {
+  createEmbeddedClient,
+  type LocalHttpServer,
+  startLocalHttpServer,
+} from '@tracepoint/clickhouse-local';
+import { ClickHouseSpanExporter, OTEL_TRACES_INSERT_COLUMNS } from '@tracepoint/exporter-clickhouse';
+import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDataDir } from '../../../test-support/data-dir.js';
+import { startTracing } from '../../../test-support/tracing.js';
+
+const dataDir = tempDataDir('exporter');
+let server: LocalHttpServer;
+let embedded: ClickHouseClient;
+let spans: ReadableSpan[];
+
+/** Real SDK spans: a root with a child that records an exception and carries a link. */
+async function recordSpans(): Promise<ReadableSpan[]> {
+  const memory = new InMemorySpanExporter();
+  const tracing = startTracing({
+    serviceName: 'exporter-test',
+    spanProcessors: [simpleSpanProcessor(memory)],
+  });
+  const { tracer } = tracing;
+  await tracer.startActiveSpan('GET /orders/{id}', { kind: SpanKind.SERVER }, async (root) => {
+    root.setAttributes({
+      'http.request.method': 'GET',
+      'http.response.status_code': 500,
+      retry: true,
+      ratio: 0.25,
+      tags: ['a', 'b'],
+    });
+    const linked = root.spanContext();
+    await tracer.startActiveSpan(
+      'load order',
+      { kind: SpanKind.CLIENT, links: [{ context: linked, attributes: { why: 'test' } }] },
+      async (child) => {
+        child.recordException(Object.assign(new Error('order 42 missing'), { name: 'NotFoundError' }));
+        child.setStatus({ code: SpanStatusCode.ERROR, message: 'order 42 missing' });
+        child.end();
+      },
+    );
+    root.end();
+  });
+  await tracing.provider.forceFlush();
+  // Read before stop(): shutting the in-memory exporter down empties it.
+  const finished = memory.getFinishedSpans().slice();
+  await tracing.stop();
+  return finished;
+}
+
+beforeAll(async () => {
+  server = await startLocalHttpServer({ path: dataDir.path, port: 0 });
+  embedded = createEmbeddedClient({ path: dataDir.path });
+  spans = await recordSpans();
+});
+
+afterAll(async () => {
+  await embedded?.close();
+  await server?.close();
+  dataDir.remove();
+});
+
+function exportOnce(
+  exporter: ClickHouseSpanExporter,
+  batch: ReadableSpan[],
+): Promise<{ code: number; error?: Error }> {
+  return new Promise((resolve) => exporter.export(batch, resolve));
+}
+
+const transports = [
+  { name: 'embedded engine', database: 'via_embedded', client: () => embedded },
+  { name: 'local HTTP server', database: 'via_http', client: () => createClient({ url: server.url }) },
+];
+
+describe.each(transports)('ClickHouseSpanExporter over the $name', ({ database, client }) => {
+  it('writes every span exactly once with exact ids, times and attributes', async () => {
+    await embedded.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    const exporter = new ClickHouseSpanExporter({ client: client(), database });
+    expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
+    await exporter.shutdown();
+
+    const rows = await (
+      await embedded.query({
+        query: `SELECT TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, StatusCode, StatusMessage,
+                       toUnixTimestamp64Nano(Timestamp) AS start, Duration, SpanAttributes, ScopeName, ScopeVersion,
+                       Events.Name AS eventNames, Events.Attributes AS eventAttributes,
+                       Links.SpanId AS linkSpanIds, Links.Attributes AS linkAttributes
+                FROM ${database}.otel_traces ORDER BY ParentSpanId != ''`,
+        format: 'JSONEachRow',
+      })
+    ).json<Record<string, unknown>>();
+
+    expect(rows).toHaveLength(2);
+    // Root first: both spans may start in the same millisecond, so order by parentage, not time.
+    const root = spans.find((span) => span.parentSpanContext === undefined);
+    const child = spans.find((span) => span.parentSpanContext !== undefined);
+
+    const ns = (t: [number, number]) => (BigInt(t[0]) * 1_000_000_000n + BigInt(t[1])).toString();
+    expect(rows[0]).toMatchObject({
+      TraceId: root!.spanContext().traceId,
+      SpanId: root!.spanContext().spanId,
+      ParentSpanId: '',
+      SpanName: 'GET /orders/{id}',
+      SpanKind: 'Server',
+      ServiceName: 'exporter-test',
+      StatusCode: 'Unset',
+      start: ns(root!.startTime),
+      Duration: ns(root!.duration),
+      ScopeName: 'tracepoint-test',
+      ScopeVersion: '1.0.0',
+      SpanAttributes: {
+        'http.request.method': 'GET',
+        'http.response.status_code': '500',
+        retry: 'true',
+        ratio: '0.25',
+        tags: '["a","b"]',
+      },
+    });
+    expect(rows[0]?.TraceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(rows[1]).toMatchObject({
+      SpanId: child!.spanContext().spanId,
+      ParentSpanId: root!.spanContext().spanId,
+      SpanKind: 'Client',
+      StatusCode: 'Error',
+      StatusMessage: 'order 42 missing',
+      Duration: ns(child!.duration),
+      eventNames: ['exception'],
+      linkSpanIds: [root!.spanContext().spanId],
+      linkAttributes: [{ why: 'test' }],
+    });
+    const exception = (rows[1]?.eventAttributes as Record<string, string>[] | undefined)?.[0];
+    expect(exception).toMatchObject({
+      'exception.type': 'NotFoundError',
+      'exception.message': 'order 42 missing',
+    });
+    expect(exception?.['exception.stacktrace']).toContain('order 42 missing');
+  });
+});
+
+describe('ClickHouseSpanExporter failure handling', () => {
+  it('reports an unreachable ClickHouse through the callback, once, without throwing', async () => {
+    const exporter = new ClickHouseSpanExporter({ url: 'http://127.0.0.1:1', database: 'nowhere' });
+    const calls: Array<{ code: number }> = [];
+    await new Promise<void>((resolve) => {
+      exporter.export(spans, (result) => {
+        calls.push(result);
+        resolve();
+      });
+    });
+    await exporter.shutdown();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.code).toBe(1);
+  });
+
+  it('refuses names that are not identifiers at construction', () => {
+    expect(
+      () => new ClickHouseSpanExporter({ client: embedded, tracesTable: 'spans; DROP TABLE x' }),
+    ).toThrow(/tracesTable must be a plain identifier/);
+  });
+
+  it('inserts the flattened Nested columns of the schema', () => {
+    expect(OTEL_TRACES_INSERT_COLUMNS).toContain('Events.Attributes');
+    expect(OTEL_TRACES_INSERT_COLUMNS).toContain('Links.TraceState');
+  });
+});
+
+describe('README options table', () => {
+  it('states the defaults the code uses', async () => {
+    const { EXPORTER_DEFAULTS } = await import('@tracepoint/exporter-clickhouse');
+    const { readmeOptionDefaults } = await import('../../../test-support/readme-options.js');
+    const documented = readmeOptionDefaults(new URL('../README.md', import.meta.url).pathname);
+    for (const [option, value] of Object.entries(EXPORTER_DEFAULTS)) {
+      expect(documented.get(option), option).toBe(`\`${value}\``);
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import type { HrTime } from '@opentelemetry/api';
+import { hrTimeToNanoString, hrTimeToNanos } from '@tracepoint/semantic-mapping';
+import { describe, expect, it } from 'vitest';
+
+describe('hrTimeToNanoString', () => {
+  const cases: Array<[HrTime, string]> = [
+    [[0, 0], '0'],
+    [[0, 42], '42'],
+    [[1, 5], '1000000005'],
+    [[1_700_000_000, 123_456_789], '1700000000123456789'],
+    // Above 2^53 ns a JS number would round this to ...792.
+    [[9_007_199, 254_740_993], '9007199254740993'],
+    [[4_102_444_800, 999_999_999], '4102444800999999999'],
+    // Not normalized: carried exactly through BigInt.
+    [[1, 1_500_000_000], '2500000000'],
+  ];
+  it.each(cases)('%j -> %s', (time, expected) => {
+    expect(hrTimeToNanoString(time)).toBe(expected);
+    expect(hrTimeToNanos(time)).toBe(BigInt(expected));
+  });
+
+  it('rounds fractional nanoseconds instead of emitting a decimal point', () => {
+    expect(hrTimeToNanoString([2, 0.6])).toBe('2000000001');
+  });
+});

@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs';
+
+/** The `| option | default | ... |` rows of a README's options table: option name -> default cell. */
+export function readmeOptionDefaults(readmePath: string): Map<string, string> {
+  const rows = new Map<string, string>();
+  for (const line of readFileSync(readmePath, 'utf8').split('\n')) {
+    const match = /^\|\s*`([A-Za-z]+)`\s*\|\s*([^|]+?)\s*\|/.exec(line);
+    if (match) rows.set(match[1] as string, (match[2] as string).trim());
+  }
+  return rows;
+}

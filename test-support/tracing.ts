@@ -1,0 +1,53 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import {
+  AsyncLocalStorageContextManager,
+  registerInstrumentations,
+  resourceFromAttributes,
+  type SpanProcessor,
+  TracerProvider,
+  W3CTraceContextPropagator,
+} from '@tracepoint-internal/otel-line';
+
+type Instrumentations = Parameters<typeof registerInstrumentations>[0]['instrumentations'];
+
+export interface TestTracing {
+  provider: InstanceType<typeof TracerProvider>;
+  tracer: ReturnType<InstanceType<typeof TracerProvider>['getTracer']>;
+  /** Flushes, shuts the provider down and removes every global it set. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Real SDK tracing for a test, on the OpenTelemetry line under test
+ * (TRACEPOINT_OTEL_LINE): AsyncLocalStorage context, W3C propagation, the given
+ * span processors and instrumentations.
+ */
+export function startTracing(options: {
+  serviceName: string;
+  spanProcessors: SpanProcessor[];
+  instrumentations?: Instrumentations;
+}): TestTracing {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    spanProcessors: options.spanProcessors,
+  });
+  trace.setGlobalTracerProvider(provider);
+  const unregister = registerInstrumentations({
+    instrumentations: options.instrumentations ?? [],
+    tracerProvider: provider,
+  });
+  return {
+    provider,
+    tracer: provider.getTracer('tracepoint-test', '1.0.0'),
+    async stop() {
+      await provider.forceFlush();
+      await provider.shutdown();
+      unregister();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
+}
