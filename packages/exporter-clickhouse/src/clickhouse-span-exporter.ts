@@ -11,6 +11,10 @@ export interface ExportResultLike {
   error?: Error;
 }
 
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 export interface ClickHouseSpanExporterOptions {
   /** A ready @clickhouse/client client (HTTP, or embedded from @tracepoint/clickhouse-local). Not closed by the exporter. */
   client?: ClickHouseClient;
@@ -46,19 +50,21 @@ export const EXPORTER_DEFAULTS = {
 export class ClickHouseSpanExporter {
   private readonly client: ClickHouseClient;
   private readonly ownsClient: boolean;
-  private readonly database: string;
-  private readonly table: string;
-  private readonly createSchema: boolean;
-  private readonly ttlDays: number;
+  /** `database.table` for inserts. */
+  private readonly insertTable: string;
+  /** The table's DDL, or undefined when the schema is not ours to create. */
+  private readonly ddl: string | undefined;
   private schemaReady: Promise<void> | undefined;
   private readonly pending = new Set<Promise<void>>();
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(options: ClickHouseSpanExporterOptions = {}) {
-    this.database = assertIdentifier('database', options.database ?? EXPORTER_DEFAULTS.database);
-    this.table = assertIdentifier('tracesTable', options.tracesTable ?? EXPORTER_DEFAULTS.tracesTable);
-    this.createSchema = options.createSchema ?? EXPORTER_DEFAULTS.createSchema;
-    this.ttlDays = options.ttlDays ?? EXPORTER_DEFAULTS.ttlDays;
+    const database = assertIdentifier('database', options.database ?? EXPORTER_DEFAULTS.database);
+    const table = assertIdentifier('tracesTable', options.tracesTable ?? EXPORTER_DEFAULTS.tracesTable);
+    // Built (and so validated: names, TTL) at construction rather than at the first export.
+    const ddl = otelTracesDDL({ database, table, ttlDays: options.ttlDays ?? EXPORTER_DEFAULTS.ttlDays });
+    this.ddl = (options.createSchema ?? EXPORTER_DEFAULTS.createSchema) ? ddl : undefined;
+    this.insertTable = `${database}.${table}`;
     if (options.client) {
       this.client = options.client;
       this.ownsClient = false;
@@ -75,8 +81,6 @@ export class ClickHouseSpanExporter {
         'ClickHouseSpanExporter needs a ClickHouse: pass `client` (e.g. createEmbeddedClient from @tracepoint/clickhouse-local) or `url`',
       );
     }
-    // Validates the TTL and names now, at construction, rather than at the first export.
-    otelTracesDDL({ database: this.database, table: this.table, ttlDays: this.ttlDays });
   }
 
   export(spans: readonly SpanLike[], resultCallback: (result: ExportResultLike) => void): void {
@@ -98,13 +102,12 @@ export class ClickHouseSpanExporter {
     try {
       task = withTracingSuppressed(() => this.insert(spans));
     } catch (error) {
-      report({ code: 1, error: error instanceof Error ? error : new Error(String(error)) });
+      report({ code: 1, error: toError(error) });
       return;
     }
     const tracked = task.then(
       () => report({ code: 0 }),
-      (error: unknown) =>
-        report({ code: 1, error: error instanceof Error ? error : new Error(String(error)) }),
+      (error: unknown) => report({ code: 1, error: toError(error) }),
     );
     this.pending.add(tracked);
     void tracked.finally(() => this.pending.delete(tracked));
@@ -125,19 +128,15 @@ export class ClickHouseSpanExporter {
   }
 
   private ensureSchema(): Promise<void> {
-    if (!this.createSchema) return Promise.resolve();
-    this.schemaReady ??= this.client
-      .command({
-        query: otelTracesDDL({ database: this.database, table: this.table, ttlDays: this.ttlDays }),
-      })
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          // Try again on the next export instead of failing every export after one bad start.
-          this.schemaReady = undefined;
-          throw error;
-        },
-      );
+    if (this.ddl === undefined) return Promise.resolve();
+    this.schemaReady ??= this.client.command({ query: this.ddl }).then(
+      () => undefined,
+      (error: unknown) => {
+        // Try again on the next export instead of failing every export after one bad start.
+        this.schemaReady = undefined;
+        throw error;
+      },
+    );
     return this.schemaReady;
   }
 
@@ -145,7 +144,7 @@ export class ClickHouseSpanExporter {
     await this.ensureSchema();
     if (spans.length === 0) return;
     await this.client.insert({
-      table: `${this.database}.${this.table}`,
+      table: this.insertTable,
       values: spans.map(otelTracesRow),
       format: 'JSONCompactEachRow',
       columns: OTEL_TRACES_INSERT_COLUMNS as [string, ...string[]],
