@@ -1,4 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, propagation, type TextMapPropagator, trace } from '@opentelemetry/api';
 import {
   AsyncLocalStorageContextManager,
   registerInstrumentations,
@@ -26,9 +26,11 @@ export function startTracing(options: {
   serviceName: string;
   spanProcessors: SpanProcessor[];
   instrumentations?: Instrumentations;
+  /** Default: W3C trace context. */
+  propagator?: TextMapPropagator;
 }): TestTracing {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  propagation.setGlobalPropagator(options.propagator ?? new W3CTraceContextPropagator());
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
     spanProcessors: options.spanProcessors,

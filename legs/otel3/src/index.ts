@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import {
   BatchSpanProcessor,
   SimpleSpanProcessor,
@@ -9,7 +10,9 @@ import {
 export { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 export { W3CTraceContextPropagator } from '@opentelemetry/core';
 export { registerInstrumentations } from '@opentelemetry/instrumentation';
+export { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 export { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+export { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 export { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 export { resourceFromAttributes } from '@opentelemetry/resources';
 export { NodeSDK } from '@opentelemetry/sdk-node';
@@ -22,6 +25,13 @@ export {
   type SpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
+
+/**
+ * Loads a package from this leg (express, ioredis). Instrumentations patch
+ * modules as they are require()d, so tests load instrumented libraries through
+ * this after registering the instrumentations.
+ */
+export const legRequire = createRequire(import.meta.url);
 
 export const OTEL_LINE = 3;
 export const SDK_PACKAGE = '@opentelemetry/sdk-trace';

@@ -1,4 +1,3 @@
-export { attributesToStringMap, attributeValueToString } from './attribute-value.js';
 export {
   ClickHouseSpanExporter,
   type ClickHouseSpanExporterOptions,

@@ -1,6 +1,10 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { hrTimeToNanoString, type SpanLike } from '@tracepoint/semantic-mapping';
-import { attributesToStringMap, attributeValueToString } from './attribute-value.js';
+import {
+  attributesToStringMap,
+  attributeValueToString,
+  hrTimeToNanoString,
+  type SpanLike,
+} from '@tracepoint/semantic-mapping';
 
 const SPAN_KIND_NAMES: Record<number, string> = {
   [SpanKind.INTERNAL]: 'Internal',

@@ -1,0 +1,119 @@
+import { type Context, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { CALLER_COMPONENT, CALLER_METHOD, HTTP_REQUEST_METHOD } from './attribute-names.js';
+import { readFirst } from './attribute-read.js';
+import { callerFromContext } from './caller-entry.js';
+import { methodOfSpan } from './map-span.js';
+import type { SpanLike } from './span-shape.js';
+
+/** The SDK's HTTP RPC metadata (`@opentelemetry/core` `getRPCMetadata`), read by its key; frameworks write the route there before the handler runs. */
+const RPC_METADATA_KEY = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
+
+interface RpcMetadata {
+  readonly span?: unknown;
+  readonly route?: unknown;
+}
+
+/** What the processor reads off an SDK span (both lines expose these as public fields). */
+type SdkSpan = Span & Partial<Pick<SpanLike, 'kind' | 'name' | 'attributes'>>;
+
+export interface CallerSpanProcessorOptions {
+  /**
+   * Also record the caller method on INTERNAL spans: the target of their
+   * exception points and the source of their calls under `internalSpans:
+   * 'calls'`. Default true.
+   */
+  annotateInternalSpans?: boolean;
+}
+
+interface CachedMethod {
+  name: string;
+  route: unknown;
+  method: string;
+}
+
+/**
+ * Records who called, as span attributes, so the trace points of a span name
+ * their caller:
+ *
+ * - SERVER / CONSUMER spans: `tracepoint.caller.component` and
+ *   `tracepoint.caller.method` from the entry `CallerPropagator` extracted
+ *   (nothing when the request carried none).
+ * - CLIENT / PRODUCER and INTERNAL spans:
+ *   `tracepoint.caller.method`, the method of this process that is making the
+ *   call: its nearest local SERVER/CONSUMER ancestor (`GET /orders/:id`), or
+ *   its local root span.
+ *
+ * O(1) per span: one WeakMap entry links each span to its entry span. It
+ * never throws; it must run before processors that read these attributes.
+ */
+export class CallerSpanProcessor {
+  private readonly entryOf = new WeakMap<object, SdkSpan>();
+  private readonly methodCache = new WeakMap<object, CachedMethod>();
+  private readonly annotateInternalSpans: boolean;
+
+  constructor(options: CallerSpanProcessorOptions = {}) {
+    this.annotateInternalSpans = options.annotateInternalSpans !== false;
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    try {
+      const sdkSpan = span as SdkSpan;
+      const kind = sdkSpan.kind;
+      if (kind === SpanKind.SERVER || kind === SpanKind.CONSUMER) {
+        this.entryOf.set(span, sdkSpan);
+        const caller = callerFromContext(parentContext);
+        if (caller !== undefined) {
+          span.setAttribute(CALLER_COMPONENT, caller.component);
+          if (caller.method !== undefined) span.setAttribute(CALLER_METHOD, caller.method);
+        }
+        return;
+      }
+      const parent = trace.getSpan(parentContext) as SdkSpan | undefined;
+      const local =
+        parent !== undefined && parent.spanContext().isRemote !== true && parent.kind !== undefined;
+      const entry = local ? (this.entryOf.get(parent) ?? parent) : sdkSpan;
+      this.entryOf.set(span, entry);
+      if (entry === sdkSpan) return; // a local root has no caller in this process
+      if (kind === SpanKind.INTERNAL && !this.annotateInternalSpans) return;
+      const method = this.methodOf(entry, parentContext);
+      if (method !== undefined) span.setAttribute(CALLER_METHOD, method);
+    } catch {
+      // Tracing must never break the application.
+    }
+  }
+
+  onEnd(): void {}
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The entry span's method now; for an HTTP server entry, with the route the framework has matched so far. */
+  private methodOf(entry: SdkSpan, context: Context): string | undefined {
+    const attributes = entry.attributes;
+    const name = entry.name;
+    if (attributes === undefined || name === undefined) return undefined;
+    const metadata = context.getValue(RPC_METADATA_KEY) as RpcMetadata | undefined;
+    const route = metadata !== undefined && metadata.span === entry ? metadata.route : undefined;
+    const cached = this.methodCache.get(entry);
+    if (cached !== undefined && cached.name === name && cached.route === route) return cached.method;
+    let method: string;
+    const verb = readFirst(attributes, HTTP_REQUEST_METHOD);
+    if (
+      typeof route === 'string' &&
+      route !== '' &&
+      verb !== undefined &&
+      attributes['http.route'] === undefined
+    ) {
+      method = `${verb} ${route}`;
+    } else {
+      method = methodOfSpan(attributes, name);
+    }
+    this.methodCache.set(entry, { name, route, method });
+    return method;
+  }
+}

@@ -1,0 +1,287 @@
+import { type Attributes, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import {
+  CALLER_COMPONENT,
+  CALLER_METHOD,
+  CLIENT_ADDRESS,
+  ERROR_TYPE,
+  EXCEPTION_EVENT,
+  EXCEPTION_MESSAGE,
+  EXCEPTION_STACKTRACE,
+  EXCEPTION_TYPE,
+  SERVICE_NAME,
+} from './attribute-names.js';
+import { firstPresentName, readFirst } from './attribute-read.js';
+import { attributeValueToString } from './attribute-value.js';
+import { hrTimeToNanoString } from './hrtime.js';
+import { METHOD_RULES, resolveFirst, TARGET_COMPONENT_RULES } from './mapping-rules.js';
+import {
+  PARAMS_DROPPED_KEY,
+  type ResolvedSpanMappingOptions,
+  resolveSpanMappingOptions,
+  type SpanMappingOptions,
+} from './span-mapping-options.js';
+import type { SpanLike } from './span-shape.js';
+import type { StatusCodeName, TracePoint, TracePointException, TraceType } from './trace-point.js';
+
+/** Component or method that the span does not reveal. */
+export const UNKNOWN = 'unknown';
+export const UNKNOWN_SERVICE = 'unknown_service';
+
+const STATUS_NAMES: readonly StatusCodeName[] = ['Unset', 'Ok', 'Error'];
+const TRUNCATED = '…';
+
+function statusName(code: number): StatusCodeName {
+  return STATUS_NAMES[code] ?? 'Unset';
+}
+
+function bounded(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max) + TRUNCATED : text;
+}
+
+/** The method a span names, by the method rules; its span name when no rule matches. */
+export function methodOfSpan(attributes: Attributes, spanName: string): string {
+  return resolveFirst(METHOD_RULES, attributes) ?? spanName;
+}
+
+/** The component a client or producer span calls, by the target-component rules. */
+export function targetComponentOfSpan(attributes: Attributes): string {
+  return resolveFirst(TARGET_COMPONENT_RULES, attributes) ?? UNKNOWN;
+}
+
+function paramsOf(attributes: Attributes, options: ResolvedSpanMappingOptions): Record<string, string> {
+  const params: Record<string, string> = {};
+  let kept = 0;
+  let dropped = 0;
+  const specs = options.paramAttributes;
+  for (let i = 0; i < specs.length; i++) {
+    const names = specs[i] as readonly string[];
+    const present = firstPresentName(attributes, names);
+    if (present === undefined) continue;
+    const key = names[0] as string;
+    if (key in params) continue;
+    if (kept >= options.maxParams) {
+      dropped++;
+      continue;
+    }
+    params[key] = bounded(attributeValueToString(attributes[present]), options.maxParamLength);
+    kept++;
+  }
+  if (dropped > 0) params[PARAMS_DROPPED_KEY] = String(dropped);
+  return params;
+}
+
+interface SpanFacts {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+function point(
+  facts: SpanFacts,
+  traceType: TraceType,
+  timestamp: string,
+  source: string,
+  target: string,
+  sourceMethod: string,
+  targetMethod: string,
+  durationNs: string,
+  statusCode: StatusCodeName,
+  exception: TracePointException | undefined,
+): TracePoint {
+  return {
+    traceType,
+    timestamp,
+    sourceComponent: source,
+    targetComponent: target,
+    sourceMethod,
+    targetMethod,
+    traceId: facts.traceId,
+    spanId: facts.spanId,
+    parentSpanId: facts.parentSpanId,
+    durationNs,
+    statusCode,
+    params: facts.params,
+    exception,
+  };
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+}
+
+/**
+ * The trace points of one finished span, in time order of their meaning: the
+ * call, the exceptions, the response.
+ *
+ * - CLIENT / PRODUCER: call this service -> peer at start; response peer ->
+ *   this service at end, with duration and status.
+ * - SERVER / CONSUMER: call caller -> this service received at start; response
+ *   this service -> caller at end. The caller is what `CallerSpanProcessor`
+ *   recorded from the propagated entry, else `client.address`, else `unknown`.
+ * - INTERNAL: a call and a response inside this service when `internalSpans`
+ *   is `'calls'`, nothing otherwise.
+ * - One exception per `exception` event, and one for status ERROR without an
+ *   exception event. Source: this service and its method (who threw); target:
+ *   the span's counterpart (peer, caller, or this service).
+ */
+export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOptions): TracePoint[] {
+  const attributes = span.attributes;
+  const context = span.spanContext();
+  const facts: SpanFacts = {
+    traceId: context.traceId,
+    spanId: context.spanId,
+    parentSpanId: span.parentSpanContext?.spanId ?? '',
+    params: paramsOf(attributes, options),
+  };
+  const service =
+    options.serviceName ?? readFirst(span.resource.attributes, [SERVICE_NAME]) ?? UNKNOWN_SERVICE;
+
+  let local = service;
+  let localMethod: string;
+  let remote: string;
+  let remoteMethod: string;
+  let outbound: boolean; // true when the span calls out (client, producer, internal)
+  let emitCallResponse = true;
+  switch (span.kind) {
+    case SpanKind.CLIENT:
+    case SpanKind.PRODUCER:
+      localMethod = readFirst(attributes, [CALLER_METHOD]) ?? UNKNOWN;
+      remote = targetComponentOfSpan(attributes);
+      remoteMethod = methodOfSpan(attributes, span.name);
+      outbound = true;
+      break;
+    case SpanKind.SERVER:
+    case SpanKind.CONSUMER:
+      localMethod = methodOfSpan(attributes, span.name);
+      remote = readFirst(attributes, [CALLER_COMPONENT]) ?? readFirst(attributes, CLIENT_ADDRESS) ?? UNKNOWN;
+      remoteMethod = readFirst(attributes, [CALLER_METHOD]) ?? UNKNOWN;
+      outbound = false;
+      break;
+    default:
+      // INTERNAL: the span's own method is called by the local caller.
+      local = service;
+      localMethod = methodOfSpan(attributes, span.name);
+      remote = service;
+      remoteMethod = readFirst(attributes, [CALLER_METHOD]) ?? UNKNOWN;
+      outbound = false;
+      emitCallResponse = options.internalSpans === 'calls';
+  }
+
+  // Who calls whom: outbound spans call the remote side, inbound ones are called by it.
+  const caller = outbound ? local : remote;
+  const callerMethod = outbound ? localMethod : remoteMethod;
+  const callee = outbound ? remote : local;
+  const calleeMethod = outbound ? remoteMethod : localMethod;
+  const status = statusName(span.status.code);
+
+  const points: TracePoint[] = [];
+  if (emitCallResponse) {
+    points.push(
+      point(
+        facts,
+        'call',
+        hrTimeToNanoString(span.startTime),
+        caller,
+        callee,
+        callerMethod,
+        calleeMethod,
+        '0',
+        'Unset',
+        undefined,
+      ),
+    );
+  }
+
+  let exceptionEvents = 0;
+  const events = span.events;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    if (event === undefined || event.name !== EXCEPTION_EVENT) continue;
+    exceptionEvents++;
+    const a = event.attributes ?? {};
+    const exception: TracePointException = {
+      type: text(a[EXCEPTION_TYPE]),
+      message: text(a[EXCEPTION_MESSAGE]),
+      stacktrace: bounded(text(a[EXCEPTION_STACKTRACE]), options.maxStackTraceLength),
+    };
+    points.push(
+      point(
+        facts,
+        'exception',
+        hrTimeToNanoString(event.time),
+        local,
+        remote,
+        localMethod,
+        remoteMethod,
+        '0',
+        status,
+        exception,
+      ),
+    );
+  }
+  if (exceptionEvents === 0 && span.status.code === SpanStatusCode.ERROR) {
+    const errorType = readFirst(attributes, ERROR_TYPE);
+    const exception: TracePointException = {
+      type: errorType ?? 'Error',
+      message: span.status.message || errorType || '',
+      stacktrace: '',
+    };
+    points.push(
+      point(
+        facts,
+        'exception',
+        hrTimeToNanoString(span.endTime),
+        local,
+        remote,
+        localMethod,
+        remoteMethod,
+        '0',
+        status,
+        exception,
+      ),
+    );
+  }
+
+  if (emitCallResponse) {
+    points.push(
+      point(
+        facts,
+        'response',
+        hrTimeToNanoString(span.endTime),
+        callee,
+        caller,
+        calleeMethod,
+        callerMethod,
+        hrTimeToNanoString(span.duration),
+        status,
+        undefined,
+      ),
+    );
+  }
+  return points;
+}
+
+const resolvedCache = new WeakMap<SpanMappingOptions, ResolvedSpanMappingOptions>();
+const DEFAULT_OPTIONS = resolveSpanMappingOptions();
+
+/**
+ * The trace points of one finished span (see `mapSpanResolved` for the rules).
+ * Options are validated on first use of an options object and cached; a bad
+ * option throws a TypeError naming it. For a hot loop, prefer `createSpanMapper`.
+ */
+export function mapSpan(span: SpanLike, options?: SpanMappingOptions): TracePoint[] {
+  if (options === undefined) return mapSpanResolved(span, DEFAULT_OPTIONS);
+  let resolved = resolvedCache.get(options);
+  if (resolved === undefined) {
+    resolved = resolveSpanMappingOptions(options);
+    resolvedCache.set(options, resolved);
+  }
+  return mapSpanResolved(span, resolved);
+}
+
+/** A mapper with its options validated once, up front. */
+export function createSpanMapper(options?: SpanMappingOptions): (span: SpanLike) => TracePoint[] {
+  const resolved = resolveSpanMappingOptions(options);
+  return (span) => mapSpanResolved(span, resolved);
+}

@@ -1,0 +1,67 @@
+/**
+ * A URL path with its variable parts replaced by `{id}`, so a method name is a
+ * template (`/users/{id}`) rather than one value per user. This is the
+ * mapping's fallback when a span has no `http.route`; the cleaner
+ * (@tracepoint/processor-cleaner) does the full, configurable normalization.
+ */
+export const PATH_PLACEHOLDER = '{id}';
+const MAX_PATH_LENGTH = 256;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX = /^[0-9a-f]{8,}$/i;
+const DIGIT = /[0-9]/;
+const TOKEN = /^[A-Za-z0-9_-]{16,}$/;
+const DATE = /^\d{4}-\d{2}-\d{2}/;
+
+function isVariable(segment: string): boolean {
+  const first = segment.charCodeAt(0);
+  // Fast path: most template segments start with a letter and carry no digit.
+  if (!DIGIT.test(segment) && !segment.includes('@')) return false;
+  if (first >= 48 && first <= 57 && /^[0-9]+$/.test(segment)) return true;
+  return (
+    UUID.test(segment) ||
+    HEX.test(segment) ||
+    TOKEN.test(segment) ||
+    DATE.test(segment) ||
+    segment.includes('@') ||
+    /^[0-9][0-9.,:_-]*$/.test(segment)
+  );
+}
+
+/** Path part of a path, target or full URL, without query or fragment, templated. */
+export function templatePath(pathOrTarget: string): string {
+  let path = pathOrTarget;
+  const cut = path.search(/[?#]/);
+  if (cut >= 0) path = path.slice(0, cut);
+  if (path === '' || path === '/') return '/';
+  const segments = path.split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as string;
+    if (segment !== '' && isVariable(segment)) segments[i] = PATH_PLACEHOLDER;
+  }
+  const out = segments.join('/');
+  return out.length > MAX_PATH_LENGTH ? `${out.slice(0, MAX_PATH_LENGTH)}…` : out;
+}
+
+/** The path of an absolute URL, or undefined when it does not parse. */
+export function pathOfUrl(url: string): string | undefined {
+  const scheme = url.indexOf('://');
+  if (scheme < 0) return url.startsWith('/') ? url : undefined;
+  const slash = url.indexOf('/', scheme + 3);
+  return slash < 0 ? '/' : url.slice(slash);
+}
+
+/** `host[:port]` of an absolute URL (credentials stripped), or undefined. */
+export function hostOfUrl(url: string): string | undefined {
+  const scheme = url.indexOf('://');
+  if (scheme < 0) return undefined;
+  let end = url.length;
+  for (const stop of ['/', '?', '#']) {
+    const at = url.indexOf(stop, scheme + 3);
+    if (at >= 0 && at < end) end = at;
+  }
+  const authority = url.slice(scheme + 3, end);
+  const at = authority.lastIndexOf('@');
+  const host = at >= 0 ? authority.slice(at + 1) : authority;
+  return host === '' ? undefined : host.toLowerCase();
+}

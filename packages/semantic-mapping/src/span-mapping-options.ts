@@ -1,0 +1,125 @@
+import type { AttributeAlternatives } from './attribute-names.js';
+import {
+  DB_COLLECTION,
+  DB_NAMESPACE,
+  DB_OPERATION,
+  DB_RESPONSE_STATUS_CODE,
+  DB_SYSTEM,
+  ERROR_TYPE,
+  HTTP_REQUEST_METHOD,
+  HTTP_RESPONSE_STATUS_CODE,
+  HTTP_ROUTE,
+  MESSAGING_DESTINATION,
+  MESSAGING_OPERATION,
+  MESSAGING_SYSTEM,
+  NETWORK_PROTOCOL_VERSION,
+  RPC_RESPONSE_STATUS_CODE,
+  RPC_SYSTEM,
+  SERVER_ADDRESS,
+  SERVER_PORT,
+  URL_SCHEME,
+} from './attribute-names.js';
+
+/** What to do with INTERNAL spans: a call and a response inside the component, or no points (exceptions are always kept). */
+export type InternalSpanMode = 'calls' | 'none';
+
+export interface SpanMappingOptions {
+  /** This component's name. Default: the span resource's `service.name`, else `unknown_service`. */
+  serviceName?: string;
+  internalSpans?: InternalSpanMode;
+  /** Attribute keys copied into `params` besides the built-in protocol keys. Never put secrets here. */
+  paramAttributes?: readonly string[];
+  maxParams?: number;
+  maxParamLength?: number;
+  maxStackTraceLength?: number;
+}
+
+export const SPAN_MAPPING_DEFAULTS = {
+  internalSpans: 'none',
+  maxParams: 32,
+  maxParamLength: 256,
+  maxStackTraceLength: 16384,
+} as const satisfies Required<Omit<SpanMappingOptions, 'serviceName' | 'paramAttributes'>>;
+
+/**
+ * Protocol-level attributes copied into `params` (under their stable name, read
+ * from the old name when that is what the span has). URLs, query texts and
+ * headers are left out on purpose: they can carry secrets.
+ */
+export const DEFAULT_PARAM_ATTRIBUTES: readonly AttributeAlternatives[] = [
+  HTTP_REQUEST_METHOD,
+  HTTP_ROUTE,
+  HTTP_RESPONSE_STATUS_CODE,
+  URL_SCHEME,
+  NETWORK_PROTOCOL_VERSION,
+  SERVER_ADDRESS,
+  SERVER_PORT,
+  DB_SYSTEM,
+  DB_NAMESPACE,
+  DB_OPERATION,
+  DB_COLLECTION,
+  DB_RESPONSE_STATUS_CODE,
+  RPC_SYSTEM,
+  RPC_RESPONSE_STATUS_CODE,
+  MESSAGING_SYSTEM,
+  MESSAGING_DESTINATION,
+  MESSAGING_OPERATION,
+  ERROR_TYPE,
+];
+
+/** Key added to `params` when attributes had to be left out to respect `maxParams`; its value is how many. */
+export const PARAMS_DROPPED_KEY = 'tracepoint.params_dropped';
+
+export interface ResolvedSpanMappingOptions {
+  readonly serviceName: string | undefined;
+  readonly internalSpans: InternalSpanMode;
+  readonly paramAttributes: readonly AttributeAlternatives[];
+  readonly maxParams: number;
+  readonly maxParamLength: number;
+  readonly maxStackTraceLength: number;
+}
+
+function checkCount(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(
+      `@tracepoint/semantic-mapping: ${name} must be an integer >= ${min}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Validates once, so mapping a span never re-checks options. Throws a TypeError naming the bad option. */
+export function resolveSpanMappingOptions(options: SpanMappingOptions = {}): ResolvedSpanMappingOptions {
+  const internalSpans = options.internalSpans ?? SPAN_MAPPING_DEFAULTS.internalSpans;
+  if (internalSpans !== 'calls' && internalSpans !== 'none') {
+    throw new TypeError(
+      `@tracepoint/semantic-mapping: internalSpans must be 'calls' or 'none', got ${String(internalSpans)}`,
+    );
+  }
+  if (
+    options.serviceName !== undefined &&
+    (typeof options.serviceName !== 'string' || options.serviceName === '')
+  ) {
+    throw new TypeError('@tracepoint/semantic-mapping: serviceName must be a non-empty string when given');
+  }
+  const extra = options.paramAttributes ?? [];
+  if (!Array.isArray(extra) || extra.some((key) => typeof key !== 'string' || key === '')) {
+    throw new TypeError('@tracepoint/semantic-mapping: paramAttributes must be an array of attribute keys');
+  }
+  return {
+    serviceName: options.serviceName,
+    internalSpans,
+    paramAttributes: [...DEFAULT_PARAM_ATTRIBUTES, ...extra.map((key) => [key])],
+    maxParams: checkCount('maxParams', options.maxParams ?? SPAN_MAPPING_DEFAULTS.maxParams, 0),
+    maxParamLength: checkCount(
+      'maxParamLength',
+      options.maxParamLength ?? SPAN_MAPPING_DEFAULTS.maxParamLength,
+      1,
+    ),
+    maxStackTraceLength: checkCount(
+      'maxStackTraceLength',
+      options.maxStackTraceLength ?? SPAN_MAPPING_DEFAULTS.maxStackTraceLength,
+      1,
+    ),
+  };
+}
