@@ -59,7 +59,7 @@ export function ensureRedisServer(): { binary: string; libraryPath: string | und
   return { binary: cached, libraryPath: join(CACHE_DIR, 'usr/lib/x86_64-linux-gnu') };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);

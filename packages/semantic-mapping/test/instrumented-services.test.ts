@@ -19,6 +19,7 @@ import {
   W3CTraceContextPropagator,
 } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { legDir, startNode } from '../../../test-support/child-process.js';
 import { type RunningRedis, startRedis } from '../../../test-support/redis-server.js';
 import { startTracing, type TestTracing } from '../../../test-support/tracing.js';
 
@@ -325,6 +326,61 @@ describe('trace points from real instrumentations (fetch -> node:http -> express
     });
     // Same trace either way: the wrapped W3C propagator still links client and server.
     expect(serverSpan.spanContext().traceId).toBe(only(spans, 'GET', SpanKind.CLIENT).spanContext().traceId);
+  });
+});
+
+describe('two services in two processes with CallerPropagator', () => {
+  it("the callee's trace points name the calling component and method", async () => {
+    const { first, child } = await startNode<{ port: number }>(
+      new URL('./fixtures/traced-service.mjs', import.meta.url).pathname,
+      {
+        TRACEPOINT_LEG_DIR: legDir(),
+        SERVICE_NAME: 'inventory',
+        CONVENTIONS: 'stable',
+        REDIS_PORT: String(redis.port),
+        MODE: 'serve',
+      },
+    );
+    try {
+      const inventory = `http://127.0.0.1:${first.port}`;
+      await tracing.tracer.startActiveSpan('reserve-stock', async (root) => {
+        await (await fetch(`${inventory}/orders/42`)).json();
+        root.end();
+      });
+      const local = await settled();
+      const client = only(local, 'GET', SpanKind.CLIENT);
+      const remote = (await (await fetch(`${inventory}/__points`)).json()) as Array<{
+        name: string;
+        kind: SpanKind;
+        points: TracePoint[];
+      }>;
+      const remoteServer = remote.find((s) => s.kind === SpanKind.SERVER);
+      const remoteRedis = remote.find((s) => s.kind === SpanKind.CLIENT && s.name === 'get');
+      expect(
+        remoteServer?.points.map((p) => [
+          p.traceType,
+          p.sourceComponent,
+          p.targetComponent,
+          p.sourceMethod,
+          p.targetMethod,
+        ]),
+      ).toEqual([
+        ['call', 'shop', 'inventory', 'reserve-stock', 'GET /orders/{id}'],
+        ['response', 'inventory', 'shop', 'GET /orders/{id}', 'reserve-stock'],
+      ]);
+      // One trace across both processes, the server span a child of the fetch span.
+      expect(remoteServer?.points[0]?.traceId).toBe(client.spanContext().traceId);
+      expect(remoteServer?.points[0]?.parentSpanId).toBe(client.spanContext().spanId);
+      // Inside the callee, its own outgoing call is made by the method the caller invoked.
+      expect(remoteRedis?.points[0]).toMatchObject({
+        sourceComponent: 'inventory',
+        sourceMethod: 'GET /orders/{id}',
+        targetComponent: 'redis',
+        targetMethod: 'get',
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });
 
