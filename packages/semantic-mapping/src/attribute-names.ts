@@ -61,3 +61,32 @@ export const CALLER_METHOD = 'tracepoint.caller.method';
 
 /** Names of one fact, stable first. */
 export type AttributeAlternatives = readonly string[];
+
+/** Names from the old (pre-stable) conventions among the above; the docs mark them. */
+export const OLD_ATTRIBUTE_NAMES: ReadonlySet<string> = new Set([
+  'http.method',
+  'http.url',
+  'http.target',
+  'http.scheme',
+  'http.host',
+  'http.status_code',
+  'http.flavor',
+  'http.client_ip',
+  'net.peer.name',
+  'net.peer.port',
+  'net.peer.ip',
+  'peer.service',
+  'db.system',
+  'db.name',
+  'db.operation',
+  'db.sql.table',
+  'db.mongodb.collection',
+  'db.statement',
+  'rpc.system',
+  'rpc.service',
+  'rpc.grpc.status_code',
+  'messaging.destination',
+  'messaging.operation',
+  'code.namespace',
+  'code.function',
+]);

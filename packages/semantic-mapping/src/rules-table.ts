@@ -1,9 +1,12 @@
+import { OLD_ATTRIBUTE_NAMES } from './attribute-names.js';
 import type { MappingRule } from './mapping-rules.js';
 import { METHOD_RULES, TARGET_COMPONENT_RULES } from './mapping-rules.js';
 
 function attributeCell(rule: MappingRule): string {
   return rule.reads
-    .map((names) => names.map((name, i) => (i === 0 ? `\`${name}\`` : `\`${name}\` (old)`)).join(' / '))
+    .map((names) =>
+      names.map((name) => (OLD_ATTRIBUTE_NAMES.has(name) ? `\`${name}\` (old)` : `\`${name}\``)).join(' / '),
+    )
     .join(', ');
 }
 
