@@ -13,8 +13,26 @@ interface RpcMetadata {
   readonly route?: unknown;
 }
 
-/** What the processor reads off an SDK span (both lines expose these as public fields). */
-type SdkSpan = Span & Partial<Pick<SpanLike, 'kind' | 'name' | 'attributes'>>;
+/**
+ * Links kept on the span objects themselves. A WeakMap was measured at ~6 µs
+ * per server + client span pair (ephemeron work in every GC, 3x the SDK's own
+ * span cost); a symbol-keyed property costs next to nothing and dies with the span.
+ */
+const ENTRY = Symbol('tracepoint.callerEntry');
+const ENTRY_METHOD = Symbol('tracepoint.callerEntryMethod');
+
+interface CachedMethod {
+  readonly name: string;
+  readonly route: unknown;
+  readonly method: string;
+}
+
+/** What the processor reads off an SDK span (both lines expose these as public fields), plus its own links. */
+type SdkSpan = Span &
+  Partial<Pick<SpanLike, 'kind' | 'name' | 'attributes'>> & {
+    [ENTRY]?: SdkSpan;
+    [ENTRY_METHOD]?: CachedMethod;
+  };
 
 export interface CallerSpanProcessorOptions {
   /**
@@ -23,12 +41,6 @@ export interface CallerSpanProcessorOptions {
    * 'calls'`. Default true.
    */
   annotateInternalSpans?: boolean;
-}
-
-interface CachedMethod {
-  name: string;
-  route: unknown;
-  method: string;
 }
 
 /**
@@ -43,12 +55,11 @@ interface CachedMethod {
  *   call: its nearest local SERVER/CONSUMER ancestor (`GET /orders/:id`), or
  *   its local root span.
  *
- * O(1) per span: one WeakMap entry links each span to its entry span. It
- * never throws; it must run before processors that read these attributes.
+ * O(1) per span: a symbol-keyed property links each span to its entry span,
+ * and the entry caches its method string. It never throws; it must run
+ * before processors that read these attributes.
  */
 export class CallerSpanProcessor {
-  private readonly entryOf = new WeakMap<object, SdkSpan>();
-  private readonly methodCache = new WeakMap<object, CachedMethod>();
   private readonly annotateInternalSpans: boolean;
 
   constructor(options: CallerSpanProcessorOptions = {}) {
@@ -60,7 +71,7 @@ export class CallerSpanProcessor {
       const sdkSpan = span as SdkSpan;
       const kind = sdkSpan.kind;
       if (kind === SpanKind.SERVER || kind === SpanKind.CONSUMER) {
-        this.entryOf.set(span, sdkSpan);
+        sdkSpan[ENTRY] = sdkSpan;
         const caller = callerFromContext(parentContext);
         if (caller !== undefined) {
           span.setAttribute(CALLER_COMPONENT, caller.component);
@@ -71,8 +82,8 @@ export class CallerSpanProcessor {
       const parent = trace.getSpan(parentContext) as SdkSpan | undefined;
       const local =
         parent !== undefined && parent.spanContext().isRemote !== true && parent.kind !== undefined;
-      const entry = local ? (this.entryOf.get(parent) ?? parent) : sdkSpan;
-      this.entryOf.set(span, entry);
+      const entry = local ? (parent[ENTRY] ?? parent) : sdkSpan;
+      sdkSpan[ENTRY] = entry;
       if (entry === sdkSpan) return; // a local root has no caller in this process
       if (kind === SpanKind.INTERNAL && !this.annotateInternalSpans) return;
       const method = this.methodOf(entry, parentContext);
@@ -99,7 +110,7 @@ export class CallerSpanProcessor {
     if (attributes === undefined || name === undefined) return undefined;
     const metadata = context.getValue(RPC_METADATA_KEY) as RpcMetadata | undefined;
     const route = metadata !== undefined && metadata.span === entry ? metadata.route : undefined;
-    const cached = this.methodCache.get(entry);
+    const cached = entry[ENTRY_METHOD];
     if (cached !== undefined && cached.name === name && cached.route === route) return cached.method;
     let method: string;
     const verb = readFirst(attributes, HTTP_REQUEST_METHOD);
@@ -113,7 +124,7 @@ export class CallerSpanProcessor {
     } else {
       method = methodOfSpan(attributes, name);
     }
-    this.methodCache.set(entry, { name, route, method });
+    entry[ENTRY_METHOD] = { name, route, method };
     return method;
   }
 }
