@@ -1,8 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from './free-port.js';
 
 /**
  * A real Redis server for tests, from Debian's packages. Nothing is installed
@@ -57,17 +57,6 @@ export function ensureRedisServer(): { binary: string; libraryPath: string | und
     rmSync(work, { recursive: true, force: true });
   }
   return { binary: cached, libraryPath: join(CACHE_DIR, 'usr/lib/x86_64-linux-gnu') };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
 }
 
 export interface RunningRedis {

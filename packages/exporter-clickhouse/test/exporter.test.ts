@@ -6,6 +6,7 @@ import {
   startLocalHttpServer,
 } from '@tracepoint/clickhouse-local';
 import { ClickHouseSpanExporter, OTEL_TRACES_INSERT_COLUMNS } from '@tracepoint/exporter-clickhouse';
+import { hrTimeToNanoString } from '@tracepoint/semantic-mapping';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
@@ -98,7 +99,6 @@ describe.each(transports)('ClickHouseSpanExporter over the $name', ({ database, 
     const root = spans.find((span) => span.parentSpanContext === undefined);
     const child = spans.find((span) => span.parentSpanContext !== undefined);
 
-    const ns = (t: [number, number]) => (BigInt(t[0]) * 1_000_000_000n + BigInt(t[1])).toString();
     expect(rows[0]).toMatchObject({
       TraceId: root!.spanContext().traceId,
       SpanId: root!.spanContext().spanId,
@@ -107,8 +107,8 @@ describe.each(transports)('ClickHouseSpanExporter over the $name', ({ database, 
       SpanKind: 'Server',
       ServiceName: 'exporter-test',
       StatusCode: 'Unset',
-      start: ns(root!.startTime),
-      Duration: ns(root!.duration),
+      start: hrTimeToNanoString(root!.startTime),
+      Duration: hrTimeToNanoString(root!.duration),
       ScopeName: 'tracepoint-test',
       ScopeVersion: '1.0.0',
       SpanAttributes: {
@@ -126,7 +126,7 @@ describe.each(transports)('ClickHouseSpanExporter over the $name', ({ database, 
       SpanKind: 'Client',
       StatusCode: 'Error',
       StatusMessage: 'order 42 missing',
-      Duration: ns(child!.duration),
+      Duration: hrTimeToNanoString(child!.duration),
       eventNames: ['exception'],
       linkSpanIds: [root!.spanContext().spanId],
       linkAttributes: [{ why: 'test' }],

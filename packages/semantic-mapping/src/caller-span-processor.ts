@@ -1,6 +1,5 @@
 import { type Context, type Span, SpanKind, trace } from '@opentelemetry/api';
-import { CALLER_COMPONENT, CALLER_METHOD, HTTP_REQUEST_METHOD } from './attribute-names.js';
-import { readFirst } from './attribute-read.js';
+import { CALLER_COMPONENT, CALLER_METHOD, HTTP_ROUTE } from './attribute-names.js';
 import { callerFromContext } from './caller-entry.js';
 import { methodOfSpan } from './map-span.js';
 import type { SpanLike } from './span-shape.js';
@@ -112,18 +111,12 @@ export class CallerSpanProcessor {
     const route = metadata !== undefined && metadata.span === entry ? metadata.route : undefined;
     const cached = entry[ENTRY_METHOD];
     if (cached !== undefined && cached.name === name && cached.route === route) return cached.method;
-    let method: string;
-    const verb = readFirst(attributes, HTTP_REQUEST_METHOD);
-    if (
-      typeof route === 'string' &&
-      route !== '' &&
-      verb !== undefined &&
-      attributes['http.route'] === undefined
-    ) {
-      method = `${verb} ${route}`;
-    } else {
-      method = methodOfSpan(attributes, name);
-    }
+    // The route goes through the same method rules as a finished span's `http.route`.
+    const routed =
+      typeof route === 'string' && route !== '' && attributes[HTTP_ROUTE[0]] === undefined
+        ? { ...attributes, [HTTP_ROUTE[0]]: route }
+        : attributes;
+    const method = methodOfSpan(routed, name);
     entry[ENTRY_METHOD] = { name, route, method };
     return method;
   }

@@ -137,7 +137,7 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
   const service =
     options.serviceName ?? readFirst(span.resource.attributes, [SERVICE_NAME]) ?? UNKNOWN_SERVICE;
 
-  let local = service;
+  const local = service;
   let localMethod: string;
   let remote: string;
   let remoteMethod: string;
@@ -160,7 +160,6 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
       break;
     default:
       // INTERNAL: the span's own method is called by the local caller.
-      local = service;
       localMethod = methodOfSpan(attributes, span.name);
       remote = service;
       remoteMethod = readFirst(attributes, [CALLER_METHOD]) ?? UNKNOWN;
@@ -193,6 +192,9 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
     );
   }
 
+  // Exceptions go from this service and its method (who threw) to the span's counterpart.
+  const exceptionPoint = (timestamp: string, exception: TracePointException): TracePoint =>
+    point(facts, 'exception', timestamp, local, remote, localMethod, remoteMethod, '0', status, exception);
   let exceptionEvents = 0;
   const events = span.events;
   for (let i = 0; i < events.length; i++) {
@@ -200,46 +202,22 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
     if (event === undefined || event.name !== EXCEPTION_EVENT) continue;
     exceptionEvents++;
     const a = event.attributes ?? {};
-    const exception: TracePointException = {
-      type: text(a[EXCEPTION_TYPE]),
-      message: text(a[EXCEPTION_MESSAGE]),
-      stacktrace: bounded(text(a[EXCEPTION_STACKTRACE]), options.maxStackTraceLength),
-    };
     points.push(
-      point(
-        facts,
-        'exception',
-        hrTimeToNanoString(event.time),
-        local,
-        remote,
-        localMethod,
-        remoteMethod,
-        '0',
-        status,
-        exception,
-      ),
+      exceptionPoint(hrTimeToNanoString(event.time), {
+        type: text(a[EXCEPTION_TYPE]),
+        message: text(a[EXCEPTION_MESSAGE]),
+        stacktrace: bounded(text(a[EXCEPTION_STACKTRACE]), options.maxStackTraceLength),
+      }),
     );
   }
   if (exceptionEvents === 0 && span.status.code === SpanStatusCode.ERROR) {
     const errorType = readFirst(attributes, ERROR_TYPE);
-    const exception: TracePointException = {
-      type: errorType ?? 'Error',
-      message: span.status.message || errorType || '',
-      stacktrace: '',
-    };
     points.push(
-      point(
-        facts,
-        'exception',
-        hrTimeToNanoString(span.endTime),
-        local,
-        remote,
-        localMethod,
-        remoteMethod,
-        '0',
-        status,
-        exception,
-      ),
+      exceptionPoint(hrTimeToNanoString(span.endTime), {
+        type: errorType ?? 'Error',
+        message: span.status.message || errorType || '',
+        stacktrace: '',
+      }),
     );
   }
 

@@ -57,6 +57,14 @@ function joinDefined(separator: string, head: string, tail: string | undefined):
   return tail === undefined ? head : head + separator + tail;
 }
 
+/** `system` or `system:qualifier`, for databases (namespace) and messaging (destination). */
+function systemQualified(system: AttributeAlternatives, qualifier: AttributeAlternatives) {
+  return (attributes: Attributes): string | undefined => {
+    const name = readFirst(attributes, system);
+    return name === undefined ? undefined : joinDefined(':', name, readFirst(attributes, qualifier));
+  };
+}
+
 /** `SELECT`, `INSERT`… from the first word of a query text, when it is a plain keyword. */
 function operationFromQuery(attributes: Attributes): string | undefined {
   const text = readFirst(attributes, DB_QUERY_TEXT);
@@ -107,10 +115,7 @@ export const TARGET_COMPONENT_RULES: readonly MappingRule[] = [
     name: 'database',
     reads: [DB_SYSTEM, DB_NAMESPACE],
     produces: '`system` or `system:namespace`',
-    resolve: (a) => {
-      const system = readFirst(a, DB_SYSTEM);
-      return system === undefined ? undefined : joinDefined(':', system, readFirst(a, DB_NAMESPACE));
-    },
+    resolve: systemQualified(DB_SYSTEM, DB_NAMESPACE),
     examples: [
       {
         stable: { 'db.system.name': 'postgresql', 'db.namespace': 'shop', 'server.address': 'db1' },
@@ -129,10 +134,7 @@ export const TARGET_COMPONENT_RULES: readonly MappingRule[] = [
     name: 'messaging',
     reads: [MESSAGING_SYSTEM, MESSAGING_DESTINATION],
     produces: '`system` or `system:destination`',
-    resolve: (a) => {
-      const system = readFirst(a, MESSAGING_SYSTEM);
-      return system === undefined ? undefined : joinDefined(':', system, readFirst(a, MESSAGING_DESTINATION));
-    },
+    resolve: systemQualified(MESSAGING_SYSTEM, MESSAGING_DESTINATION),
     examples: [
       {
         stable: { 'messaging.system': 'kafka', 'messaging.destination.name': 'orders' },

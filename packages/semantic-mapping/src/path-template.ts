@@ -14,10 +14,8 @@ const TOKEN = /^[A-Za-z0-9_-]{16,}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}/;
 
 function isVariable(segment: string): boolean {
-  const first = segment.charCodeAt(0);
-  // Fast path: most template segments start with a letter and carry no digit.
+  // Fast path: most template segments carry neither a digit nor an @.
   if (!DIGIT.test(segment) && !segment.includes('@')) return false;
-  if (first >= 48 && first <= 57 && /^[0-9]+$/.test(segment)) return true;
   return (
     UUID.test(segment) ||
     HEX.test(segment) ||

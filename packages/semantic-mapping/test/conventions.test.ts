@@ -2,7 +2,9 @@ import { SpanKind } from '@opentelemetry/api';
 import type { TracePoint } from '@tracepoint/semantic-mapping';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legDir, runNode } from '../../../test-support/child-process.js';
-import { freePort, type RunningRedis, startRedis } from '../../../test-support/redis-server.js';
+import { freePort } from '../../../test-support/free-port.js';
+import { type RunningRedis, startRedis } from '../../../test-support/redis-server.js';
+import { edgesOf } from '../../../test-support/trace-points.js';
 
 // Captured live, not transcribed: the same service runs once with today's
 // instrumentations (stable conventions) and once with instrumentation-http
@@ -41,19 +43,20 @@ async function capture(conventions: 'old' | 'stable'): Promise<CapturedSpan[]> {
 }
 
 /** Who calls whom per span, ordered by kind and callee method: what must not depend on the conventions. */
-function edges(spans: CapturedSpan[]) {
-  return spans
-    .map((span) => ({
-      kind: span.kind,
-      points: span.points.map((p) => [
-        p.traceType,
-        p.sourceComponent,
-        p.targetComponent,
-        p.sourceMethod,
-        p.targetMethod,
-      ]),
-    }))
-    .sort((a, b) => a.kind - b.kind || JSON.stringify(a.points).localeCompare(JSON.stringify(b.points)));
+interface SpanEdges {
+  kind: SpanKind;
+  points: string[][];
+}
+
+/** One order for captured and expected spans: by kind, then by their points. */
+function sorted(spans: SpanEdges[]): SpanEdges[] {
+  return [...spans].sort(
+    (x, y) => x.kind - y.kind || JSON.stringify(x.points).localeCompare(JSON.stringify(y.points)),
+  );
+}
+
+function edges(spans: CapturedSpan[]): SpanEdges[] {
+  return sorted(spans.map((span) => ({ kind: span.kind, points: edgesOf(span.points) })));
 }
 
 describe('old and stable semantic conventions, captured from real instrumentations', () => {
@@ -72,7 +75,7 @@ describe('old and stable semantic conventions, captured from real instrumentatio
     }
     expect(stable.map((s) => s.name).sort()).toEqual(old.map((s) => s.name).sort());
 
-    const expected = [
+    const expected: SpanEdges[] = [
       { kind: SpanKind.INTERNAL, points: [] },
       {
         kind: SpanKind.SERVER,
@@ -96,13 +99,7 @@ describe('old and stable semantic conventions, captured from real instrumentatio
         ],
       },
     ];
-    expect(edges(stable)).toEqual(sortExpected(expected));
+    expect(edges(stable)).toEqual(sorted(expected));
     expect(edges(old)).toEqual(edges(stable));
   });
 });
-
-function sortExpected(expected: { kind: SpanKind; points: string[][] }[]) {
-  return [...expected].sort(
-    (a, b) => a.kind - b.kind || JSON.stringify(a.points).localeCompare(JSON.stringify(b.points)),
-  );
-}

@@ -21,6 +21,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { legDir, startNode } from '../../../test-support/child-process.js';
 import { type RunningRedis, startRedis } from '../../../test-support/redis-server.js';
+import { edgesOf } from '../../../test-support/trace-points.js';
 import { startTracing, type TestTracing } from '../../../test-support/tracing.js';
 
 // Real instrumentations driving real servers in this process: fetch (undici)
@@ -356,15 +357,7 @@ describe('two services in two processes with CallerPropagator', () => {
       }>;
       const remoteServer = remote.find((s) => s.kind === SpanKind.SERVER);
       const remoteRedis = remote.find((s) => s.kind === SpanKind.CLIENT && s.name === 'get');
-      expect(
-        remoteServer?.points.map((p) => [
-          p.traceType,
-          p.sourceComponent,
-          p.targetComponent,
-          p.sourceMethod,
-          p.targetMethod,
-        ]),
-      ).toEqual([
+      expect(edgesOf(remoteServer?.points ?? [])).toEqual([
         ['call', 'shop', 'inventory', 'reserve-stock', 'GET /orders/{id}'],
         ['response', 'inventory', 'shop', 'GET /orders/{id}', 'reserve-stock'],
       ]);

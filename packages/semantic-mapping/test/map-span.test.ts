@@ -14,6 +14,7 @@ import {
 } from '@tracepoint-internal/otel-line';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectReadmeStatesDefaults } from '../../../test-support/readme-options.js';
+import { edgesOf } from '../../../test-support/trace-points.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new TracerProvider({
@@ -49,9 +50,7 @@ describe('mapSpan per span kind', () => {
   it('PRODUCER: call to the broker at start, response at end', () => {
     const s = span(SpanKind.PRODUCER, producerAttributes);
     const points = mapSpan(s);
-    expect(
-      points.map((p) => [p.traceType, p.sourceComponent, p.targetComponent, p.sourceMethod, p.targetMethod]),
-    ).toEqual([
+    expect(edgesOf(points)).toEqual([
       ['call', 'billing', 'kafka:invoices', 'POST /invoices', 'send invoices'],
       ['response', 'kafka:invoices', 'billing', 'send invoices', 'POST /invoices'],
     ]);
@@ -73,9 +72,7 @@ describe('mapSpan per span kind', () => {
         'tracepoint.caller.method': 'POST /invoices',
       }),
     );
-    expect(
-      points.map((p) => [p.traceType, p.sourceComponent, p.targetComponent, p.sourceMethod, p.targetMethod]),
-    ).toEqual([
+    expect(edgesOf(points)).toEqual([
       ['call', 'api', 'billing', 'POST /invoices', 'process invoices'],
       ['response', 'billing', 'api', 'process invoices', 'POST /invoices'],
     ]);
@@ -87,15 +84,7 @@ describe('mapSpan per span kind', () => {
       'tracepoint.caller.method': 'GET /invoice',
     });
     expect(mapSpan(s)).toEqual([]);
-    expect(
-      mapSpan(s, { internalSpans: 'calls' }).map((p) => [
-        p.traceType,
-        p.sourceComponent,
-        p.targetComponent,
-        p.sourceMethod,
-        p.targetMethod,
-      ]),
-    ).toEqual([
+    expect(edgesOf(mapSpan(s, { internalSpans: 'calls' }))).toEqual([
       ['call', 'billing', 'billing', 'GET /invoice', 'render'],
       ['response', 'billing', 'billing', 'render', 'GET /invoice'],
     ]);
