@@ -16,6 +16,8 @@ export interface EmbeddedClientOptions {
   database?: string;
   /** Extra settings sent with every query. The pinned ones (UTC, quoted 64-bit integers) cannot be overridden here. */
   clickhouseSettings?: ClickHouseSettings;
+  /** The client's logger settings, e.g. `{ level: ClickHouseLogLevel.OFF }` for a caller that reports errors itself. */
+  log?: NonNullable<Parameters<typeof createClient>[0]>['log'];
 }
 
 /**
@@ -35,5 +37,6 @@ export function createEmbeddedClient(options: EmbeddedClientOptions): ClickHouse
     connection: createChdbConnection({ path }) as unknown as ClientConnection,
     database: options.database ?? 'default',
     clickhouse_settings: { ...options.clickhouseSettings, ...PINNED_SETTINGS },
+    ...(options.log === undefined ? {} : { log: options.log }),
   });
 }

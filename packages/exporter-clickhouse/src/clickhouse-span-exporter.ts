@@ -1,9 +1,31 @@
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
-import type { SpanLike } from '@tracepoint/semantic-mapping';
-import { assertIdentifier } from './identifier.js';
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createSpanMapper, type SpanLike } from '@tracepoint/semantic-mapping';
+import { type Connection, EmbeddedEngineUnavailableError, openConnection } from './clickhouse-connection.js';
+import {
+  type ClickHouseSpanExporterOptions,
+  type ExporterConfig,
+  resolveExporterConfig,
+} from './exporter-options.js';
+import { type ExporterStats, emptyStats, observeStats } from './exporter-stats.js';
+import { toError } from './insert-error.js';
 import { otelTracesRow } from './otel-traces-row.js';
-import { OTEL_TRACES_INSERT_COLUMNS, otelTracesDDL } from './otel-traces-schema.js';
-import { withTracingSuppressed } from './suppress-tracing.js';
+import { OTEL_TRACES_INSERT_COLUMNS } from './otel-traces-schema.js';
+import { PushStream } from './push-stream.js';
+import { prepareSchema, SchemaMismatchError } from './schema-manager.js';
+import { UnsupportedServerVersionError } from './server-version.js';
+import { qualifiedName } from './table-ddl.js';
+import {
+  appendRow,
+  emptyBatch,
+  type InsertTarget,
+  insertTarget,
+  type RowBatch,
+  resetSessionSettings,
+  TableWriter,
+} from './table-writer.js';
+import { tracePointSpanRow } from './trace-point-row.js';
+import { TRACE_POINT_SPANS_INSERT_COLUMNS, TRACE_POINT_SPANS_SUFFIX } from './trace-points-schema.js';
 
 /** ExportResult as the SDK's exporters report it (0 SUCCESS, 1 FAILED), without importing @opentelemetry/core. */
 export interface ExportResultLike {
@@ -11,76 +33,95 @@ export interface ExportResultLike {
   error?: Error;
 }
 
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+interface Started {
+  connection: Connection;
+  writer: TableWriter;
 }
 
-export interface ClickHouseSpanExporterOptions {
-  /** A ready @clickhouse/client client (HTTP, or embedded from @tracepoint/clickhouse-local). Not closed by the exporter. */
-  client?: ClickHouseClient;
-  /** ClickHouse HTTP(S) URL, used when no `client` is given. */
-  url?: string;
-  username?: string;
-  password?: string;
-  /** Database of the tables. */
-  database?: string;
-  /** Span table name. */
-  tracesTable?: string;
-  /** Create the tables when missing. */
-  createSchema?: boolean;
-  /** Days to keep spans (table TTL); 0 keeps them. */
-  ttlDays?: number;
+/** A table's rows waiting for their insert (async mode) or its open stream (push mode). */
+interface TableQueue {
+  readonly target: InsertTarget;
+  /** True for the span table: its rows count as exported spans. */
+  readonly countsSpans: boolean;
+  batch: RowBatch;
+  stream: PushStream | undefined;
+  timer: NodeJS.Timeout | undefined;
+  /** The table's inserts run one after another, in order. */
+  chain: Promise<void>;
 }
 
-/** Option defaults; the README options table is written from these. */
-export const EXPORTER_DEFAULTS = {
-  database: 'default',
-  tracesTable: 'otel_traces',
-  createSchema: true,
-  ttlDays: 0,
-} as const;
+const SECONDS_PER_DAY = 86_400;
+
+function permanent(error: unknown): boolean {
+  return (
+    error instanceof UnsupportedServerVersionError ||
+    error instanceof SchemaMismatchError ||
+    error instanceof EmbeddedEngineUnavailableError
+  );
+}
 
 /**
- * Writes finished spans to ClickHouse's OpenTelemetry-compatible `otel_traces`
- * table, one insert per `export()` call, awaited (synchronous transmission).
+ * Writes finished spans to ClickHouse: the OpenTelemetry-compatible
+ * `otel_traces` table (with Grafana's trace-id lookup) and the trace points of
+ * @tracepoint/semantic-mapping. Transmission is `async` (batched, default),
+ * `sync` (each export awaits its insert) or `push` (a streaming insert per
+ * table, rolled over periodically).
  *
- * It never throws into the application: every failure is reported through
- * the export callback, which is called exactly once per call.
+ * It never throws into the application after construction: every failure is
+ * reported through the export callback (called exactly once per call),
+ * counted in `stats()` and logged once.
  */
 export class ClickHouseSpanExporter {
-  private readonly client: ClickHouseClient;
-  private readonly ownsClient: boolean;
-  /** `database.table` for inserts. */
-  private readonly insertTable: string;
-  /** The table's DDL, or undefined when the schema is not ours to create. */
-  private readonly ddl: string | undefined;
-  private schemaReady: Promise<void> | undefined;
-  private readonly pending = new Set<Promise<void>>();
+  private readonly config: ExporterConfig;
+  private readonly counters: ExporterStats = emptyStats();
+  private readonly mapSpan: ReturnType<typeof createSpanMapper>;
+  private readonly tokenPrefix = randomUUID();
+  private tokenSequence = 0;
+  private starting: Promise<Started> | undefined;
+  private readonly queues: TableQueue[];
+  private queuedBytes = 0;
+  private readonly pending = new Set<Promise<unknown>>();
   private shutdownPromise: Promise<void> | undefined;
+  private readonly loggedStartErrors = new Set<string>();
 
+  /** Throws a TypeError naming the option when the options are invalid; nothing else throws. */
   constructor(options: ClickHouseSpanExporterOptions = {}) {
-    const database = assertIdentifier('database', options.database ?? EXPORTER_DEFAULTS.database);
-    const table = assertIdentifier('tracesTable', options.tracesTable ?? EXPORTER_DEFAULTS.tracesTable);
-    // Built (and so validated: names, TTL) at construction rather than at the first export.
-    const ddl = otelTracesDDL({ database, table, ttlDays: options.ttlDays ?? EXPORTER_DEFAULTS.ttlDays });
-    this.ddl = (options.createSchema ?? EXPORTER_DEFAULTS.createSchema) ? ddl : undefined;
-    this.insertTable = `${database}.${table}`;
-    if (options.client) {
-      this.client = options.client;
-      this.ownsClient = false;
-    } else if (options.url) {
-      this.client = createClient({
-        url: options.url,
-        username: options.username ?? 'default',
-        password: options.password ?? '',
-        clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
-      });
-      this.ownsClient = true;
-    } else {
-      throw new TypeError(
-        'ClickHouseSpanExporter needs a ClickHouse: pass `client` (e.g. createEmbeddedClient from @tracepoint/clickhouse-local) or `url`',
+    this.config = resolveExporterConfig(options);
+    this.mapSpan = createSpanMapper(this.config.mapping);
+    const { database, tracesTable, tracePointsTable } = this.config;
+    this.queues = [
+      this.queue(
+        insertTarget(tracesTable, qualifiedName(database, tracesTable), OTEL_TRACES_INSERT_COLUMNS),
+        true,
+      ),
+    ];
+    if (this.config.tracePoints) {
+      const spansTable = `${tracePointsTable}${TRACE_POINT_SPANS_SUFFIX}`;
+      this.queues.push(
+        this.queue(
+          insertTarget(spansTable, qualifiedName(database, spansTable), TRACE_POINT_SPANS_INSERT_COLUMNS),
+          false,
+        ),
       );
     }
+    observeStats(this.counters, {
+      'tracepoint.destination': this.config.destination.kind,
+      mode: this.config.mode,
+    });
+  }
+
+  /** A copy of the counters since start. */
+  stats(): ExporterStats {
+    return { ...this.counters, rowsWritten: { ...this.counters.rowsWritten } };
+  }
+
+  /**
+   * Connects, checks the server version and creates, migrates or verifies the
+   * schema. Exports do this on their own; await it to fail early. Rejects with
+   * the start-up error (also logged once).
+   */
+  ready(): Promise<void> {
+    return this.start().then(() => undefined);
   }
 
   export(spans: readonly SpanLike[], resultCallback: (result: ExportResultLike) => void): void {
@@ -94,60 +135,258 @@ export class ClickHouseSpanExporter {
         // A throwing callback belongs to the SDK; it must not turn into an unhandled rejection here.
       }
     };
-    if (this.shutdownPromise) {
-      report({ code: 1, error: new Error('ClickHouseSpanExporter is shut down') });
-      return;
-    }
-    let task: Promise<void>;
     try {
-      task = withTracingSuppressed(() => this.insert(spans));
+      if (this.shutdownPromise) {
+        this.counters.spansDropped += spans.length;
+        report({ code: 1, error: new Error('ClickHouseSpanExporter is shut down') });
+        return;
+      }
+      const task = this.config.mode === 'sync' ? this.exportSync(spans) : this.enqueue(spans);
+      this.track(task.then(report, (error: unknown) => report({ code: 1, error: toError(error) })));
     } catch (error) {
       report({ code: 1, error: toError(error) });
-      return;
     }
-    const tracked = task.then(
-      () => report({ code: 0 }),
-      (error: unknown) => report({ code: 1, error: toError(error) }),
-    );
-    this.pending.add(tracked);
-    void tracked.finally(() => this.pending.delete(tracked));
   }
 
-  /** Resolves when every export in flight has finished. */
-  async forceFlush(): Promise<void> {
-    await Promise.all([...this.pending]);
+  /** Sends everything queued and waits for inserts in flight; bounded by exportTimeoutMillis. */
+  forceFlush(): Promise<void> {
+    return this.bounded(this.flushAll());
   }
 
-  /** Waits for exports in flight and releases the client it created. Idempotent. */
+  /** Flushes, then releases the connection it opened. Idempotent and bounded. */
   shutdown(): Promise<void> {
-    this.shutdownPromise ??= (async () => {
-      await this.forceFlush();
-      if (this.ownsClient) await this.client.close();
-    })();
+    this.shutdownPromise ??= this.bounded(this.flushAll()).finally(async () => {
+      for (const queue of this.queues) if (queue.timer) clearTimeout(queue.timer);
+      const started = await this.starting?.catch(() => undefined);
+      await started?.connection.close().catch(() => undefined);
+    });
     return this.shutdownPromise;
   }
 
-  private ensureSchema(): Promise<void> {
-    if (this.ddl === undefined) return Promise.resolve();
-    this.schemaReady ??= this.client.command({ query: this.ddl }).then(
-      () => undefined,
-      (error: unknown) => {
-        // Try again on the next export instead of failing every export after one bad start.
-        this.schemaReady = undefined;
-        throw error;
-      },
-    );
-    return this.schemaReady;
+  private queue(target: InsertTarget, countsSpans: boolean): TableQueue {
+    return {
+      target,
+      countsSpans,
+      batch: emptyBatch(),
+      stream: undefined,
+      timer: undefined,
+      chain: Promise.resolve(),
+    };
   }
 
-  private async insert(spans: readonly SpanLike[]): Promise<void> {
-    await this.ensureSchema();
-    if (spans.length === 0) return;
-    await this.client.insert({
-      table: this.insertTable,
-      values: spans.map(otelTracesRow),
-      format: 'JSONCompactEachRow',
-      columns: OTEL_TRACES_INSERT_COLUMNS as [string, ...string[]],
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.pending.add(promise);
+    void promise.finally(() => this.pending.delete(promise)).catch(() => undefined);
+    return promise;
+  }
+
+  private bounded(work: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.config.logger.warn(
+          `flush did not finish within ${this.config.exportTimeoutMillis} ms; continuing`,
+        );
+        resolve();
+      }, this.config.exportTimeoutMillis);
+      timer.unref?.();
     });
+    return Promise.race([work.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private start(): Promise<Started> {
+    this.starting ??= (async () => {
+      const connection = await openConnection(this.config);
+      try {
+        const { cluster, database, tracesTable, tracePointsTable, tracePoints, ttlDays } = this.config;
+        await prepareSchema(
+          connection.active(),
+          { cluster, database, tracesTable, tracePointsTable, tracePoints, ttlDays },
+          this.config.createSchema,
+          connection.label,
+        );
+      } catch (error) {
+        await connection.close().catch(() => undefined);
+        throw error;
+      }
+      return { connection, writer: new TableWriter(connection, this.config, this.counters) };
+    })().catch((error: unknown) => {
+      const message = toError(error).message;
+      if (!this.loggedStartErrors.has(message)) {
+        this.loggedStartErrors.add(message);
+        this.config.logger.error(`ClickHouse exporter cannot start: ${message}`);
+      }
+      // A server that is down now may be up at the next export; a wrong version or schema will not change.
+      if (!permanent(error)) this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private nextToken(): string {
+    return `${this.tokenPrefix}-${++this.tokenSequence}`;
+  }
+
+  /** Encodes each span into its rows; a span that cannot be read is counted and skipped. */
+  private encode(
+    spans: readonly SpanLike[],
+    add: (queue: TableQueue, row: unknown[], day: number) => void,
+    fits: (span: SpanLike) => boolean,
+  ): void {
+    const [traces, points] = this.queues as [TableQueue, TableQueue | undefined];
+    for (const span of spans) {
+      let traceRow: unknown[];
+      let pointRow: unknown[] | undefined;
+      let day: number;
+      try {
+        traceRow = otelTracesRow(span);
+        pointRow = points === undefined ? undefined : tracePointSpanRow(span, this.mapSpan(span));
+        day = Math.floor(span.startTime[0] / SECONDS_PER_DAY);
+      } catch (error) {
+        this.counters.spansFailed++;
+        this.config.logger.warn(`a span could not be encoded and was skipped: ${toError(error).message}`);
+        continue;
+      }
+      if (!fits(span)) {
+        this.counters.spansDropped++;
+        continue;
+      }
+      add(traces, traceRow, day);
+      if (points !== undefined && pointRow !== undefined) add(points, pointRow, day);
+    }
+  }
+
+  private async exportSync(spans: readonly SpanLike[]): Promise<ExportResultLike> {
+    const { writer } = await this.start().catch((error: unknown) => {
+      this.counters.spansFailed += spans.length;
+      throw error;
+    });
+    const batches = this.queues.map(() => emptyBatch());
+    this.encode(
+      spans,
+      (queue, row, day) => appendRow(batches[this.queues.indexOf(queue)] as RowBatch, row, day),
+      () => true,
+    );
+    const results = await Promise.allSettled(
+      this.queues.map((queue, i) => this.write(writer, queue, batches[i] as RowBatch, this.nextToken())),
+    );
+    const failure = results.find((result) => result.status === 'rejected');
+    return failure ? { code: 1, error: toError(failure.reason) } : { code: 0 };
+  }
+
+  /** Writes one batch of a table and keeps the counters; rejects when it finally failed. */
+  private async write(writer: TableWriter, queue: TableQueue, batch: RowBatch, token: string): Promise<void> {
+    if (batch.lines.length === 0) return;
+    try {
+      const rejected = await writer.write(queue.target, batch, token);
+      if (queue.countsSpans) this.counters.spansExported += batch.lines.length - rejected;
+    } catch (error) {
+      if (queue.countsSpans) this.counters.spansFailed += batch.lines.length;
+      throw error;
+    }
+  }
+
+  /** async and push modes: rows join the table queues; the callback reports acceptance. */
+  private async enqueue(spans: readonly SpanLike[]): Promise<ExportResultLike> {
+    let dropped = 0;
+    this.encode(
+      spans,
+      (queue, row, day) => {
+        if (this.config.mode === 'push') {
+          const line = `${JSON.stringify(row)}\n`;
+          this.streamFor(queue).write(line, day);
+          this.queuedBytes += line.length;
+        } else {
+          this.queuedBytes += appendRow(queue.batch, row, day);
+          if (
+            queue.batch.lines.length >= this.config.maxBatchRows ||
+            queue.batch.bytes >= this.config.maxBatchBytes
+          ) {
+            this.flushQueue(queue);
+          } else if (queue.timer === undefined) {
+            queue.timer = setTimeout(() => this.flushQueue(queue), this.config.flushIntervalMillis);
+            queue.timer.unref?.();
+          }
+        }
+      },
+      () => {
+        const fits = this.queuedBytes < this.config.maxQueueBytes;
+        if (!fits) dropped++;
+        return fits;
+      },
+    );
+    if (dropped > 0) {
+      return {
+        code: 1,
+        error: new Error(
+          `ClickHouse exporter queue is full (maxQueueBytes ${this.config.maxQueueBytes}); dropped ${dropped} of ${spans.length} spans`,
+        ),
+      };
+    }
+    return { code: 0 };
+  }
+
+  private streamFor(queue: TableQueue): PushStream {
+    if (queue.stream === undefined) {
+      const stream = new PushStream(this.pushClient(), queue.target, this.nextToken());
+      queue.stream = stream;
+      queue.timer = setTimeout(() => this.flushQueue(queue), this.config.pushRolloverMillis);
+      queue.timer.unref?.();
+    }
+    return queue.stream;
+  }
+
+  private pushClient(): Promise<ClickHouseClient> {
+    // The stream opens once the exporter has started; until then rows wait in its body.
+    return this.start().then(({ connection }) => connection.activeStreaming());
+  }
+
+  /** Hands a table's waiting rows (or open stream) to an insert, after the table's previous one. */
+  private flushQueue(queue: TableQueue): Promise<void> {
+    if (queue.timer !== undefined) clearTimeout(queue.timer);
+    queue.timer = undefined;
+    const stream = queue.stream;
+    const batch = stream?.batch ?? queue.batch;
+    queue.stream = undefined;
+    if (stream === undefined) queue.batch = emptyBatch();
+    if (batch.lines.length === 0 && stream === undefined) return queue.chain;
+    const token = stream?.token ?? this.nextToken();
+    const run = async (): Promise<void> => {
+      let written = false;
+      try {
+        const { connection, writer } = await this.start();
+        if (stream !== undefined) {
+          try {
+            await stream.end();
+            this.counters.inserts++;
+            this.counters.rowsWritten[queue.target.name] =
+              (this.counters.rowsWritten[queue.target.name] ?? 0) + batch.lines.length;
+            if (queue.countsSpans) this.counters.spansExported += batch.lines.length;
+            await resetSessionSettings(connection, { insert_deduplication_token: token });
+            return;
+          } catch {
+            // The stream failed; the same rows with the same token go again as an ordinary insert.
+            this.counters.insertsRetried++;
+          }
+        }
+        written = true;
+        await this.write(writer, queue, batch, token);
+      } catch (error) {
+        // write() counts its own failures; a failed start is counted here.
+        if (!written && queue.countsSpans) this.counters.spansFailed += batch.lines.length;
+        this.config.logger.error(
+          `lost ${batch.lines.length} ${queue.target.name} rows: ${toError(error).message}`,
+        );
+      } finally {
+        this.queuedBytes -= batch.bytes;
+      }
+    };
+    queue.chain = this.track(queue.chain.then(run, run));
+    return queue.chain;
+  }
+
+  private async flushAll(): Promise<void> {
+    await Promise.all(this.queues.map((queue) => this.flushQueue(queue)));
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 }

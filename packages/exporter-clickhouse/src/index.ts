@@ -1,15 +1,48 @@
+export { type Connection, EmbeddedEngineUnavailableError } from './clickhouse-connection.js';
+export { ClickHouseSpanExporter, type ExportResultLike } from './clickhouse-span-exporter.js';
 export {
-  ClickHouseSpanExporter,
   type ClickHouseSpanExporterOptions,
+  type ClickHouseTlsOptions,
+  ENVIRONMENT_VARIABLES,
   EXPORTER_DEFAULTS,
-  type ExportResultLike,
-} from './clickhouse-span-exporter.js';
+  type ExporterConfig,
+  type ExporterLogger,
+  resolveExporterConfig,
+  type TransmissionMode,
+} from './exporter-options.js';
+export type { ExporterStats } from './exporter-stats.js';
 export { assertIdentifier } from './identifier.js';
+export { classifyInsertError, type InsertFailureKind } from './insert-error.js';
 export { otelTracesRow } from './otel-traces-row.js';
 export {
   OTEL_TRACES_COLUMNS,
   OTEL_TRACES_INSERT_COLUMNS,
-  type OtelTracesTableOptions,
-  otelTracesDDL,
+  otelTracesStatements,
+  TRACE_ID_TS_COLUMNS,
+  TRACE_ID_TS_MV_SUFFIX,
+  TRACE_ID_TS_SUFFIX,
 } from './otel-traces-schema.js';
+export {
+  expectedTables,
+  MIGRATIONS_TABLE,
+  type Migration,
+  prepareSchema,
+  SchemaMismatchError,
+  type SchemaOptions,
+  schemaMigrations,
+  schemaStatements,
+  serverVersion,
+  verifySchema,
+} from './schema-manager.js';
+export { MIN_CLICKHOUSE_VERSION, UnsupportedServerVersionError, versionAtLeast } from './server-version.js';
 export { withTracingSuppressed } from './suppress-tracing.js';
+export { type ColumnSpec, LOCAL_TABLE_SUFFIX, type SchemaTarget } from './table-ddl.js';
+export { MAX_PARTITIONS_PER_INSERT } from './table-writer.js';
+export { tracePointSpanRow } from './trace-point-row.js';
+export {
+  TRACE_POINT_SPANS_COLUMNS,
+  TRACE_POINT_SPANS_INSERT_COLUMNS,
+  TRACE_POINT_SPANS_SUFFIX,
+  TRACE_POINTS_COLUMNS,
+  tracePointsStatements,
+} from './trace-points-schema.js';

@@ -1,9 +1,19 @@
-import { assertIdentifier } from './identifier.js';
+import {
+  type ColumnSpec,
+  createTableStatements,
+  insertColumnNames,
+  onCluster,
+  qualifiedName,
+  type SchemaTarget,
+  storageTableName,
+  type TableSpec,
+  ttlExpression,
+} from './table-ddl.js';
 
 /**
  * The OpenTelemetry-compatible span table: the columns the OpenTelemetry
  * Collector's ClickHouse exporter writes and Grafana's ClickHouse data source
- * reads. This list is the one definition; DDL, inserts and docs derive from it.
+ * reads. This list is the one definition; DDL, inserts, verification and docs derive from it.
  */
 export const OTEL_TRACES_COLUMNS = [
   { name: 'Timestamp', type: 'DateTime64(9)', codec: 'Delta(8), ZSTD(1)' },
@@ -33,41 +43,90 @@ export const OTEL_TRACES_COLUMNS = [
     codec: 'ZSTD(1)',
     nested: ['TraceId', 'SpanId', 'TraceState', 'Attributes'],
   },
-] as const;
+] as const satisfies readonly ColumnSpec[];
 
 /** Insert column names: Nested columns are written as their flattened `Parent.Child` arrays. */
-export const OTEL_TRACES_INSERT_COLUMNS: readonly string[] = OTEL_TRACES_COLUMNS.flatMap((column) =>
-  'nested' in column ? column.nested.map((child) => `${column.name}.${child}`) : [column.name],
-);
+export const OTEL_TRACES_INSERT_COLUMNS: readonly string[] = insertColumnNames(OTEL_TRACES_COLUMNS);
 
-export interface OtelTracesTableOptions {
-  database: string;
+/** Grafana's trace-by-id lookup: first and last span start per trace. */
+export const TRACE_ID_TS_COLUMNS = [
+  { name: 'TraceId', type: 'String', codec: 'ZSTD(1)' },
+  // SimpleAggregateFunction: rows of one trace from many inserts collapse into one on merge,
+  // and min()/max() over them is right before the merge too (the Collector's table keeps duplicates).
+  { name: 'Start', type: 'SimpleAggregateFunction(min, DateTime)', codec: 'Delta(4), ZSTD(1)' },
+  { name: 'End', type: 'SimpleAggregateFunction(max, DateTime)', codec: 'Delta(4), ZSTD(1)' },
+] as const satisfies readonly ColumnSpec[];
+
+export const TRACE_ID_TS_SUFFIX = '_trace_id_ts';
+export const TRACE_ID_TS_MV_SUFFIX = '_trace_id_ts_mv';
+
+export interface OtelTracesSchemaOptions {
+  /** Span table name (the lookup table and view are named after it). */
   table: string;
   /** Days to keep spans; 0 keeps them forever. */
   ttlDays: number;
 }
 
-/** `CREATE TABLE IF NOT EXISTS` for the span table. */
-export function otelTracesDDL(options: OtelTracesTableOptions): string {
-  const database = assertIdentifier('database', options.database);
-  const table = assertIdentifier('table', options.table);
-  if (!Number.isInteger(options.ttlDays) || options.ttlDays < 0) {
-    throw new RangeError(`ttlDays must be a whole number of days >= 0, got ${options.ttlDays}`);
-  }
-  const columns = OTEL_TRACES_COLUMNS.map((c) => `  \`${c.name}\` ${c.type} CODEC(${c.codec})`);
-  const indexes = [
-    '  INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1',
-    '  INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
-    '  INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
-    '  INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
-    '  INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
-    '  INDEX idx_duration Duration TYPE minmax GRANULARITY 1',
+/** Table settings shared by the tables the exporter writes. */
+export function mergeTreeSettings(): Record<string, number> {
+  return {
+    index_granularity: 8192,
+    // Whole daily parts expire at once instead of being rewritten row by row.
+    ttl_only_drop_parts: 1,
+    // insert_deduplication_token works on non-replicated MergeTree only with a window.
+    non_replicated_deduplication_window: 1000,
+  };
+}
+
+export function otelTracesTableSpec(options: OtelTracesSchemaOptions): TableSpec {
+  return {
+    name: options.table,
+    columns: OTEL_TRACES_COLUMNS,
+    indexes: [
+      'idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1',
+      'idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+      'idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+      'idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+      'idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+      'idx_duration Duration TYPE minmax GRANULARITY 1',
+    ],
+    engine: 'MergeTree',
+    partitionBy: 'toDate(Timestamp)',
+    orderBy: '(ServiceName, SpanName, toDateTime(Timestamp))',
+    ttl: ttlExpression('Timestamp', options.ttlDays),
+    settings: mergeTreeSettings(),
+    // Spans of one trace on one shard: trace-by-id reads one shard's parts.
+    shardingKey: 'cityHash64(TraceId)',
+  };
+}
+
+export function traceIdTsTableSpec(options: OtelTracesSchemaOptions): TableSpec {
+  return {
+    name: `${options.table}${TRACE_ID_TS_SUFFIX}`,
+    columns: TRACE_ID_TS_COLUMNS,
+    indexes: ['idx_trace_id TraceId TYPE bloom_filter(0.01) GRANULARITY 1'],
+    engine: 'AggregatingMergeTree',
+    partitionBy: 'toDate(Start)',
+    orderBy: '(TraceId)',
+    ttl: ttlExpression('Start', options.ttlDays),
+    settings: { index_granularity: 8192, ttl_only_drop_parts: 1 },
+    shardingKey: 'cityHash64(TraceId)',
+  };
+}
+
+/** The statements that create the span table, the lookup table and the view that fills it. */
+export function otelTracesStatements(target: SchemaTarget, options: OtelTracesSchemaOptions): string[] {
+  const lookup = traceIdTsTableSpec(options);
+  // On a cluster the view runs on each shard, from the shard's spans into the shard's lookup rows.
+  const source = storageTableName(target, options.table);
+  const destination = storageTableName(target, lookup.name);
+  return [
+    ...createTableStatements(otelTracesTableSpec(options), target),
+    ...createTableStatements(lookup, target),
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${qualifiedName(target.database, `${options.table}${TRACE_ID_TS_MV_SUFFIX}`)}${onCluster(target)}\n` +
+      `TO ${qualifiedName(target.database, destination)} AS\n` +
+      'SELECT TraceId, min(toDateTime(Timestamp)) AS Start, max(toDateTime(Timestamp)) AS End\n' +
+      `FROM ${qualifiedName(target.database, source)}\n` +
+      "WHERE TraceId != ''\nGROUP BY TraceId",
   ];
-  const ttl = options.ttlDays > 0 ? `\nTTL toDateTime(Timestamp) + toIntervalDay(${options.ttlDays})` : '';
-  return `CREATE TABLE IF NOT EXISTS \`${database}\`.\`${table}\` (
-${[...columns, ...indexes].join(',\n')}
-) ENGINE = MergeTree
-PARTITION BY toDate(Timestamp)
-ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))${ttl}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
 }

@@ -1,0 +1,61 @@
+import { metrics } from '@opentelemetry/api';
+
+/** Counters since the exporter started. */
+export interface ExporterStats {
+  /** Spans whose rows reached ClickHouse. */
+  spansExported: number;
+  /** Spans refused before sending: queue full, exporter shut down. */
+  spansDropped: number;
+  /** Spans whose insert failed for good (retries exhausted, or a schema error). */
+  spansFailed: number;
+  /** Rows the server rejected on their own after their batch was split; the rest of the batch landed. */
+  rowsRejected: number;
+  /** Insert attempts that were retried. */
+  insertsRetried: number;
+  /** Inserts that succeeded. */
+  inserts: number;
+  /** Rows written, per table. */
+  rowsWritten: Record<string, number>;
+}
+
+export function emptyStats(): ExporterStats {
+  return {
+    spansExported: 0,
+    spansDropped: 0,
+    spansFailed: 0,
+    rowsRejected: 0,
+    insertsRetried: 0,
+    inserts: 0,
+    rowsWritten: {},
+  };
+}
+
+const COUNTERS: ReadonlyArray<[keyof Omit<ExporterStats, 'rowsWritten'>, string, string]> = [
+  ['spansExported', 'tracepoint.exporter.spans.exported', 'Spans written to ClickHouse'],
+  [
+    'spansDropped',
+    'tracepoint.exporter.spans.dropped',
+    'Spans dropped before sending (queue full, shut down)',
+  ],
+  ['spansFailed', 'tracepoint.exporter.spans.failed', 'Spans whose insert failed for good'],
+  [
+    'rowsRejected',
+    'tracepoint.exporter.rows.rejected',
+    'Rows rejected by ClickHouse, isolated from their batch',
+  ],
+  ['insertsRetried', 'tracepoint.exporter.inserts.retried', 'Insert attempts retried'],
+  ['inserts', 'tracepoint.exporter.inserts', 'Successful inserts'],
+];
+
+/**
+ * Publishes the counters through the OpenTelemetry metrics API as observable
+ * counters (a no-op until the application registers a MeterProvider).
+ */
+export function observeStats(stats: ExporterStats, attributes: Record<string, string>): void {
+  const meter = metrics.getMeter('@tracepoint/exporter-clickhouse');
+  for (const [key, name, description] of COUNTERS) {
+    meter
+      .createObservableCounter(name, { description, unit: '{item}' })
+      .addCallback((result) => result.observe(stats[key], attributes));
+  }
+}

@@ -1,0 +1,208 @@
+import { Readable } from 'node:stream';
+import type { ClickHouseSettings } from '@clickhouse/client';
+import type { Connection } from './clickhouse-connection.js';
+import type { ExporterConfig } from './exporter-options.js';
+import type { ExporterStats } from './exporter-stats.js';
+import { classifyInsertError, toError } from './insert-error.js';
+import { withTracingSuppressed } from './suppress-tracing.js';
+
+/** ClickHouse refuses one insert block that touches more partitions (max_partitions_per_insert_block). */
+export const MAX_PARTITIONS_PER_INSERT = 100;
+
+/** A table the exporter inserts into: its qualified name and insert column list. */
+export interface InsertTarget {
+  /** Short name for stats and logs. */
+  readonly name: string;
+  /** The INSERT statement without data. */
+  readonly statement: string;
+}
+
+export function insertTarget(name: string, qualified: string, columns: readonly string[]): InsertTarget {
+  const list = columns.map((column) => `\`${column}\``).join(', ');
+  return { name, statement: `INSERT INTO ${qualified} (${list}) FORMAT JSONCompactEachRow` };
+}
+
+/** Encoded rows for one table: JSONCompactEachRow lines and the UTC day each row's partition is. */
+export interface RowBatch {
+  lines: string[];
+  days: number[];
+  bytes: number;
+}
+
+export function emptyBatch(): RowBatch {
+  return { lines: [], days: [], bytes: 0 };
+}
+
+export function appendRow(batch: RowBatch, row: unknown[], day: number): number {
+  const line = `${JSON.stringify(row)}\n`;
+  batch.lines.push(line);
+  batch.days.push(day);
+  batch.bytes += line.length;
+  return line.length;
+}
+
+export class ExportTimeoutError extends Error {
+  constructor(millis: number, cause: Error) {
+    super(`insert did not succeed within exportTimeoutMillis (${millis} ms): ${cause.message}`, { cause });
+    this.name = 'ExportTimeoutError';
+  }
+}
+
+const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis).unref?.());
+
+/**
+ * Inserts batches with the exporter's reliability rules: one deduplication
+ * token per batch (so a retry never duplicates), retries with exponential
+ * backoff and full jitter on transient failures, failover to the next URL,
+ * batches split by partition, and a batch the server rejects for its content
+ * split in halves until the bad rows are alone; they are counted and logged,
+ * the good rows land.
+ */
+export class TableWriter {
+  private badRowLogs = 0;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly config: ExporterConfig,
+    private readonly stats: ExporterStats,
+  ) {}
+
+  /** Writes the batch; resolves with the number of rows rejected as bad. Rejects when retries run out. */
+  async write(target: InsertTarget, batch: RowBatch, token: string): Promise<number> {
+    const deadline = Date.now() + this.config.exportTimeoutMillis;
+    let rejected = 0;
+    for (const [index, lines] of splitByPartition(batch).entries()) {
+      rejected += await this.writeChecked(
+        target,
+        lines,
+        index === 0 ? token : `${token}.p${index}`,
+        deadline,
+      );
+    }
+    this.stats.rowsWritten[target.name] =
+      (this.stats.rowsWritten[target.name] ?? 0) + batch.lines.length - rejected;
+    return rejected;
+  }
+
+  private async writeChecked(
+    target: InsertTarget,
+    lines: string[],
+    token: string,
+    deadline: number,
+  ): Promise<number> {
+    try {
+      await this.insertWithRetry(target, lines, token, deadline);
+      return 0;
+    } catch (error) {
+      if (classifyInsertError(error) !== 'bad-data') throw error;
+      if (lines.length === 1) {
+        this.stats.rowsRejected++;
+        this.logBadRow(target, lines[0] as string, toError(error));
+        return 1;
+      }
+      const half = lines.length >> 1;
+      // Derived tokens: each half is its own insert, and stays idempotent when retried.
+      return (
+        (await this.writeChecked(target, lines.slice(0, half), `${token}.a`, deadline)) +
+        (await this.writeChecked(target, lines.slice(half), `${token}.b`, deadline))
+      );
+    }
+  }
+
+  private async insertWithRetry(
+    target: InsertTarget,
+    lines: string[],
+    token: string,
+    deadline: number,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.insertOnce(target, lines, token);
+        this.stats.inserts++;
+        return;
+      } catch (error) {
+        if (classifyInsertError(error) !== 'retry' || attempt >= this.config.maxRetries) throw error;
+        const ceiling = Math.min(
+          this.config.retryMaxDelayMillis,
+          this.config.retryInitialDelayMillis * 2 ** attempt,
+        );
+        const delay = Math.random() * ceiling;
+        if (Date.now() + delay >= deadline)
+          throw new ExportTimeoutError(this.config.exportTimeoutMillis, toError(error));
+        this.stats.insertsRetried++;
+        this.connection.failover();
+        await sleep(delay);
+      }
+    }
+  }
+
+  private insertSettings(token: string): ClickHouseSettings {
+    const settings: ClickHouseSettings = { insert_deduplication_token: token };
+    if (this.config.asyncInsert) {
+      settings.async_insert = 1;
+      settings.wait_for_async_insert = 1;
+      settings.async_insert_deduplicate = 1;
+    }
+    return settings;
+  }
+
+  private async insertOnce(target: InsertTarget, lines: string[], token: string): Promise<void> {
+    const client = this.connection.active();
+    const settings = this.insertSettings(token);
+    await withTracingSuppressed(async () => {
+      const result = await client.exec({
+        query: target.statement,
+        values: Readable.from([Buffer.from(lines.join(''))], { objectMode: false }),
+        clickhouse_settings: settings,
+      });
+      result.stream.resume();
+      await new Promise<void>((resolve) => {
+        result.stream.once('end', resolve);
+        result.stream.once('error', () => resolve());
+        result.stream.once('close', resolve);
+      });
+      await resetSessionSettings(this.connection, settings);
+    });
+  }
+
+  private logBadRow(target: InsertTarget, line: string, error: Error): void {
+    // Each rejected row is logged once; past the first 20 only the counter grows.
+    if (++this.badRowLogs > 20) return;
+    const row = line.length > 300 ? `${line.slice(0, 300)}…` : line.trimEnd();
+    this.config.logger.warn(
+      `ClickHouse rejected one ${target.name} row (${error.message.split('\n')[0]}); the rest of its batch was written. Row: ${row}`,
+    );
+  }
+}
+
+/**
+ * The embedded engine keeps per-query settings in its session: a stale
+ * deduplication token would silently drop someone else's next insert.
+ */
+export async function resetSessionSettings(
+  connection: Connection,
+  settings: ClickHouseSettings,
+): Promise<void> {
+  if (!connection.settingsPersist) return;
+  const names = Object.keys(settings);
+  if (names.length === 0) return;
+  await connection.active().command({ query: `SET ${names.map((name) => `${name} = DEFAULT`).join(', ')}` });
+}
+
+/** Lines grouped so no group spans more than MAX_PARTITIONS_PER_INSERT days. */
+function splitByPartition(batch: RowBatch): string[][] {
+  const distinct = new Set(batch.days);
+  if (distinct.size <= MAX_PARTITIONS_PER_INSERT) return [batch.lines];
+  const groups = new Map<number, string[]>();
+  batch.days.forEach((day, i) => {
+    const group = groups.get(day);
+    if (group === undefined) groups.set(day, [batch.lines[i] as string]);
+    else group.push(batch.lines[i] as string);
+  });
+  const days = [...groups.keys()].sort((a, b) => a - b);
+  const out: string[][] = [];
+  for (let i = 0; i < days.length; i += MAX_PARTITIONS_PER_INSERT) {
+    out.push(days.slice(i, i + MAX_PARTITIONS_PER_INSERT).flatMap((day) => groups.get(day) as string[]));
+  }
+  return out;
+}
