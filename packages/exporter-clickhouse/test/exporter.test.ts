@@ -6,7 +6,7 @@ import {
   startLocalHttpServer,
 } from '@tracepoint/clickhouse-local';
 import { ClickHouseSpanExporter, OTEL_TRACES_INSERT_COLUMNS } from '@tracepoint/exporter-clickhouse';
-import { hrTimeToNanoString } from '@tracepoint/semantic-mapping';
+import { hrTimeToNanoString, mapSpan } from '@tracepoint/semantic-mapping';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
@@ -79,7 +79,7 @@ const transports = [
 describe.each(transports)('ClickHouseSpanExporter over the $name', ({ database, client }) => {
   it('writes every span exactly once with exact ids, times and attributes', async () => {
     await embedded.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
-    const exporter = new ClickHouseSpanExporter({ client: client(), database });
+    const exporter = new ClickHouseSpanExporter({ client: client(), database, mode: 'sync' });
     expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
     await exporter.shutdown();
 
@@ -140,9 +140,101 @@ describe.each(transports)('ClickHouseSpanExporter over the $name', ({ database, 
   });
 });
 
+const modes = ['sync', 'async', 'push'] as const;
+const cases = transports.flatMap((transport) => modes.map((mode) => ({ ...transport, mode })));
+
+describe.each(cases)('$mode mode over the $name', ({ name, mode, database }) => {
+  const db = `${database}_${mode}`;
+
+  async function query<T>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
+    return (await embedded.query({ query: sql, format: 'JSONEachRow', query_params: params })).json<T>();
+  }
+
+  it('writes spans, trace points and lookup rows exactly once; Grafana finds the trace by id', async () => {
+    const options =
+      name === 'embedded engine' ? { client: embedded } : { url: server.url, compression: true as const };
+    const exporter = new ClickHouseSpanExporter({ ...options, database: db, mode, flushIntervalMillis: 100 });
+    await exporter.ready();
+    expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
+    await exporter.forceFlush();
+    await exporter.shutdown();
+
+    const [counts] = await query<Record<string, string>>(
+      `SELECT (SELECT count() FROM ${db}.otel_traces) AS spans, (SELECT uniqExact(SpanId) FROM ${db}.otel_traces) AS distinct_spans,
+              (SELECT count() FROM ${db}.trace_points) AS points`,
+    );
+    const expectedPoints = spans.flatMap((span) => mapSpan(span));
+    expect(counts).toEqual({
+      spans: String(spans.length),
+      distinct_spans: String(spans.length),
+      points: String(expectedPoints.length),
+    });
+    expect(exporter.stats()).toMatchObject({ spansExported: spans.length, spansDropped: 0, spansFailed: 0 });
+
+    // The view gives back exactly the points semantic-mapping produced.
+    const stored = await query<Record<string, unknown>>(
+      `SELECT trace_type, toString(toUnixTimestamp64Nano(timestamp)) AS ts, source_component, target_component,
+              source_method, target_method, trace_id, span_id, parent_span_id, toString(duration_ns) AS duration,
+              status_code, exception_type, exception_message, exception_stacktrace, params
+       FROM ${db}.trace_points ORDER BY span_id, ts, trace_type`,
+    );
+    const expected = expectedPoints
+      .map((p) => ({
+        trace_type: p.traceType,
+        ts: p.timestamp,
+        source_component: p.sourceComponent,
+        target_component: p.targetComponent,
+        source_method: p.sourceMethod,
+        target_method: p.targetMethod,
+        trace_id: p.traceId,
+        span_id: p.spanId,
+        parent_span_id: p.parentSpanId,
+        duration: p.durationNs,
+        status_code: p.statusCode,
+        exception_type: p.exception?.type ?? '',
+        exception_message: p.exception?.message ?? '',
+        exception_stacktrace: p.exception?.stacktrace ?? '',
+        params: p.params,
+      }))
+      .sort((a, b) =>
+        a.span_id === b.span_id
+          ? a.ts === b.ts
+            ? a.trace_type.localeCompare(b.trace_type)
+            : BigInt(a.ts) < BigInt(b.ts)
+              ? -1
+              : 1
+          : a.span_id.localeCompare(b.span_id),
+      );
+    expect(stored).toEqual(expected);
+
+    // Grafana's trace-by-id: the window from the lookup table, then the TraceId filter.
+    const traceId = spans[0]!.spanContext().traceId;
+    const trace = await query<{ SpanId: string }>(
+      `WITH {trace_id:String} AS trace_id,
+         (SELECT min(Start) FROM ${db}.otel_traces_trace_id_ts WHERE TraceId = trace_id) AS trace_start,
+         (SELECT max(End) + 1 FROM ${db}.otel_traces_trace_id_ts WHERE TraceId = trace_id) AS trace_end
+       SELECT SpanId FROM ${db}.otel_traces
+       WHERE TraceId = trace_id AND Timestamp >= trace_start AND Timestamp <= trace_end ORDER BY SpanId`,
+      { trace_id: traceId },
+    );
+    expect(trace.map((row) => row.SpanId)).toEqual(spans.map((span) => span.spanContext().spanId).sort());
+    const [lookup] = await query<{ rows: string }>(
+      `SELECT count() AS rows FROM ${db}.otel_traces_trace_id_ts FINAL WHERE TraceId = {trace_id:String}`,
+      { trace_id: traceId },
+    );
+    expect(lookup?.rows).toBe('1');
+  });
+});
+
 describe('ClickHouseSpanExporter failure handling', () => {
   it('reports an unreachable ClickHouse through the callback, once, without throwing', async () => {
-    const exporter = new ClickHouseSpanExporter({ url: 'http://127.0.0.1:1', database: 'nowhere' });
+    const exporter = new ClickHouseSpanExporter({
+      url: 'http://127.0.0.1:1',
+      database: 'nowhere',
+      mode: 'sync',
+      maxRetries: 1,
+      logger: { warn() {}, error() {} },
+    });
     const calls: Array<{ code: number }> = [];
     await new Promise<void>((resolve) => {
       exporter.export(spans, (result) => {

@@ -1,0 +1,238 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { SpanKind } from '@opentelemetry/api';
+import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
+import {
+  ClickHouseSpanExporter,
+  type ExportResultLike,
+  MAX_PARTITIONS_PER_INSERT,
+  otelTracesRow,
+  SchemaMismatchError,
+} from '@tracepoint/exporter-clickhouse';
+import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDataDir } from '../../../test-support/data-dir.js';
+import { freePort } from '../../../test-support/free-port.js';
+import { startTracing } from '../../../test-support/tracing.js';
+
+const quiet = { warn() {}, error() {} };
+const dataDir = tempDataDir('exporter-reliability');
+let embedded: ClickHouseClient;
+
+/** Real SDK spans: `count` roots, with start times from `startOf(i)` when given. */
+async function recordSpans(
+  count: number,
+  startOf?: (i: number) => [number, number],
+): Promise<ReadableSpan[]> {
+  const memory = new InMemorySpanExporter();
+  const tracing = startTracing({ serviceName: 'reliability', spanProcessors: [simpleSpanProcessor(memory)] });
+  for (let i = 0; i < count; i++) {
+    const startTime = startOf?.(i);
+    const span = tracing.tracer.startSpan(`op ${i}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': 'GET', 'http.route': '/items/{id}', i },
+      ...(startTime ? { startTime } : {}),
+    });
+    span.end(startTime ? [startTime[0], startTime[1] + 1000] : undefined);
+  }
+  await tracing.provider.forceFlush();
+  const finished = memory.getFinishedSpans().slice();
+  await tracing.stop();
+  return finished;
+}
+
+function exportOnce(
+  exporter: ClickHouseSpanExporter,
+  batch: readonly ReadableSpan[],
+): Promise<ExportResultLike> {
+  return new Promise((resolve) => exporter.export(batch, resolve));
+}
+
+async function count(sql: string): Promise<number> {
+  const [row] = await (await embedded.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>();
+  return Number(row?.n);
+}
+
+beforeAll(() => {
+  embedded = createEmbeddedClient({ path: dataDir.path });
+});
+
+afterAll(async () => {
+  await embedded?.close();
+  dataDir.remove();
+});
+
+describe('bad rows and partitions', () => {
+  it('splits a batch the server rejects so the good rows land and the bad row is counted and logged once', async () => {
+    const good = await recordSpans(40);
+    // Year 2286: DateTime64(9) cannot hold it, so ClickHouse rejects the row (a real SDK span with a hostile start time).
+    const [bad] = await recordSpans(1, () => [10_000_000_000, 0]);
+    const warnings: string[] = [];
+    const exporter = new ClickHouseSpanExporter({
+      client: embedded,
+      database: 'bad_rows',
+      mode: 'sync',
+      logger: { warn: (message) => warnings.push(message), error() {} },
+    });
+    const batch = [...good.slice(0, 17), bad!, ...good.slice(17)];
+    expect(await exportOnce(exporter, batch)).toEqual({ code: 0 });
+    await exporter.shutdown();
+    expect(await count('SELECT count() AS n FROM bad_rows.otel_traces')).toBe(40);
+    expect(await count('SELECT count() AS n FROM bad_rows.trace_points_spans')).toBe(40);
+    // One bad row per table: the span row and its trace-point row.
+    expect(exporter.stats()).toMatchObject({ spansExported: 40, rowsRejected: 2, spansFailed: 0 });
+    expect(warnings).toHaveLength(2);
+    expect(warnings.some((w) => /rejected one otel_traces row .*rest of its batch was written/.test(w))).toBe(
+      true,
+    );
+    expect(warnings.some((w) => /rejected one trace_points_spans row/.test(w))).toBe(true);
+  });
+
+  it(`splits an insert that would touch more than ${MAX_PARTITIONS_PER_INSERT} daily partitions`, async () => {
+    const day = 86_400;
+    const spans = await recordSpans(150, (i) => [1_700_000_000 + i * day, 0]);
+    // The same rows as one insert are refused by the server: the split is what makes them land.
+    await embedded.command({
+      query:
+        'CREATE TABLE IF NOT EXISTS partitions_probe (t DateTime64(9)) ENGINE = MergeTree PARTITION BY toDate(t) ORDER BY t',
+    });
+    await expect(
+      embedded.insert({
+        table: 'partitions_probe',
+        values: spans.map((span) => [otelTracesRow(span)[0]]),
+        format: 'JSONCompactEachRow',
+      }),
+    ).rejects.toMatchObject({ type: 'TOO_MANY_PARTS' });
+
+    const exporter = new ClickHouseSpanExporter({ client: embedded, database: 'partitions', mode: 'sync' });
+    expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
+    await exporter.shutdown();
+    expect(await count('SELECT count() AS n FROM partitions.otel_traces')).toBe(150);
+    expect(await count('SELECT uniqExact(toDate(Timestamp)) AS n FROM partitions.otel_traces')).toBe(150);
+  });
+});
+
+describe('schema verification and queue limits', () => {
+  it('with createSchema: false, names what is missing and keeps failing exports cleanly', async () => {
+    await embedded.command({ query: 'CREATE DATABASE IF NOT EXISTS bare' });
+    const errors: string[] = [];
+    const exporter = new ClickHouseSpanExporter({
+      client: embedded,
+      database: 'bare',
+      createSchema: false,
+      mode: 'sync',
+      logger: { warn() {}, error: (message) => errors.push(message) },
+    });
+    await expect(exporter.ready()).rejects.toBeInstanceOf(SchemaMismatchError);
+    await expect(exporter.ready()).rejects.toThrow(
+      /table otel_traces is missing.*table trace_points_spans is missing/,
+    );
+    const result = await exportOnce(exporter, await recordSpans(2));
+    expect(result.code).toBe(1);
+    expect(errors).toHaveLength(1);
+    await exporter.shutdown();
+
+    // Created by a run that may, then verified by one that may not: passes.
+    const creator = new ClickHouseSpanExporter({ client: embedded, database: 'bare', mode: 'sync' });
+    await creator.ready();
+    await creator.shutdown();
+    const verifier = new ClickHouseSpanExporter({
+      client: embedded,
+      database: 'bare',
+      createSchema: false,
+      mode: 'sync',
+    });
+    await expect(verifier.ready()).resolves.toBeUndefined();
+    await verifier.shutdown();
+  });
+
+  it('drops and counts spans beyond the memory queue, and reports them through the callback', async () => {
+    const spans = await recordSpans(50);
+    const exporter = new ClickHouseSpanExporter({
+      url: 'http://127.0.0.1:1',
+      mode: 'async',
+      maxQueueBytes: 4_000,
+      maxBatchBytes: 4_000,
+      flushIntervalMillis: 60_000,
+      maxRetries: 0,
+      logger: quiet,
+    });
+    const result = await exportOnce(exporter, spans);
+    expect(result.code).toBe(1);
+    expect(result.error?.message).toMatch(/queue is full/);
+    const stats = exporter.stats();
+    expect(stats.spansDropped).toBeGreaterThan(0);
+    expect(stats.spansDropped).toBeLessThan(50);
+    await exporter.shutdown();
+    const after = exporter.stats();
+    // Nothing vanishes: every span is exported, dropped or failed.
+    expect(after.spansExported + after.spansDropped + after.spansFailed).toBe(50);
+  });
+});
+
+describe('the HTTP server killed during export', () => {
+  const bin = fileURLToPath(new URL('../../clickhouse-local/dist/esm/bin.js', import.meta.url));
+  const serverDir = tempDataDir('exporter-kill');
+  let child: ChildProcess | undefined;
+
+  function startServer(port: number): Promise<ChildProcess> {
+    return new Promise((resolve, reject) => {
+      const started = spawn(process.execPath, [bin, '--port', String(port), '--path', serverDir.path], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      started.stdout.once('data', () => resolve(started));
+      started.once('exit', (code) => reject(new Error(`clickhouse-local exited with ${code}`)));
+    });
+  }
+
+  afterAll(() => {
+    child?.kill('SIGKILL');
+    serverDir.remove();
+  });
+
+  it('retries across the restart: every span present exactly once', async () => {
+    const port = await freePort();
+    child = await startServer(port);
+    const exporter = new ClickHouseSpanExporter({
+      url: `http://127.0.0.1:${port}`,
+      mode: 'sync',
+      maxRetries: 8,
+      retryInitialDelayMillis: 100,
+      retryMaxDelayMillis: 1_000,
+      logger: quiet,
+    });
+    await exporter.ready();
+    const batches = await Promise.all(Array.from({ length: 20 }, () => recordSpans(50)));
+    const results: Promise<ExportResultLike>[] = [];
+    for (const [i, batch] of batches.entries()) {
+      results.push(exportOnce(exporter, batch));
+      if (i === 8) {
+        child.kill('SIGKILL');
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        child = await startServer(port);
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    expect((await Promise.all(results)).map((result) => result.code)).toEqual(batches.map(() => 0));
+    const stats = exporter.stats();
+    await exporter.shutdown();
+    expect(stats.spansExported).toBe(1000);
+    expect(stats.insertsRetried).toBeGreaterThan(0);
+
+    // Read back over HTTP from the restarted server.
+    const reader = createClient({ url: `http://127.0.0.1:${port}` });
+    try {
+      const [row] = await (
+        await reader.query({
+          query: 'SELECT count() AS n, uniqExact(SpanId) AS d FROM default.otel_traces',
+          format: 'JSONEachRow',
+        })
+      ).json<{ n: string; d: string }>();
+      expect(row).toEqual({ n: '1000', d: '1000' });
+    } finally {
+      await reader.close();
+    }
+  });
+});
