@@ -75,7 +75,6 @@ export interface ClickHouseSpanExporterOptions {
 export const EXPORTER_DEFAULTS = {
   database: 'default',
   username: 'default',
-  password: '',
   compression: true,
   requestTimeoutMillis: 10_000,
   exportTimeoutMillis: 30_000,
@@ -91,12 +90,14 @@ export const EXPORTER_DEFAULTS = {
   flushIntervalMillis: 1_000,
   maxQueueBytes: 64 * 1024 * 1024,
   asyncInsert: false,
-  pushRolloverMillis: 10_000,
+  pushRolloverMillis: 5_000,
   maxRetries: 5,
   retryInitialDelayMillis: 200,
   retryMaxDelayMillis: 5_000,
-  embeddedPath: './.tracepoint/clickhouse',
 } as const;
+
+/** Data directory of the embedded engine when nothing else is configured. */
+export const DEFAULT_EMBEDDED_PATH = './.tracepoint/clickhouse';
 
 /** Environment variables read when the options leave a connection setting out. */
 export const ENVIRONMENT_VARIABLES = {
@@ -224,8 +225,8 @@ export function resolveExporterConfig(
   } else {
     destination = {
       kind: 'embedded',
-      path: d.embeddedPath,
-      label: `embedded ClickHouse at ${d.embeddedPath}`,
+      path: DEFAULT_EMBEDDED_PATH,
+      label: `embedded ClickHouse at ${DEFAULT_EMBEDDED_PATH}`,
     };
   }
   const mode = options.mode ?? d.mode;
@@ -235,7 +236,7 @@ export function resolveExporterConfig(
   const config: ExporterConfig = {
     destination,
     username: text('username', options.username ?? nonEmpty(env[ENVIRONMENT_VARIABLES.username]), d.username),
-    password: text('password', options.password ?? env[ENVIRONMENT_VARIABLES.password], d.password),
+    password: text('password', options.password ?? env[ENVIRONMENT_VARIABLES.password], ''),
     database: assertIdentifier(
       'database',
       options.database ?? nonEmpty(env[ENVIRONMENT_VARIABLES.database]) ?? d.database,
@@ -295,6 +296,11 @@ export function resolveExporterConfig(
   if (config.requestTimeoutMillis >= config.exportTimeoutMillis) {
     throw new TypeError(
       `requestTimeoutMillis (${config.requestTimeoutMillis}) must be below exportTimeoutMillis (${config.exportTimeoutMillis}) so a retry fits`,
+    );
+  }
+  if (config.mode === 'push' && config.pushRolloverMillis >= config.requestTimeoutMillis) {
+    throw new TypeError(
+      `pushRolloverMillis (${config.pushRolloverMillis}) must be below requestTimeoutMillis (${config.requestTimeoutMillis}): a push stream is one request`,
     );
   }
   if (config.maxBatchBytes > config.maxQueueBytes) {

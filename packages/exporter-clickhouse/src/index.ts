@@ -3,6 +3,7 @@ export { ClickHouseSpanExporter, type ExportResultLike } from './clickhouse-span
 export {
   type ClickHouseSpanExporterOptions,
   type ClickHouseTlsOptions,
+  DEFAULT_EMBEDDED_PATH,
   ENVIRONMENT_VARIABLES,
   EXPORTER_DEFAULTS,
   type ExporterConfig,

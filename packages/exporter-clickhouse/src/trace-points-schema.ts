@@ -103,21 +103,22 @@ function viewSelect(from: string): string {
     exceptions.type AS exception_types, exceptions.message AS exception_messages,
     exceptions.stacktrace AS exception_stacktraces, params
   FROM ${from}`;
+  // toLowCardinality keeps the view's types those of TRACE_POINTS_COLUMNS.
   // Calls, and exceptions of a caller, keep the caller -> callee direction; the rest flip it.
   const forward = '(k = 0 OR (k > 0 AND outbound = 1))';
   return `SELECT
-  multiIf(k = 0, 'call', k < 0, 'response', 'exception') AS trace_type,
+  toLowCardinality(multiIf(k = 0, 'call', k < 0, 'response', 'exception')) AS trace_type,
   multiIf(k = 0, start_ns, k < 0, start_ns + toIntervalNanosecond(duration), exception_times[k]) AS timestamp,
-  if(${forward}, caller, callee) AS source_component,
-  if(${forward}, callee, caller) AS target_component,
-  if(${forward}, caller_method, callee_method) AS source_method,
-  if(${forward}, callee_method, caller_method) AS target_method,
+  toLowCardinality(if(${forward}, caller, callee)) AS source_component,
+  toLowCardinality(if(${forward}, callee, caller)) AS target_component,
+  toLowCardinality(if(${forward}, caller_method, callee_method)) AS source_method,
+  toLowCardinality(if(${forward}, callee_method, caller_method)) AS target_method,
   trace_id,
   span_id,
   parent_span_id,
   if(k < 0, duration, 0) AS duration_ns,
-  if(k = 0, 'Unset', status) AS status_code,
-  if(k > 0, exception_types[k], '') AS exception_type,
+  toLowCardinality(if(k = 0, 'Unset', status)) AS status_code,
+  toLowCardinality(if(k > 0, exception_types[k], '')) AS exception_type,
   if(k > 0, exception_messages[k], '') AS exception_message,
   if(k > 0, exception_stacktraces[k], '') AS exception_stacktrace,
   params

@@ -1,0 +1,127 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
+import {
+  ENVIRONMENT_VARIABLES,
+  resolveExporterConfig,
+  type SchemaOptions,
+  schemaStatements,
+  TRACE_POINTS_COLUMNS,
+  versionAtLeast,
+} from '@tracepoint/exporter-clickhouse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDataDir } from '../../../test-support/data-dir.js';
+
+const dataDir = tempDataDir('exporter-schema');
+let engine: ClickHouseClient;
+
+beforeAll(() => {
+  engine = createEmbeddedClient({ path: dataDir.path });
+});
+afterAll(async () => {
+  await engine?.close();
+  dataDir.remove();
+});
+
+const base: SchemaOptions = {
+  database: 'tp',
+  tracesTable: 'otel_traces',
+  tracePointsTable: 'trace_points',
+  tracePoints: true,
+  ttlDays: 7,
+};
+
+describe('cluster DDL (no cluster runs here: checked with the engine parser)', () => {
+  const statements = schemaStatements({ ...base, cluster: 'traces' });
+
+  it.each(statements.map((sql, i) => ({ i, sql })))('statement $i parses', async ({ sql }) => {
+    const [row] = await (
+      await engine.query({
+        query: 'SELECT formatQuery({sql:String}) AS f',
+        format: 'JSONEachRow',
+        query_params: { sql },
+      })
+    ).json<{ f: string }>();
+    expect(row?.f).toMatch(/ON CLUSTER traces/);
+  });
+
+  it('uses replicated storage on each shard and Distributed tables for reads and writes', () => {
+    const text = statements.join('\n');
+    expect(text).toMatch(/CREATE TABLE IF NOT EXISTS `tp`.`otel_traces_local` ON CLUSTER `traces`/);
+    expect(text).toMatch(/ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/\{shard\}/);
+    expect(text).toMatch(/ENGINE = ReplicatedAggregatingMergeTree/);
+    expect(text).toMatch(/Distributed\(`traces`, `tp`, `otel_traces_local`, cityHash64\(TraceId\)\)/);
+    expect(text).toMatch(
+      /TO `tp`.`otel_traces_trace_id_ts_local` AS\nSELECT .*\nFROM `tp`.`otel_traces_local`/,
+    );
+    expect(text).toMatch(/CREATE VIEW IF NOT EXISTS `tp`.`trace_points` ON CLUSTER `traces`/);
+  });
+
+  it('a single-server schema applies on the engine, with TTL and ttl_only_drop_parts', async () => {
+    for (const query of schemaStatements(base)) await engine.command({ query });
+    const [row] = await (
+      await engine.query({
+        query: "SELECT engine_full AS e FROM system.tables WHERE database = 'tp' AND name = 'otel_traces'",
+        format: 'JSONEachRow',
+      })
+    ).json<{ e: string }>();
+    expect(row?.e).toMatch(/TTL toDateTime\(Timestamp\) \+ toIntervalDay\(7\)/);
+    expect(row?.e).toMatch(/ttl_only_drop_parts = 1/);
+    const columns = await (
+      await engine.query({ query: 'DESCRIBE TABLE tp.trace_points', format: 'JSONEachRow' })
+    ).json<{ name: string; type: string }>();
+    expect(columns.map(({ name, type }) => ({ name, type }))).toEqual(
+      TRACE_POINTS_COLUMNS.map(({ name, type }) => ({ name, type })),
+    );
+  });
+});
+
+describe('configuration', () => {
+  it('defaults to the embedded engine at ./.tracepoint/clickhouse', () => {
+    expect(resolveExporterConfig({}, {}).destination).toMatchObject({
+      kind: 'embedded',
+      path: './.tracepoint/clickhouse',
+    });
+  });
+
+  it('reads TRACEPOINT_CLICKHOUSE_* for URL (with failover), user, password and database; options win', () => {
+    const env = {
+      [ENVIRONMENT_VARIABLES.url]: 'http://a:8123, https://b:8443',
+      [ENVIRONMENT_VARIABLES.username]: 'writer',
+      [ENVIRONMENT_VARIABLES.password]: 's3cret',
+      [ENVIRONMENT_VARIABLES.database]: 'traces',
+    };
+    expect(resolveExporterConfig({}, env)).toMatchObject({
+      destination: { kind: 'http', urls: ['http://a:8123', 'https://b:8443'] },
+      username: 'writer',
+      password: 's3cret',
+      database: 'traces',
+    });
+    expect(resolveExporterConfig({ url: 'chdb:/data/ch', database: 'mine' }, env)).toMatchObject({
+      destination: { kind: 'embedded', path: '/data/ch' },
+      database: 'mine',
+    });
+    expect(
+      resolveExporterConfig({}, { [ENVIRONMENT_VARIABLES.url]: './local-data' }).destination,
+    ).toMatchObject({
+      kind: 'embedded',
+      path: './local-data',
+    });
+  });
+
+  it.each([
+    [{ url: 'ftp://x' }, /url must be http\(s\):\/\/ URLs/],
+    [{ mode: 'later' }, /mode must be 'async', 'sync' or 'push'/],
+    [{ database: 'a-b' }, /database must be a plain identifier/],
+    [{ requestTimeoutMillis: 40_000 }, /requestTimeoutMillis \(40000\) must be below exportTimeoutMillis/],
+    [{ maxBatchRows: 0 }, /maxBatchRows must be a whole number >= 1/],
+  ])('refuses %j with a message naming the option', (options, message) => {
+    expect(() => resolveExporterConfig(options as never, {})).toThrow(message);
+  });
+
+  it('compares server versions', () => {
+    expect(versionAtLeast('26.7.2.1', '23.8')).toBe(true);
+    expect(versionAtLeast('23.8.1', '23.8')).toBe(true);
+    expect(versionAtLeast('23.3.9', '23.8')).toBe(false);
+    expect(versionAtLeast('18.16.1', '23.8')).toBe(false);
+  });
+});
