@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { SpanKind } from '@opentelemetry/api';
@@ -13,10 +14,21 @@ import {
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
-import { freePort } from '../../../test-support/free-port.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
 const quiet = { warn() {}, error() {} };
+
+async function fixedFreePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
 const dataDir = tempDataDir('exporter-reliability');
 let embedded: ClickHouseClient;
 
@@ -192,7 +204,8 @@ describe('the HTTP server killed during export', () => {
   });
 
   it('retries across the restart: every span present exactly once', async () => {
-    const port = await freePort();
+    // Below the kernel's ephemeral range: no server on port 0 elsewhere in the run can take it while ours restarts.
+    const port = await fixedFreePort();
     child = await startServer(port);
     const exporter = new ClickHouseSpanExporter({
       url: `http://127.0.0.1:${port}`,
