@@ -221,8 +221,8 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
  */
 export async function startLegacyClickHouse(): Promise<RunningLegacyClickHouse> {
   const { binary, libraryPath } = ensureLegacyClickHouseServer();
-  const dir = mkdtempSync(join(tmpdir(), 'tracepoint-clickhouse18-'));
   const [httpPort, tcpPort] = await distinctFreePorts();
+  const dir = mkdtempSync(join(tmpdir(), 'tracepoint-clickhouse18-'));
   const configFile = join(dir, 'config.xml');
   writeFileSync(configFile, configXml(dir, httpPort, tcpPort));
   writeFileSync(join(dir, 'users.xml'), USERS_XML);
