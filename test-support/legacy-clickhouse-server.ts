@@ -1,29 +1,18 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { debianCacheDir, unpackDebianPackages } from './debian-packages.js';
 import { freePort } from './free-port.js';
 
 /**
  * A real, old ClickHouse server (18.16, from Debian bookworm's packages) for tests of what the exporter does
  * against legacy servers. Nothing is installed system-wide: the .debs are fetched with `apt-get download` and
- * unpacked into `.cache/debian/clickhouse-18` in the repository (no root, no dpkg lock), once.
+ * unpacked into `.cache/debian/clickhouse-18` by `unpackDebianPackages`, once.
  * A clickhouse-server on PATH is never used: it would be some other version.
  */
-const REPO_ROOT = resolve(import.meta.dirname, '..');
-const CACHE_DIR = join(REPO_ROOT, '.cache/debian/clickhouse-18');
+const CACHE_DIR = debianCacheDir('clickhouse-18');
 const BINARY = join(CACHE_DIR, 'usr/sbin/clickhouse-server');
 // libclickhouse.so and its libraries live in usr/lib; libpcre3 still ships in /lib.
 const LIBRARY_PATH = [join(CACHE_DIR, 'usr/lib/x86_64-linux-gnu'), join(CACHE_DIR, 'lib/x86_64-linux-gnu')];
@@ -69,45 +58,15 @@ const PACKAGES = [
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
-function download(into: string): void {
-  const run = () => execFileSync('apt-get', ['download', ...PACKAGES], { cwd: into, stdio: 'pipe' });
-  try {
-    run();
-  } catch (first) {
-    // A fresh machine may have no package lists yet; only root can fetch them.
-    if (process.getuid?.() !== 0) {
-      throw new Error(
-        `could not download ClickHouse 18 from Debian (${String(first)}); run apt-get update as root`,
-      );
-    }
-    execFileSync('apt-get', ['update'], { stdio: 'pipe' });
-    run();
-  }
-}
-
 /** Path to the clickhouse-server 18.16 binary and the library path it needs; downloads it on first use. */
 export function ensureLegacyClickHouseServer(): { binary: string; libraryPath: string } {
-  const libraryPath = LIBRARY_PATH.join(':');
-  if (existsSync(BINARY)) return { binary: BINARY, libraryPath };
-  const work = mkdtempSync(join(tmpdir(), 'tracepoint-clickhouse18-deb-'));
-  try {
-    download(work);
-    const unpacked = join(work, 'root');
-    for (const deb of readdirSync(work).filter((name) => name.endsWith('.deb'))) {
-      execFileSync('dpkg-deb', ['-x', join(work, deb), unpacked]);
-    }
-    mkdirSync(join(CACHE_DIR, '..'), { recursive: true });
-    // Rename is atomic: a parallel test run sees either nothing or a complete tree.
-    try {
-      if (!existsSync(CACHE_DIR)) renameSync(unpacked, CACHE_DIR);
-    } catch (error) {
-      // Another run won the race; its tree is as good as ours.
-      if (!existsSync(BINARY)) throw error;
-    }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-  return { binary: BINARY, libraryPath };
+  unpackDebianPackages({
+    name: 'clickhouse-18',
+    label: 'ClickHouse 18',
+    packages: PACKAGES,
+    marker: 'usr/sbin/clickhouse-server',
+  });
+  return { binary: BINARY, libraryPath: LIBRARY_PATH.join(':') };
 }
 
 export interface RunningLegacyClickHouse {

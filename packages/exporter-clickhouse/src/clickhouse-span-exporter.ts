@@ -230,10 +230,10 @@ export class ClickHouseSpanExporter {
   /** Encodes each span into its rows; a span that cannot be read is counted and skipped. */
   private encode(
     spans: readonly SpanLike[],
-    add: (queue: TableQueue, row: unknown[], day: number) => void,
+    add: (table: number, row: unknown[], day: number) => void,
     fits: (span: SpanLike) => boolean,
   ): void {
-    const [traces, points] = this.queues as [TableQueue, TableQueue | undefined];
+    const points = this.queues[1];
     for (const span of spans) {
       let traceRow: unknown[];
       let pointRow: unknown[] | undefined;
@@ -251,8 +251,8 @@ export class ClickHouseSpanExporter {
         this.counters.spansDropped++;
         continue;
       }
-      add(traces, traceRow, day);
-      if (points !== undefined && pointRow !== undefined) add(points, pointRow, day);
+      add(0, traceRow, day);
+      if (pointRow !== undefined) add(1, pointRow, day);
     }
   }
 
@@ -264,7 +264,7 @@ export class ClickHouseSpanExporter {
     const batches = this.queues.map(() => emptyBatch());
     this.encode(
       spans,
-      (queue, row, day) => appendRow(batches[this.queues.indexOf(queue)] as RowBatch, row, day),
+      (table, row, day) => appendRow(batches[table] as RowBatch, row, day),
       () => true,
     );
     const results = await Promise.allSettled(
@@ -274,12 +274,18 @@ export class ClickHouseSpanExporter {
     return failure ? { code: 1, error: toError(failure.reason) } : { code: 0 };
   }
 
+  private recordWritten(queue: TableQueue, rows: number): void {
+    const written = this.counters.rowsWritten;
+    written[queue.target.name] = (written[queue.target.name] ?? 0) + rows;
+    if (queue.countsSpans) this.counters.spansExported += rows;
+  }
+
   /** Writes one batch of a table and keeps the counters; rejects when it finally failed. */
   private async write(writer: TableWriter, queue: TableQueue, batch: RowBatch, token: string): Promise<void> {
     if (batch.lines.length === 0) return;
     try {
       const rejected = await writer.write(queue.target, batch, token);
-      if (queue.countsSpans) this.counters.spansExported += batch.lines.length - rejected;
+      this.recordWritten(queue, batch.lines.length - rejected);
     } catch (error) {
       if (queue.countsSpans) this.counters.spansFailed += batch.lines.length;
       throw error;
@@ -291,11 +297,10 @@ export class ClickHouseSpanExporter {
     let dropped = 0;
     this.encode(
       spans,
-      (queue, row, day) => {
+      (table, row, day) => {
+        const queue = this.queues[table] as TableQueue;
         if (this.config.mode === 'push') {
-          const line = `${JSON.stringify(row)}\n`;
-          this.streamFor(queue).write(line, day);
-          this.queuedBytes += line.length;
+          this.queuedBytes += this.streamFor(queue).write(row, day);
         } else {
           this.queuedBytes += appendRow(queue.batch, row, day);
           if (
@@ -359,9 +364,7 @@ export class ClickHouseSpanExporter {
           try {
             await stream.end();
             this.counters.inserts++;
-            this.counters.rowsWritten[queue.target.name] =
-              (this.counters.rowsWritten[queue.target.name] ?? 0) + batch.lines.length;
-            if (queue.countsSpans) this.counters.spansExported += batch.lines.length;
+            this.recordWritten(queue, batch.lines.length);
             await resetSessionSettings(connection, { insert_deduplication_token: token });
             return;
           } catch {

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { withTracingSuppressed } from './suppress-tracing.js';
-import type { InsertTarget, RowBatch } from './table-writer.js';
+import { appendRow, drainResponse, emptyBatch, type InsertTarget, type RowBatch } from './table-writer.js';
 
 /**
  * One open streaming insert: rows are written to the request body as they
@@ -10,7 +10,7 @@ import type { InsertTarget, RowBatch } from './table-writer.js';
  * can be retried as an ordinary insert with the same deduplication token.
  */
 export class PushStream {
-  readonly batch: RowBatch = { lines: [], days: [], bytes: 0 };
+  readonly batch: RowBatch = emptyBatch();
   private readonly body = new PassThrough();
   private readonly done: Promise<unknown>;
 
@@ -28,20 +28,17 @@ export class PushStream {
             clickhouse_settings: { insert_deduplication_token: token },
           }),
         )
-        .then((result) => {
-          result.stream.resume();
-          return new Promise((resolve) => result.stream.once('close', resolve).once('end', resolve));
-        }),
+        .then((result) => drainResponse(result.stream)),
     );
     // The outcome is read in end(); until then a failure must not become an unhandled rejection.
     this.done.catch(() => undefined);
   }
 
-  write(line: string, day: number): void {
-    this.batch.lines.push(line);
-    this.batch.days.push(day);
-    this.batch.bytes += line.length;
-    this.body.write(line);
+  /** Sends the row at once; returns its encoded size. */
+  write(row: unknown[], day: number): number {
+    const bytes = appendRow(this.batch, row, day);
+    this.body.write(this.batch.lines[this.batch.lines.length - 1]);
+    return bytes;
   }
 
   /** Closes the body; resolves when ClickHouse has committed the rows, rejects when the insert failed. */

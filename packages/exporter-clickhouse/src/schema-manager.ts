@@ -11,7 +11,10 @@ import { withTracingSuppressed } from './suppress-tracing.js';
 import {
   type ColumnSpec,
   createTableStatements,
+  insertColumnNames,
+  onCluster,
   qualifiedName,
+  quoteIdentifier,
   type SchemaTarget,
   type TableSpec,
 } from './table-ddl.js';
@@ -76,11 +79,18 @@ export function schemaMigrations(options: SchemaOptions): Migration[] {
   return migrations;
 }
 
+/** The database and the migrations table: what must exist before migrations can be read. */
+function bootstrapStatements(options: SchemaOptions): string[] {
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(options.database)}${onCluster(options)}`,
+    ...createTableStatements(migrationsTableSpec(), options),
+  ];
+}
+
 /** Every statement that sets up the schema, migrations table included (for docs and parser checks). */
 export function schemaStatements(options: SchemaOptions): string[] {
   return [
-    `CREATE DATABASE IF NOT EXISTS \`${options.database}\`${options.cluster === undefined ? '' : ` ON CLUSTER \`${options.cluster}\``}`,
-    ...createTableStatements(migrationsTableSpec(), options),
+    ...bootstrapStatements(options),
     ...schemaMigrations(options).flatMap((migration) => migration.statements),
   ];
 }
@@ -124,13 +134,6 @@ export function expectedTables(
   return tables;
 }
 
-/** Column names as system.columns lists them: Nested columns flattened to `Parent.Child`. */
-function expectedColumnNames(columns: readonly ColumnSpec[]): string[] {
-  return columns.flatMap((column) =>
-    column.nested === undefined ? [column.name] : column.nested.map((child) => `${column.name}.${child}`),
-  );
-}
-
 export class SchemaMismatchError extends Error {
   constructor(database: string, problems: string[]) {
     super(
@@ -160,12 +163,7 @@ export async function prepareSchema(
       await verifySchema(client, options);
       return { version, applied: [] };
     }
-    const [createDatabase, ...createMigrationsTable] = schemaStatements(options).slice(
-      0,
-      1 + createTableStatements(migrationsTableSpec(), options).length,
-    );
-    for (const statement of [createDatabase as string, ...createMigrationsTable])
-      await client.command({ query: statement });
+    for (const statement of bootstrapStatements(options)) await client.command({ query: statement });
     const migrationsTable = qualifiedName(options.database, MIGRATIONS_TABLE);
     const done = new Set(
       (await rows<{ version: number }>(client, `SELECT DISTINCT version FROM ${migrationsTable}`)).map(
@@ -199,7 +197,8 @@ export async function verifySchema(client: ClickHouseClient, options: SchemaOpti
       continue;
     }
     const names = new Set(found.map((column) => column.name));
-    const missing = expectedColumnNames(columns).filter((name) => !names.has(name));
+    // system.columns lists Nested columns flattened, as inserts name them.
+    const missing = insertColumnNames(columns).filter((name) => !names.has(name));
     if (missing.length > 0) problems.push(`table ${table} lacks column(s) ${missing.join(', ')}`);
   }
   if (problems.length > 0) throw new SchemaMismatchError(options.database, problems);

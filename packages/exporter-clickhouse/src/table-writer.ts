@@ -48,6 +48,20 @@ export class ExportTimeoutError extends Error {
   }
 }
 
+/**
+ * Reads an insert's response to its end so the socket can be reused. The
+ * insert's outcome is already known when the response starts; an error while
+ * reading the (empty) body changes nothing, and must not go unhandled.
+ */
+export function drainResponse(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve) => {
+    stream.once('end', resolve);
+    stream.once('error', () => resolve());
+    stream.once('close', resolve);
+    stream.resume();
+  });
+}
+
 const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis).unref?.());
 
 /**
@@ -79,8 +93,6 @@ export class TableWriter {
         deadline,
       );
     }
-    this.stats.rowsWritten[target.name] =
-      (this.stats.rowsWritten[target.name] ?? 0) + batch.lines.length - rejected;
     return rejected;
   }
 
@@ -155,12 +167,7 @@ export class TableWriter {
         values: Readable.from([Buffer.from(lines.join(''))], { objectMode: false }),
         clickhouse_settings: settings,
       });
-      result.stream.resume();
-      await new Promise<void>((resolve) => {
-        result.stream.once('end', resolve);
-        result.stream.once('error', () => resolve());
-        result.stream.once('close', resolve);
-      });
+      await drainResponse(result.stream);
       await resetSessionSettings(this.connection, settings);
     });
   }
