@@ -7,6 +7,8 @@ import type { ExporterConfig } from './exporter-options.js';
  */
 export interface Connection {
   readonly label: string;
+  /** How many destinations there are to fail over between. */
+  readonly size: number;
   /** True when session settings outlive a statement (the embedded engine, or a client we did not build). */
   readonly settingsPersist: boolean;
   active(): ClickHouseClient;
@@ -68,6 +70,10 @@ class HttpConnection implements Connection {
     return this.urls[this.index] as string;
   }
 
+  get size(): number {
+    return this.urls.length;
+  }
+
   active(): ClickHouseClient {
     return this.clients[this.index] as ClickHouseClient;
   }
@@ -93,6 +99,7 @@ class HttpConnection implements Connection {
 
 class SingleClientConnection implements Connection {
   readonly settingsPersist = true;
+  readonly size = 1;
   constructor(
     readonly label: string,
     private readonly client: ClickHouseClient,

@@ -8,7 +8,7 @@ import {
   resolveExporterConfig,
 } from './exporter-options.js';
 import { type ExporterStats, emptyStats, observeStats } from './exporter-stats.js';
-import { toError } from './insert-error.js';
+import { classifyInsertError, toError } from './insert-error.js';
 import { otelTracesRow } from './otel-traces-row.js';
 import { OTEL_TRACES_INSERT_COLUMNS } from './otel-traces-schema.js';
 import { PushStream } from './push-stream.js';
@@ -199,12 +199,18 @@ export class ClickHouseSpanExporter {
       const connection = await openConnection(this.config);
       try {
         const { cluster, database, tracesTable, tracePointsTable, tracePoints, ttlDays } = this.config;
-        await prepareSchema(
-          connection.active(),
-          { cluster, database, tracesTable, tracePointsTable, tracePoints, ttlDays },
-          this.config.createSchema,
-          connection.label,
-        );
+        const schema = { cluster, database, tracesTable, tracePointsTable, tracePoints, ttlDays };
+        // Start-up fails over like inserts do: the first URL being down must not stop the exporter.
+        for (let tried = 1; ; tried++) {
+          try {
+            await prepareSchema(connection.active(), schema, this.config.createSchema, connection.label);
+            break;
+          } catch (error) {
+            if (tried >= connection.size || permanent(error) || classifyInsertError(error) !== 'retry')
+              throw error;
+            connection.failover();
+          }
+        }
       } catch (error) {
         await connection.close().catch(() => undefined);
         throw error;

@@ -3,7 +3,11 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { SpanKind } from '@opentelemetry/api';
-import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
+import {
+  createEmbeddedClient,
+  type LocalHttpServer,
+  startLocalHttpServer,
+} from '@tracepoint/clickhouse-local';
 import {
   ClickHouseSpanExporter,
   type ExportResultLike,
@@ -180,6 +184,43 @@ describe('schema verification and queue limits', () => {
     const after = exporter.stats();
     // Nothing vanishes: every span is exported, dropped or failed.
     expect(after.spansExported + after.spansDropped + after.spansFailed).toBe(50);
+  });
+});
+
+describe('failover and server-side async inserts', () => {
+  let server: LocalHttpServer;
+  beforeAll(async () => {
+    server = await startLocalHttpServer({ path: dataDir.path, port: 0 });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('starts and writes through the second URL when the first refuses connections', async () => {
+    const exporter = new ClickHouseSpanExporter({
+      url: ['http://127.0.0.1:1', server.url],
+      database: 'failover',
+      mode: 'sync',
+      retryInitialDelayMillis: 10,
+      logger: quiet,
+    });
+    await exporter.ready();
+    expect(await exportOnce(exporter, await recordSpans(30))).toEqual({ code: 0 });
+    await exporter.shutdown();
+    expect(await count('SELECT count() AS n FROM failover.otel_traces')).toBe(30);
+  });
+
+  it('with asyncInsert, batches land once through async_insert with wait_for_async_insert', async () => {
+    const exporter = new ClickHouseSpanExporter({
+      url: server.url,
+      database: 'server_async',
+      asyncInsert: true,
+    });
+    expect(await exportOnce(exporter, await recordSpans(25))).toEqual({ code: 0 });
+    await exporter.shutdown();
+    expect(exporter.stats()).toMatchObject({ spansExported: 25, spansFailed: 0 });
+    expect(await count('SELECT count() AS n FROM server_async.otel_traces')).toBe(25);
+    expect(await count('SELECT count() AS n FROM server_async.trace_points_spans')).toBe(25);
   });
 });
 
