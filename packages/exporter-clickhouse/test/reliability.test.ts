@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { SpanKind } from '@opentelemetry/api';
@@ -221,6 +221,56 @@ describe('failover and server-side async inserts', () => {
     expect(exporter.stats()).toMatchObject({ spansExported: 25, spansFailed: 0 });
     expect(await count('SELECT count() AS n FROM server_async.otel_traces')).toBe(25);
     expect(await count('SELECT count() AS n FROM server_async.trace_points_spans')).toBe(25);
+  });
+});
+
+describe('push mode', () => {
+  let server: LocalHttpServer;
+  beforeAll(async () => {
+    server = await startLocalHttpServer({ path: dataDir.path, port: 0 });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('puts rows on the wire at export, before the streaming insert commits them at rollover', async () => {
+    // A TCP relay in front of the server records what has crossed the wire.
+    let wire = '';
+    const target = new URL(server.url);
+    const relay = createServer((inbound) => {
+      const outbound = connect(Number(target.port), '127.0.0.1');
+      inbound.on('data', (chunk: Buffer) => {
+        wire += chunk.toString('latin1');
+        outbound.write(chunk);
+      });
+      outbound.pipe(inbound);
+      inbound.on('error', () => undefined);
+      outbound.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const address = relay.address() as AddressInfo;
+    const exporter = new ClickHouseSpanExporter({
+      url: `http://127.0.0.1:${address.port}`,
+      database: 'pushed',
+      mode: 'push',
+      pushRolloverMillis: 8_000,
+    });
+    try {
+      await exporter.ready();
+      const [span] = await recordSpans(1);
+      const spanId = span!.spanContext().spanId;
+      expect(await exportOnce(exporter, [span!])).toEqual({ code: 0 });
+      while (!wire.includes(spanId)) await new Promise((resolve) => setTimeout(resolve, 5));
+      // On the wire, not yet committed: the stream is still open.
+      expect(await count('SELECT count() AS n FROM pushed.otel_traces')).toBe(0);
+      await exporter.forceFlush();
+      expect(await count('SELECT count() AS n FROM pushed.otel_traces')).toBe(1);
+      expect(await count('SELECT count() AS n FROM pushed.trace_points_spans')).toBe(1);
+      expect(exporter.stats()).toMatchObject({ spansExported: 1, inserts: 2 });
+    } finally {
+      await exporter.shutdown();
+      relay.close();
+    }
   });
 });
 
