@@ -67,7 +67,7 @@ const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(reso
 /**
  * Inserts batches with the exporter's reliability rules: one deduplication
  * token per batch (so a retry never duplicates), retries with exponential
- * backoff and full jitter on transient failures, failover to the next URL,
+ * backoff and equal jitter on transient failures, failover to the next URL,
  * batches split by partition, and a batch the server rejects for its content
  * split in halves until the bad rows are alone; they are counted and logged,
  * the good rows land.
@@ -138,7 +138,8 @@ export class TableWriter {
           this.config.retryMaxDelayMillis,
           this.config.retryInitialDelayMillis * 2 ** attempt,
         );
-        const delay = Math.random() * ceiling;
+        // Equal jitter: spread out, yet never near zero, so maxRetries buys a known minimum of waiting.
+        const delay = ceiling / 2 + Math.random() * (ceiling / 2);
         if (Date.now() + delay >= deadline)
           throw new ExportTimeoutError(this.config.exportTimeoutMillis, toError(error));
         this.stats.insertsRetried++;
