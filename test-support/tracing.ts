@@ -28,11 +28,19 @@ export function startTracing(options: {
   instrumentations?: Instrumentations;
   /** Default: W3C trace context. */
   propagator?: TextMapPropagator;
+  /** Passed to the provider as they are (e.g. `idGenerator`, `spanLimits`). */
+  providerConfig?: Record<string, unknown>;
+  /** Resource attributes besides `service.name`; `serviceName: ''` leaves the name out. */
+  resourceAttributes?: Record<string, string>;
 }): TestTracing {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(options.propagator ?? new W3CTraceContextPropagator());
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    ...options.providerConfig,
+    resource: resourceFromAttributes({
+      ...(options.serviceName === '' ? {} : { 'service.name': options.serviceName }),
+      ...options.resourceAttributes,
+    }),
     spanProcessors: options.spanProcessors,
   });
   trace.setGlobalTracerProvider(provider);

@@ -6,6 +6,8 @@
  */
 export const HTTP_REQUEST_METHOD = ['http.request.method', 'http.method'] as const;
 export const HTTP_ROUTE = ['http.route'] as const;
+/** Low-cardinality path template (`/users/{id}`); the cleaner sets it when a span has no route. */
+export const URL_TEMPLATE = ['url.template'] as const;
 export const URL_FULL = ['url.full', 'http.url'] as const;
 export const URL_PATH = ['url.path', 'http.target'] as const;
 export const URL_SCHEME = ['url.scheme', 'http.scheme'] as const;
@@ -90,3 +92,48 @@ export const OLD_ATTRIBUTE_NAMES: ReadonlySet<string> = new Set([
   'code.namespace',
   'code.function',
 ]);
+
+/**
+ * Every attribute name the mapping reads. The cleaner's fail-closed
+ * allowlist always lets these through (their values are still scanned for
+ * secrets), so trace points keep their components and methods.
+ */
+export const MAPPING_ATTRIBUTE_NAMES: readonly string[] = [
+  ...HTTP_REQUEST_METHOD,
+  ...HTTP_ROUTE,
+  ...URL_TEMPLATE,
+  ...URL_FULL,
+  ...URL_PATH,
+  ...URL_SCHEME,
+  ...HTTP_HOST,
+  ...HTTP_RESPONSE_STATUS_CODE,
+  ...NETWORK_PROTOCOL_VERSION,
+  ...SERVER_ADDRESS,
+  ...SERVER_PORT,
+  ...CLIENT_ADDRESS,
+  ...PEER_SERVICE,
+  ...DB_SYSTEM,
+  ...DB_NAMESPACE,
+  ...DB_OPERATION,
+  ...DB_COLLECTION,
+  ...DB_QUERY_SUMMARY,
+  ...DB_QUERY_TEXT,
+  ...DB_RESPONSE_STATUS_CODE,
+  ...RPC_SYSTEM,
+  ...RPC_METHOD,
+  ...RPC_SERVICE,
+  ...RPC_RESPONSE_STATUS_CODE,
+  ...MESSAGING_SYSTEM,
+  ...MESSAGING_DESTINATION,
+  ...MESSAGING_OPERATION,
+  ...CODE_FUNCTION_NAME,
+  ...CODE_NAMESPACE,
+  ...CODE_FUNCTION,
+  ...ERROR_TYPE,
+  SERVICE_NAME,
+  EXCEPTION_TYPE,
+  EXCEPTION_MESSAGE,
+  EXCEPTION_STACKTRACE,
+  CALLER_COMPONENT,
+  CALLER_METHOD,
+];

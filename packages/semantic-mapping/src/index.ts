@@ -1,4 +1,5 @@
 export * from './attribute-names.js';
+export { readFirst } from './attribute-read.js';
 export { attributesToStringMap, attributeValueToString } from './attribute-value.js';
 export {
   type CallerEntry,
@@ -22,7 +23,7 @@ export {
   UNKNOWN_SERVICE,
 } from './map-span.js';
 export { type MappingRule, METHOD_RULES, type RuleExample, TARGET_COMPONENT_RULES } from './mapping-rules.js';
-export { PATH_PLACEHOLDER, templatePath } from './path-template.js';
+export { isVariableSegment, PATH_PLACEHOLDER, pathOfUrl, templatePath } from './path-template.js';
 export { renderMappingRulesTable } from './rules-table.js';
 export {
   DEFAULT_PARAM_ATTRIBUTES,

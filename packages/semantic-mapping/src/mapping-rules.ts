@@ -24,6 +24,7 @@ import {
   SERVER_PORT,
   URL_FULL,
   URL_PATH,
+  URL_TEMPLATE,
 } from './attribute-names.js';
 import { readFirst } from './attribute-read.js';
 import { hostOfUrl, pathOfUrl, templatePath } from './path-template.js';
@@ -76,6 +77,8 @@ function operationFromQuery(attributes: Attributes): string | undefined {
 function httpPath(attributes: Attributes): string | undefined {
   const route = readFirst(attributes, HTTP_ROUTE);
   if (route !== undefined) return route;
+  const template = readFirst(attributes, URL_TEMPLATE);
+  if (template !== undefined) return template;
   const path = readFirst(attributes, URL_PATH);
   if (path !== undefined) return templatePath(path);
   const url = readFirst(attributes, URL_FULL);
@@ -209,8 +212,9 @@ export const METHOD_RULES: readonly MappingRule[] = [
   {
     field: 'method',
     name: 'HTTP',
-    reads: [HTTP_REQUEST_METHOD, HTTP_ROUTE, URL_PATH, URL_FULL],
-    produces: '`VERB route`; without a route, `VERB` + the path with ids templated as `{id}`',
+    reads: [HTTP_REQUEST_METHOD, HTTP_ROUTE, URL_TEMPLATE, URL_PATH, URL_FULL],
+    produces:
+      '`VERB route`; without a route, `VERB` + `url.template` (the cleaner sets it), else the path with ids templated as `{id}`',
     resolve: (a) => {
       const verb = readFirst(a, HTTP_REQUEST_METHOD);
       return verb === undefined ? undefined : joinDefined(' ', verb, httpPath(a));

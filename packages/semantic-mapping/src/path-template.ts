@@ -13,7 +13,8 @@ const DIGIT = /[0-9]/;
 const TOKEN = /^[A-Za-z0-9_-]{16,}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}/;
 
-function isVariable(segment: string): boolean {
+/** Whether one path segment is an id-like value (number, uuid, hex, date, token, email) rather than a fixed name. */
+export function isVariableSegment(segment: string): boolean {
   // Fast path: most template segments carry neither a digit nor an @.
   if (!DIGIT.test(segment) && !segment.includes('@')) return false;
   return (
@@ -35,7 +36,7 @@ export function templatePath(pathOrTarget: string): string {
   const segments = path.split('/');
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i] as string;
-    if (segment !== '' && isVariable(segment)) segments[i] = PATH_PLACEHOLDER;
+    if (segment !== '' && isVariableSegment(segment)) segments[i] = PATH_PLACEHOLDER;
   }
   const out = segments.join('/');
   return out.length > MAX_PATH_LENGTH ? `${out.slice(0, MAX_PATH_LENGTH)}…` : out;

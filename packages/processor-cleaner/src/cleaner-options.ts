@@ -1,0 +1,254 @@
+import { DETECTOR_NAMES, type DetectorName } from './detector-names.js';
+
+/** Span kinds as lowercase names, so rules read like the OTel spec. */
+export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+
+/** Matches a string: a glob (`*` any run of characters, `?` one character) or a RegExp. */
+export type TextPattern = string | RegExp;
+
+/**
+ * Drops the spans it matches (every given condition must hold). A rule is
+ * tried when a span starts, on what the span carries then, and again when it
+ * ends. A match at start drops the span and its whole local subtree; a match
+ * at end drops the span only when none of its local children was kept.
+ */
+export interface DropRule {
+  /** Label the drop counts are reported under. */
+  name: string;
+  spanName?: TextPattern;
+  kind?: SpanKindName | readonly SpanKindName[];
+  /** URL path (`url.path`, `http.target` or the path of `url.full`), without the query. */
+  path?: TextPattern;
+  /** `http.route`; frameworks set it late, so it only matches at end. */
+  route?: TextPattern;
+  /** Attribute values: exact for strings, numbers and booleans, tested for a RegExp. */
+  attributes?: Readonly<Record<string, string | number | boolean | RegExp>>;
+  /** Span status at end. */
+  status?: 'unset' | 'ok' | 'error';
+  /** Matches spans that took at least this long (end only). */
+  minDurationMillis?: number;
+  /** Matches spans that took at most this long (end only). */
+  maxDurationMillis?: number;
+}
+
+/** A user rule mapping paths to a template before the built-in id detection runs. */
+export interface PathPattern {
+  /** A RegExp on the whole path, or a glob where `*` matches one segment. */
+  match: TextPattern;
+  /** The template, e.g. `/shops/{shop}/cart`. */
+  template: string;
+}
+
+export type RedactionMode = 'mask' | 'hmac' | 'off';
+
+export interface CleanerOptions {
+  /** Your own drop rules, tried before the built-in ones. */
+  dropRules?: readonly DropRule[];
+  /** Built-in rule: drop health, readiness and liveness probes (server spans). */
+  dropHealthChecks?: boolean;
+  /** Built-in rule: drop successful GET/HEAD of static assets (server spans). */
+  dropStaticAssets?: boolean;
+  /** `service.name` for spans whose resource has none (or `unknown_service…`); default `OTEL_SERVICE_NAME`, else the app's package.json name. */
+  serviceName?: string;
+  /** Set status Error on Unset spans from the HTTP status: server 5xx, client 4xx and 5xx. */
+  statusFromHttp?: boolean;
+  /** Name a server span `METHOD route` when its name is only the verb. */
+  nameServerSpans?: boolean;
+  /** Longest string attribute value (characters); longer ones are cut with a marker. */
+  maxValueLength?: number;
+  /** Most elements kept in an array attribute value. */
+  maxArrayLength?: number;
+  /** Most attributes kept per span, event or link. */
+  maxAttributes?: number;
+  maxEvents?: number;
+  maxLinks?: number;
+  /** Longer spans are cut to this length (the original is kept in `tracepoint.original_duration_ns`). */
+  maxDurationMillis?: number;
+  /** A span ending further than this from the local clock is shifted to end now. */
+  maxClockSkewMillis?: number;
+  /** Set `url.template` (`/users/{id}`) on HTTP spans without `http.route`. */
+  templatePaths?: boolean;
+  /** Your path templates, tried before the built-in id detection. */
+  pathPatterns?: readonly PathPattern[];
+  /** Distinct literal segments kept per path position before new ones become `{id}`. */
+  maxValuesPerPathPosition?: number;
+  /** How secrets are replaced: `mask` (`[REDACTED:rule]`), `hmac` (keyed hash, joinable) or `off`. */
+  redaction?: RedactionMode;
+  /** Key for `redaction: 'hmac'`, at least 16 characters. */
+  hmacKey?: string;
+  /** More attribute keys whose values are always secret (glob or RegExp), on top of the built-in list. */
+  blockedKeys?: readonly TextPattern[];
+  /** Fail-closed mode: when set, values of keys outside this list (and outside the keys tracepoint reads) are masked. */
+  allowedKeys?: readonly TextPattern[];
+  /** Value detectors to run; default all. */
+  detectors?: readonly DetectorName[];
+  /** Replace literals in `db.query.text` / `db.statement` by `?`. */
+  queryLiterals?: boolean;
+}
+
+/** Every default in one place: code, README table and tests read it. */
+export const CLEANER_DEFAULTS = {
+  dropHealthChecks: true,
+  dropStaticAssets: true,
+  statusFromHttp: true,
+  nameServerSpans: true,
+  maxValueLength: 8192,
+  maxArrayLength: 128,
+  maxAttributes: 128,
+  maxEvents: 128,
+  maxLinks: 128,
+  maxDurationMillis: 86_400_000,
+  maxClockSkewMillis: 300_000,
+  templatePaths: true,
+  maxValuesPerPathPosition: 100,
+  redaction: 'mask',
+  queryLiterals: true,
+} as const satisfies Partial<Record<keyof CleanerOptions, unknown>>;
+
+export interface ResolvedCleanerConfig {
+  readonly dropRules: readonly DropRule[];
+  readonly dropHealthChecks: boolean;
+  readonly dropStaticAssets: boolean;
+  readonly serviceName: string | undefined;
+  readonly statusFromHttp: boolean;
+  readonly nameServerSpans: boolean;
+  readonly maxValueLength: number;
+  readonly maxArrayLength: number;
+  readonly maxAttributes: number;
+  readonly maxEvents: number;
+  readonly maxLinks: number;
+  readonly maxDurationMillis: number;
+  readonly maxClockSkewMillis: number;
+  readonly templatePaths: boolean;
+  readonly pathPatterns: readonly PathPattern[];
+  readonly maxValuesPerPathPosition: number;
+  readonly redaction: RedactionMode;
+  readonly hmacKey: string | undefined;
+  readonly blockedKeys: readonly TextPattern[];
+  readonly allowedKeys: readonly TextPattern[] | undefined;
+  readonly detectors: readonly DetectorName[];
+  readonly queryLiterals: boolean;
+}
+
+const KIND_NAMES: readonly SpanKindName[] = ['internal', 'server', 'client', 'producer', 'consumer'];
+
+function fail(option: string, message: string): never {
+  throw new TypeError(`@tracepoint/processor-cleaner: option ${option} ${message}`);
+}
+
+function booleanOption(options: CleanerOptions, name: keyof typeof CLEANER_DEFAULTS): boolean {
+  const value = options[name] ?? CLEANER_DEFAULTS[name];
+  if (typeof value !== 'boolean') fail(name, `must be true or false, got ${String(value)}`);
+  return value;
+}
+
+function positiveInteger(options: CleanerOptions, name: keyof typeof CLEANER_DEFAULTS): number {
+  const value = options[name] ?? CLEANER_DEFAULTS[name];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    fail(name, `must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkPattern(option: string, pattern: unknown): void {
+  if (typeof pattern !== 'string' && !(pattern instanceof RegExp)) {
+    fail(option, `must hold globs (strings) or RegExps, got ${typeof pattern}`);
+  }
+}
+
+function checkDropRule(rule: DropRule, index: number): void {
+  const option = `dropRules[${index}]`;
+  if (rule === null || typeof rule !== 'object') fail(option, 'must be an object');
+  if (typeof rule.name !== 'string' || rule.name === '') fail(`${option}.name`, 'must be a non-empty string');
+  for (const field of ['spanName', 'path', 'route'] as const) {
+    if (rule[field] !== undefined) checkPattern(`${option}.${field}`, rule[field]);
+  }
+  const kinds = rule.kind === undefined ? [] : Array.isArray(rule.kind) ? rule.kind : [rule.kind];
+  for (const kind of kinds) {
+    if (!KIND_NAMES.includes(kind as SpanKindName))
+      fail(`${option}.kind`, `must be one of ${KIND_NAMES.join(', ')}`);
+  }
+  if (rule.status !== undefined && !['unset', 'ok', 'error'].includes(rule.status)) {
+    fail(`${option}.status`, 'must be unset, ok or error');
+  }
+  for (const field of ['minDurationMillis', 'maxDurationMillis'] as const) {
+    const value = rule[field];
+    if (value !== undefined && (typeof value !== 'number' || !(value >= 0))) {
+      fail(`${option}.${field}`, 'must be a number >= 0');
+    }
+  }
+  const conditions = Object.keys(rule).filter(
+    (key) => key !== 'name' && rule[key as keyof DropRule] !== undefined,
+  );
+  if (conditions.length === 0) fail(option, 'has no condition and would drop every span');
+}
+
+/** Options merged with defaults and checked; throws a TypeError naming the option. */
+export function resolveCleanerConfig(options: CleanerOptions = {}, env = process.env): ResolvedCleanerConfig {
+  if (options === null || typeof options !== 'object') fail('(options)', 'must be an object');
+  const dropRules = options.dropRules ?? [];
+  if (!Array.isArray(dropRules)) fail('dropRules', 'must be an array');
+  dropRules.forEach(checkDropRule);
+
+  const redaction = options.redaction ?? CLEANER_DEFAULTS.redaction;
+  if (!['mask', 'hmac', 'off'].includes(redaction))
+    fail('redaction', `must be mask, hmac or off, got ${redaction}`);
+  const hmacKey = options.hmacKey;
+  if (redaction === 'hmac' && (typeof hmacKey !== 'string' || hmacKey.length < 16)) {
+    fail('hmacKey', "must be a secret of at least 16 characters when redaction is 'hmac'");
+  }
+
+  const blockedKeys = options.blockedKeys ?? [];
+  if (!Array.isArray(blockedKeys)) fail('blockedKeys', 'must be an array');
+  for (const pattern of blockedKeys) checkPattern('blockedKeys', pattern);
+  const allowedKeys = options.allowedKeys;
+  if (allowedKeys !== undefined) {
+    if (!Array.isArray(allowedKeys)) fail('allowedKeys', 'must be an array');
+    for (const pattern of allowedKeys) checkPattern('allowedKeys', pattern);
+  }
+  const detectors = options.detectors ?? DETECTOR_NAMES;
+  if (!Array.isArray(detectors)) fail('detectors', 'must be an array');
+  for (const name of detectors) {
+    if (!DETECTOR_NAMES.includes(name))
+      fail('detectors', `has unknown detector ${name}; known: ${DETECTOR_NAMES.join(', ')}`);
+  }
+
+  const pathPatterns = options.pathPatterns ?? [];
+  if (!Array.isArray(pathPatterns)) fail('pathPatterns', 'must be an array');
+  pathPatterns.forEach((pattern, i) => {
+    checkPattern(`pathPatterns[${i}].match`, pattern?.match);
+    if (typeof pattern.template !== 'string' || !pattern.template.startsWith('/')) {
+      fail(`pathPatterns[${i}].template`, 'must be a path starting with /');
+    }
+  });
+
+  const serviceName = options.serviceName ?? (env.OTEL_SERVICE_NAME?.trim() || undefined);
+  if (serviceName !== undefined && (typeof serviceName !== 'string' || serviceName === '')) {
+    fail('serviceName', 'must be a non-empty string');
+  }
+
+  return {
+    dropRules,
+    dropHealthChecks: booleanOption(options, 'dropHealthChecks'),
+    dropStaticAssets: booleanOption(options, 'dropStaticAssets'),
+    serviceName,
+    statusFromHttp: booleanOption(options, 'statusFromHttp'),
+    nameServerSpans: booleanOption(options, 'nameServerSpans'),
+    maxValueLength: positiveInteger(options, 'maxValueLength'),
+    maxArrayLength: positiveInteger(options, 'maxArrayLength'),
+    maxAttributes: positiveInteger(options, 'maxAttributes'),
+    maxEvents: positiveInteger(options, 'maxEvents'),
+    maxLinks: positiveInteger(options, 'maxLinks'),
+    maxDurationMillis: positiveInteger(options, 'maxDurationMillis'),
+    maxClockSkewMillis: positiveInteger(options, 'maxClockSkewMillis'),
+    templatePaths: booleanOption(options, 'templatePaths'),
+    pathPatterns,
+    maxValuesPerPathPosition: positiveInteger(options, 'maxValuesPerPathPosition'),
+    redaction,
+    hmacKey,
+    blockedKeys,
+    allowedKeys,
+    detectors,
+    queryLiterals: booleanOption(options, 'queryLiterals'),
+  };
+}

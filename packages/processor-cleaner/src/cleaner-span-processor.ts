@@ -1,0 +1,135 @@
+import type { Context } from '@opentelemetry/api';
+import type { SpanLike } from '@tracepoint/semantic-mapping';
+import { type CleanerOptions, resolveCleanerConfig } from './cleaner-options.js';
+import { CleanerStats, type CleanerStatsSnapshot } from './cleaner-stats.js';
+import { DROP, SpanCleaner } from './span-cleaner.js';
+import { applyPatchInPlace, dropInPlace, patchedCopy } from './span-patch-apply.js';
+
+/** The span processor shape both SDK lines call; typed structurally so no SDK runtime is imported. */
+export interface SpanProcessorLike {
+  onStart(span: never, parentContext: Context): void;
+  onEnding?(span: never): void;
+  onEnd(span: never): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export interface CleanerLogger {
+  warn(message: string): void;
+}
+
+export interface CleanerSpanProcessorOptions extends CleanerOptions {
+  /**
+   * Copy mode: hand cleaned copies to this processor (e.g. a
+   * BatchSpanProcessor) instead of changing spans in place. Register only
+   * the cleaner with the SDK then; it forwards every call.
+   */
+  next?: SpanProcessorLike;
+  /** Where the one-line warnings go; default console. */
+  logger?: CleanerLogger;
+}
+
+/**
+ * Cleans every span before anything else sees it. In place (default): in
+ * `onEnding`, while the span is still mutable; register it first among the
+ * span processors. On SDKs that do not call `onEnding` it cleans in `onEnd`,
+ * which works as long as it comes first. Copy mode (`next`): the original is
+ * left alone and `next` receives a cleaned copy. It never throws into the app.
+ */
+export class CleanerSpanProcessor {
+  private readonly cleaner: SpanCleaner;
+  private readonly statsCounter = new CleanerStats();
+  private readonly next: SpanProcessorLike | undefined;
+  private readonly logger: CleanerLogger;
+  private sdkCallsOnEnding = false;
+  private warnedError = false;
+
+  constructor(options: CleanerSpanProcessorOptions = {}) {
+    this.cleaner = new SpanCleaner(resolveCleanerConfig(options), this.statsCounter);
+    this.next = options.next;
+    this.logger = options.logger ?? { warn: (message) => console.warn(message) };
+  }
+
+  onStart(span: SpanLike, parentContext: Context): void {
+    try {
+      this.cleaner.onStart(span, parentContext);
+    } catch (error) {
+      this.internalError(error);
+    }
+    this.forward(() => this.next?.onStart(span as never, parentContext));
+  }
+
+  onEnding(span: SpanLike): void {
+    if (this.next !== undefined) return;
+    this.sdkCallsOnEnding = true;
+    this.cleanInPlace(span);
+  }
+
+  onEnd(span: SpanLike): void {
+    const next = this.next;
+    if (next === undefined) {
+      if (!this.sdkCallsOnEnding) this.cleanInPlace(span);
+      return;
+    }
+    let out: SpanLike | undefined = span;
+    try {
+      const verdict = this.cleaner.clean(span, Date.now());
+      if (verdict === DROP) out = undefined;
+      else if (verdict !== undefined) {
+        out = patchedCopy(span, verdict);
+        this.statsCounter.cleanedCopies++;
+      }
+    } catch (error) {
+      this.internalError(error);
+    }
+    if (out !== undefined) this.forward(() => next.onEnd(out as never));
+  }
+
+  forceFlush(): Promise<void> {
+    return this.next?.forceFlush() ?? Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return this.next?.shutdown() ?? Promise.resolve();
+  }
+
+  /** Counts of drops, fixes and redactions per rule since start (never values). */
+  stats(): CleanerStatsSnapshot {
+    return this.statsCounter.snapshot();
+  }
+
+  private cleanInPlace(span: SpanLike): void {
+    try {
+      const verdict = this.cleaner.clean(span, Date.now());
+      if (verdict === DROP) dropInPlace(span);
+      else if (verdict !== undefined) {
+        applyPatchInPlace(span, verdict);
+        this.statsCounter.cleanedInPlace++;
+      }
+    } catch (error) {
+      this.internalError(error);
+    }
+  }
+
+  private forward(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.internalError(error);
+    }
+  }
+
+  /** Counted; logged once, since a failure here tends to repeat on every span. */
+  private internalError(error: unknown): void {
+    this.statsCounter.internalErrors++;
+    if (this.warnedError) return;
+    this.warnedError = true;
+    try {
+      this.logger.warn(
+        `@tracepoint/processor-cleaner: a span could not be cleaned and passed on as it was (${error instanceof Error ? error.message : String(error)}); further errors are only counted in stats().internalErrors`,
+      );
+    } catch {
+      // A broken logger must not break the app either.
+    }
+  }
+}

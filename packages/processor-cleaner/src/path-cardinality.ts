@@ -1,0 +1,82 @@
+import { isVariableSegment, PATH_PLACEHOLDER } from '@tracepoint/semantic-mapping';
+import type { PathPattern, ResolvedCleanerConfig } from './cleaner-options.js';
+import type { CleanerStats } from './cleaner-stats.js';
+import { compilePathPattern, type TextMatcher } from './text-pattern.js';
+
+const MAX_TEMPLATE_LENGTH = 256;
+/** Across all positions, how many literal segments the guard remembers (x the per-position cap). */
+const GUARD_POSITIONS = 100;
+
+interface CompiledPathPattern {
+  readonly matches: TextMatcher;
+  readonly template: string;
+}
+
+/**
+ * Turns request paths into low-cardinality templates for `url.template`:
+ * the user's patterns first, then id-like segments (numbers, uuids, hex,
+ * dates, tokens, emails) become `{id}` — the same rule the mapping uses —
+ * then a guard: once a path position has seen `maxValuesPerPathPosition`
+ * distinct literals, new literals there become `{id}` too. The guard's
+ * memory is bounded; when full, unseen positions are templated.
+ */
+export class PathTemplater {
+  private readonly patterns: readonly CompiledPathPattern[];
+  private readonly perPosition: number;
+  private readonly maxRemembered: number;
+  private remembered = 0;
+  private readonly seen = new Map<string, Set<string>>();
+
+  constructor(
+    config: Pick<ResolvedCleanerConfig, 'pathPatterns' | 'maxValuesPerPathPosition'>,
+    private readonly stats: CleanerStats,
+  ) {
+    this.patterns = config.pathPatterns.map((p: PathPattern) => ({
+      matches: compilePathPattern(p.match),
+      template: p.template,
+    }));
+    this.perPosition = config.maxValuesPerPathPosition;
+    this.maxRemembered = config.maxValuesPerPathPosition * GUARD_POSITIONS;
+  }
+
+  template(path: string): string {
+    for (let i = 0; i < this.patterns.length; i++) {
+      const pattern = this.patterns[i] as CompiledPathPattern;
+      if (pattern.matches(path)) return pattern.template;
+    }
+    if (path === '' || path === '/') return '/';
+    const segments = path.split('/');
+    let prefix = '';
+    for (let i = 1; i < segments.length; i++) {
+      const segment = segments[i] as string;
+      let out = segment;
+      if (segment !== '' && (isVariableSegment(segment) || !this.admit(prefix, segment)))
+        out = PATH_PLACEHOLDER;
+      segments[i] = out;
+      prefix += `/${out}`;
+    }
+    const template = segments.join('/');
+    return template.length > MAX_TEMPLATE_LENGTH ? `${template.slice(0, MAX_TEMPLATE_LENGTH)}…` : template;
+  }
+
+  /** Whether a literal segment may stay as it is under this (templated) prefix. */
+  private admit(prefix: string, segment: string): boolean {
+    let values = this.seen.get(prefix);
+    if (values?.has(segment)) return true;
+    if (values === undefined) {
+      if (this.remembered >= this.maxRemembered) {
+        this.stats.fix('path.guarded');
+        return false;
+      }
+      values = new Set();
+      this.seen.set(prefix, values);
+    }
+    if (values.size >= this.perPosition || this.remembered >= this.maxRemembered) {
+      this.stats.fix('path.guarded');
+      return false;
+    }
+    values.add(segment);
+    this.remembered++;
+    return true;
+  }
+}

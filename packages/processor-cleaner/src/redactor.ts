@@ -1,0 +1,87 @@
+import { createHmac } from 'node:crypto';
+import type { ResolvedCleanerConfig } from './cleaner-options.js';
+import type { CleanerStats } from './cleaner-stats.js';
+import type { DetectorName } from './detector-names.js';
+import { queryDialectOf, redactQueryLiterals } from './query-literals.js';
+import { DETECTORS, type Detector, type Masker } from './secret-detectors.js';
+import { BUILT_IN_BLOCKED_KEY, isEssentialKey } from './secret-keys.js';
+import { compileAnyPattern, type TextMatcher } from './text-pattern.js';
+
+/** Why a key's whole value goes: its name says secret, or the allowlist does not admit it. */
+export type KeyVerdict = 'blockedKey' | 'notAllowedKey' | undefined;
+
+const QUERY_TEXT_KEYS: ReadonlySet<string> = new Set(['db.query.text', 'db.statement']);
+/** Key verdicts are cached per key; attribute keys are few, but a bound keeps hostile keys from growing it. */
+const MAX_CACHED_KEYS = 4096;
+
+/**
+ * Secrets out of attribute values, names and messages: whole values by key
+ * (blocklist, fail-closed allowlist), query literals, then the value
+ * detectors. Counts per rule, never the values.
+ */
+export class Redactor {
+  readonly enabled: boolean;
+  private readonly detectors: readonly Detector[];
+  private readonly userBlocked: TextMatcher | undefined;
+  private readonly allowed: TextMatcher | undefined;
+  private readonly failClosed: boolean;
+  private readonly queryLiterals: boolean;
+  private readonly verdicts = new Map<string, KeyVerdict>();
+  private readonly mask: Masker;
+
+  constructor(
+    config: ResolvedCleanerConfig,
+    private readonly stats: CleanerStats,
+  ) {
+    this.enabled = config.redaction !== 'off';
+    this.detectors = config.detectors.map((name) => DETECTORS[name]);
+    this.userBlocked = compileAnyPattern(config.blockedKeys);
+    this.failClosed = config.allowedKeys !== undefined;
+    this.allowed = compileAnyPattern(config.allowedKeys ?? []);
+    this.queryLiterals = config.queryLiterals;
+    const hmacKey = config.hmacKey;
+    this.mask =
+      config.redaction === 'hmac' && hmacKey !== undefined
+        ? (secret, rule) => {
+            this.stats.redact(rule);
+            return `hmac:${createHmac('sha256', hmacKey).update(secret).digest('hex').slice(0, 16)}`;
+          }
+        : (_secret, rule, style) => {
+            this.stats.redact(rule);
+            return style === 'url' ? 'REDACTED' : `[REDACTED:${rule}]`;
+          };
+  }
+
+  /** Whether every value of this key goes, and why. */
+  keyVerdict(key: string): KeyVerdict {
+    if (!this.enabled) return undefined;
+    const cached = this.verdicts.get(key);
+    if (cached !== undefined || this.verdicts.has(key)) return cached;
+    let verdict: KeyVerdict;
+    if (BUILT_IN_BLOCKED_KEY.test(key) || this.userBlocked?.(key)) verdict = 'blockedKey';
+    else if (this.failClosed && !isEssentialKey(key) && !this.allowed?.(key)) verdict = 'notAllowedKey';
+    if (this.verdicts.size < MAX_CACHED_KEYS) this.verdicts.set(key, verdict);
+    return verdict;
+  }
+
+  /** The replacement for a whole value a key verdict condemned. */
+  maskWhole(value: string, rule: Exclude<KeyVerdict, undefined>): string {
+    return this.mask(value, rule as DetectorName, 'text');
+  }
+
+  /** A text with its secrets replaced; `dbSystem` picks the query dialect for query-text keys. */
+  redactText(text: string, key: string | undefined, dbSystem: string | undefined): string {
+    if (!this.enabled || text.length < 6) return text;
+    let out = text;
+    if (this.queryLiterals && key !== undefined && QUERY_TEXT_KEYS.has(key)) {
+      const result = redactQueryLiterals(out, queryDialectOf(dbSystem, out));
+      if (result.replaced > 0) {
+        this.stats.redact('queryLiterals');
+        out = result.text;
+      }
+    }
+    for (let i = 0; i < this.detectors.length; i++)
+      out = (this.detectors[i] as Detector).redact(out, this.mask);
+    return out;
+  }
+}

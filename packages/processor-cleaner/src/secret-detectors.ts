@@ -1,0 +1,436 @@
+import type { DetectorName } from './detector-names.js';
+
+/**
+ * Replaces one found secret. `url` style is for parts of a URL (userinfo,
+ * query values), where the semantic conventions write `REDACTED`.
+ */
+export type Masker = (secret: string, rule: DetectorName, style: 'text' | 'url') => string;
+
+export interface Detector {
+  readonly name: DetectorName;
+  /** Returns the text with its secrets masked; the same text when none was found. */
+  redact(text: string, mask: Masker): string;
+}
+
+/** Values an earlier detector (or run) already wrote; never masked twice. */
+function isMasked(value: string): boolean {
+  return value === 'REDACTED' || value.startsWith('[REDACTED') || value.startsWith('hmac:');
+}
+
+function isAlnum(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** Masks capture group `group` (0: the whole match) of every match `accept` agrees to. */
+function replaceMatches(
+  text: string,
+  regexp: RegExp,
+  group: number,
+  mask: (secret: string) => string,
+  accept: (match: RegExpExecArray) => boolean = () => true,
+): string {
+  regexp.lastIndex = 0;
+  let out = '';
+  let from = 0;
+  for (let match = regexp.exec(text); match !== null; match = regexp.exec(text)) {
+    if (match[0] === '') {
+      regexp.lastIndex++;
+      continue;
+    }
+    const secret = match[group];
+    if (secret === undefined || secret === '' || isMasked(secret) || !accept(match)) continue;
+    const start = match.index + (group === 0 ? 0 : match[0].lastIndexOf(secret));
+    out += text.slice(from, start) + mask(secret);
+    from = start + secret.length;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** Masks [start, end) spans collected by a hand-written scanner (sorted, not overlapping). */
+function maskRanges(text: string, ranges: number[], mask: (secret: string) => string): string {
+  if (ranges.length === 0) return text;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < ranges.length; i += 2) {
+    const start = ranges[i] as number;
+    const end = ranges[i + 1] as number;
+    out += text.slice(from, start) + mask(text.slice(start, end));
+    from = end;
+  }
+  return out + text.slice(from);
+}
+
+const PRIVATE_KEY =
+  /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
+
+const privateKey: Detector = {
+  name: 'privateKey',
+  redact: (text, mask) =>
+    text.includes('PRIVATE KEY-----')
+      ? replaceMatches(text, PRIVATE_KEY, 0, (s) => mask(s, 'privateKey', 'text'))
+      : text,
+};
+
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+
+/** `scheme://user:password@host` → `scheme://REDACTED:REDACTED@host`, as the URL semantic conventions ask. */
+const urlCredentials: Detector = {
+  name: 'urlCredentials',
+  redact(text, mask) {
+    if (!text.includes('://') || !text.includes('@')) return text;
+    const ranges: number[] = [];
+    for (let at = text.indexOf('://'); at >= 0; at = text.indexOf('://', at + 3)) {
+      if (at === 0 || !SCHEME_CHAR.test(text[at - 1] as string)) continue;
+      const start = at + 3;
+      let end = start;
+      while (end < text.length && !'/?#@ \t\r\n"\'<>'.includes(text[end] as string)) end++;
+      if (text[end] === '@' && end > start) ranges.push(start, end);
+    }
+    return maskRanges(text, ranges, (userinfo) => {
+      const secret = mask(userinfo, 'urlCredentials', 'url');
+      return userinfo.includes(':') ? `${secret}:${secret}` : secret;
+    });
+  },
+};
+
+/** Query or form parameter names whose values are credentials. */
+const SECRET_PARAMS = new Set([
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'auth',
+  'authorization',
+  'key',
+  'apikey',
+  'api-key',
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'secret',
+  'sig',
+  'signature',
+  'x-amz-signature',
+  'x-amz-credential',
+  'x-amz-security-token',
+  'x-goog-signature',
+  'x-goog-credential',
+  'awsaccesskeyid',
+  'code',
+  'session',
+  'sessionid',
+  'session_id',
+  'jwt',
+  'credential',
+  'credentials',
+  'private_key',
+]);
+const SECRET_PARAM_SUFFIX = /(?:^|[_.-])(?:token|secret|password|passwd|signature|api_?key|access_?key)$/;
+const PARAM_NAME_CHAR = /[A-Za-z0-9_.[\]-]/;
+const PARAM_BOUNDARY = '?&;#, \t\r\n"\'';
+const PARAM_VALUE_END = '&#;, \t\r\n"\'<>';
+
+export function isSecretParameter(name: string): boolean {
+  const lower = name.toLowerCase();
+  return SECRET_PARAMS.has(lower) || SECRET_PARAM_SUFFIX.test(lower);
+}
+
+/** `?token=abc&page=2` → `?token=REDACTED&page=2`: values of credential-named parameters, in URLs, query strings and form bodies. */
+const urlQuery: Detector = {
+  name: 'urlQuery',
+  redact(text, mask) {
+    if (!text.includes('=')) return text;
+    const ranges: number[] = [];
+    for (let eq = text.indexOf('='); eq >= 0; eq = text.indexOf('=', eq + 1)) {
+      let nameStart = eq;
+      while (nameStart > 0 && eq - nameStart < 64 && PARAM_NAME_CHAR.test(text[nameStart - 1] as string))
+        nameStart--;
+      if (nameStart === eq || (nameStart > 0 && !PARAM_BOUNDARY.includes(text[nameStart - 1] as string)))
+        continue;
+      if (!isSecretParameter(text.slice(nameStart, eq))) continue;
+      let end = eq + 1;
+      while (end < text.length && !PARAM_VALUE_END.includes(text[end] as string)) end++;
+      const value = text.slice(eq + 1, end);
+      if (
+        value !== '' &&
+        !isMasked(value) &&
+        (ranges.length === 0 || (ranges[ranges.length - 1] as number) <= eq)
+      ) {
+        ranges.push(eq + 1, end);
+      }
+      eq = end - 1;
+    }
+    return maskRanges(text, ranges, (value) => mask(value, 'urlQuery', 'url'));
+  },
+};
+
+const JWT = /eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+
+const jwt: Detector = {
+  name: 'jwt',
+  redact: (text, mask) =>
+    text.includes('eyJ') ? replaceMatches(text, JWT, 0, (s) => mask(s, 'jwt', 'text')) : text,
+};
+
+const AUTH_SCHEME = /\b(Bearer|Token|Basic)[ \t]+([A-Za-z0-9._~+/-]+=*)/gi;
+const DIGEST_AUTH = /\bDigest[ \t]+([^\r\n]*username=[^\r\n]*)/gi;
+const TOKEN_MARK = /[0-9._~+/=-]/;
+
+function isBasicCredential(encoded: string): boolean {
+  if (encoded.length < 8 || !/^[A-Za-z0-9+/]+=*$/.test(encoded)) return false;
+  return Buffer.from(encoded, 'base64').toString('latin1').includes(':');
+}
+
+/** `Authorization` values: `Bearer <token>`, `Token <token>`, `Basic base64(user:pass)`, `Digest …`. */
+const authHeader: Detector = {
+  name: 'authHeader',
+  redact(text, mask) {
+    if (text.length < 14) return text;
+    const masked = (s: string) => mask(s, 'authHeader', 'text');
+    const out = replaceMatches(text, AUTH_SCHEME, 2, masked, (match) => {
+      const scheme = (match[1] as string).toLowerCase();
+      const credential = match[2] as string;
+      if (scheme === 'basic') return isBasicCredential(credential);
+      // Opaque tokens carry digits or punctuation; English words after "bearer"/"token" do not.
+      return credential.length >= 8 && TOKEN_MARK.test(credential);
+    });
+    return out.includes('igest') ? replaceMatches(out, DIGEST_AUTH, 1, masked) : out;
+  },
+};
+
+/** Provider key formats, each anchored on its literal prefix. */
+const CLOUD_KEYS: readonly RegExp[] = [
+  /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b/g,
+  /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g,
+  /\bgh[pousr]_[A-Za-z0-9]{36,255}\b/g,
+  /\bgithub_pat_[A-Za-z0-9_]{22,255}\b/g,
+  /\bxox[abprse]-[A-Za-z0-9-]{10,}/g,
+  /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b/g,
+  /\bnpm_[A-Za-z0-9]{36}\b/g,
+  /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g,
+  /\bglpat-[A-Za-z0-9_-]{20,}/g,
+  /\bya29\.[A-Za-z0-9_-]{20,}/g,
+];
+const AZURE_KEY = /\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)=([A-Za-z0-9+/=%]{16,})/g;
+
+const cloudKey: Detector = {
+  name: 'cloudKey',
+  redact(text, mask) {
+    if (text.length < 20) return text;
+    const masked = (s: string) => mask(s, 'cloudKey', 'text');
+    let out = text;
+    for (const regexp of CLOUD_KEYS) out = replaceMatches(out, regexp, 0, masked);
+    return out.includes('Shared') || out.includes('AccountKey')
+      ? replaceMatches(out, AZURE_KEY, 1, masked)
+      : out;
+  },
+};
+
+/**
+ * `password: x`, `"client_secret":"x"`, `aws_secret_access_key = x` in free text
+ * (logs, config dumps, JSON). Names that say token or key need a value of 8+
+ * characters, so `max_tokens: 512` stays.
+ */
+const ASSIGNMENT =
+  /(?:^|[^A-Za-z0-9])((?:[A-Za-z0-9]+[_.-])*(password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key)(?:[_-]?id)?)(["']?)[ \t]*[:=][ \t]*(["']?)([^\s"',;&}]+)/gi;
+const ASSIGNMENT_HINT = /pass|pwd|secret|token|key/i;
+
+const assignment: Detector = {
+  name: 'assignment',
+  redact(text, mask) {
+    if (!ASSIGNMENT_HINT.test(text)) return text;
+    return replaceMatches(
+      text,
+      ASSIGNMENT,
+      5,
+      (s) => mask(s, 'assignment', 'text'),
+      (match) => {
+        const core = (match[2] as string).toLowerCase();
+        const value = match[5] as string;
+        // Query placeholders (`password = ?`, `= $1`, `= :pw`) hold no secret.
+        if (/^[?$:@]/.test(value)) return false;
+        return core.includes('token') || core.includes('key') ? value.length >= 8 : true;
+      },
+    );
+  },
+};
+
+const LOCAL_PART = /[A-Za-z0-9._%+-]/;
+const DOMAIN_CHAR = /[A-Za-z0-9.-]/;
+
+/** Emails, found from each `@` outward (a linear scan: a regex here backtracks quadratically on long runs). */
+const email: Detector = {
+  name: 'email',
+  redact(text, mask) {
+    if (!text.includes('@')) return text;
+    const ranges: number[] = [];
+    let lastEnd = 0;
+    for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+      let start = at;
+      while (start > lastEnd && at - start < 64 && LOCAL_PART.test(text[start - 1] as string)) start--;
+      let end = at + 1;
+      while (end < text.length && end - at < 254 && DOMAIN_CHAR.test(text[end] as string)) end++;
+      while (end > at + 1 && (text[end - 1] === '.' || text[end - 1] === '-')) end--;
+      if (start === at || end === at + 1) continue;
+      const local = text.slice(start, at);
+      if (local.startsWith('.') || local.endsWith('.')) continue;
+      const domain = text.slice(at + 1, end);
+      const dot = domain.lastIndexOf('.');
+      if (dot <= 0 || !/^[A-Za-z]{2,63}$/.test(domain.slice(dot + 1)) || domain.includes('..')) continue;
+      // `git@github.com:org/repo.git` is an SSH remote, not a mailbox.
+      if (text[end] === ':' && local === 'git') continue;
+      ranges.push(start, end);
+      lastEnd = end;
+      at = end - 1;
+    }
+    return maskRanges(text, ranges, (s) => mask(s, 'email', 'text'));
+  },
+};
+
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+/** Issuer prefixes and lengths of the major card brands; a Luhn-valid run outside them (a timestamp, an order id) is no card. */
+function isCardBrand(digits: string): boolean {
+  const n = digits.length;
+  const p2 = Number(digits.slice(0, 2));
+  const p3 = Number(digits.slice(0, 3));
+  const p4 = Number(digits.slice(0, 4));
+  if (digits[0] === '4') return n === 13 || n === 16 || n === 19;
+  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n === 16;
+  if (p2 === 34 || p2 === 37) return n === 15;
+  if (p4 === 6011 || p2 === 65 || (p3 >= 644 && p3 <= 649) || p2 === 62) return n >= 16 && n <= 19;
+  if (p4 >= 3528 && p4 <= 3589) return n >= 16 && n <= 19;
+  if ((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) return n >= 14 && n <= 19;
+  return false;
+}
+
+/** Card numbers: 13–19 digits, single spaces or dashes between groups, a known brand, Luhn-valid. */
+const card: Detector = {
+  name: 'card',
+  redact(text, mask) {
+    if (text.length < 13) return text;
+    const ranges: number[] = [];
+    let i = 0;
+    while (i < text.length) {
+      if (!isDigit(text.charCodeAt(i)) || (i > 0 && isAlnum(text.charCodeAt(i - 1)))) {
+        i++;
+        continue;
+      }
+      let digits = '';
+      let end = i;
+      while (end < text.length && digits.length < 20) {
+        const code = text.charCodeAt(end);
+        if (isDigit(code)) {
+          digits += text[end];
+          end++;
+        } else if (
+          (code === 32 || code === 45) &&
+          isDigit(text.charCodeAt(end + 1)) &&
+          isDigit(text.charCodeAt(end - 1))
+        ) {
+          end++;
+        } else break;
+      }
+      const bounded = end >= text.length || !isAlnum(text.charCodeAt(end));
+      if (bounded && digits.length >= 13 && digits.length <= 19 && isCardBrand(digits) && luhnValid(digits)) {
+        ranges.push(i, end);
+      }
+      i = end + 1;
+    }
+    return maskRanges(text, ranges, (s) => mask(s, 'card', 'text'));
+  },
+};
+
+const TOKEN_CHAR = /[A-Za-z0-9_+=-]/;
+const MIN_TOKEN = 24;
+
+function shannonBitsPerChar(token: string): number {
+  const counts = new Map<string, number>();
+  for (const char of token) counts.set(char, (counts.get(char) ?? 0) + 1);
+  let bits = 0;
+  for (const count of counts.values()) {
+    const p = count / token.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/**
+ * Random-looking tokens: 24+ characters mixing upper case, lower case and
+ * digits (two of each at least), switching between them often, with 3.5+
+ * bits of entropy per character. Hex ids, UUIDs, camelCase names and
+ * kebab-case pod names fail one of those tests.
+ */
+export function looksRandom(token: string): boolean {
+  if (token.length < MIN_TOKEN) return false;
+  let upper = 0;
+  let lower = 0;
+  let digit = 0;
+  let switches = 0;
+  let previous = 0;
+  for (let i = 0; i < token.length; i++) {
+    const code = token.charCodeAt(i);
+    const kind = code >= 65 && code <= 90 ? 1 : code >= 97 && code <= 122 ? 2 : isDigit(code) ? 3 : 4;
+    if (kind === 1) upper++;
+    else if (kind === 2) lower++;
+    else if (kind === 3) digit++;
+    if (previous !== 0 && kind !== previous) switches++;
+    previous = kind;
+  }
+  if (upper < 2 || lower < 2 || digit < 2 || switches < token.length / 5) return false;
+  return shannonBitsPerChar(token) >= 3.5;
+}
+
+const highEntropy: Detector = {
+  name: 'highEntropy',
+  redact(text, mask) {
+    if (text.length < MIN_TOKEN) return text;
+    const ranges: number[] = [];
+    let i = 0;
+    while (i < text.length) {
+      if (!TOKEN_CHAR.test(text[i] as string)) {
+        i++;
+        continue;
+      }
+      let end = i;
+      while (end < text.length && TOKEN_CHAR.test(text[end] as string)) end++;
+      if (end - i >= MIN_TOKEN) {
+        const token = text.slice(i, end);
+        if (!isMasked(token) && looksRandom(token)) ranges.push(i, end);
+      }
+      i = end;
+    }
+    return maskRanges(text, ranges, (s) => mask(s, 'highEntropy', 'text'));
+  },
+};
+
+export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
+  privateKey,
+  urlCredentials,
+  urlQuery,
+  jwt,
+  authHeader,
+  cloudKey,
+  assignment,
+  email,
+  card,
+  highEntropy,
+};

@@ -1,0 +1,17 @@
+import { MAPPING_ATTRIBUTE_NAMES } from '@tracepoint/semantic-mapping';
+
+/**
+ * Attribute keys whose string values are credentials, matched on whole
+ * segments (between `.`, `_` and `-`), so `auth.token` and
+ * `http.request.header.cookie` match but `gen_ai.usage.input_tokens` and
+ * `app.author` do not.
+ */
+export const BUILT_IN_BLOCKED_KEY =
+  /(?:^|[._-])(?:password|passwd|pwd|passphrase|secret|client[_-]?secret|token|access[_-]?token|refresh[_-]?token|id[_-]?token|api[_-]?key|apikey|auth|authorization|proxy[_-]?authorization|cookie|set[_-]?cookie|credentials?|private[_-]?key|x[_-]?api[_-]?key)(?:$|[._-])/i;
+
+/** Keys the fail-closed allowlist always admits: what the mapping reads, and tracepoint's own. */
+export function isEssentialKey(key: string): boolean {
+  return ESSENTIAL_KEYS.has(key) || key.startsWith('tracepoint.');
+}
+
+const ESSENTIAL_KEYS: ReadonlySet<string> = new Set(MAPPING_ATTRIBUTE_NAMES);

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import type { HrTime, SpanContext } from '@opentelemetry/api';
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+const ALL_ZEROS = /^0+$/;
+const NANOS_PER_SECOND = 1_000_000_000n;
+
+/**
+ * A valid lowercase id for an invalid one, or undefined when the id is fine.
+ * Upper case is lowered; anything else is replaced by a hash of what was
+ * there, so a parent and its children, which carry the same bad id, still
+ * agree after the fix.
+ */
+export function fixedId(id: unknown, kind: 'trace' | 'span'): string | undefined {
+  const valid = kind === 'trace' ? TRACE_ID : SPAN_ID;
+  if (typeof id === 'string' && valid.test(id) && !ALL_ZEROS.test(id)) return undefined;
+  if (typeof id === 'string') {
+    const lower = id.toLowerCase();
+    if (valid.test(lower) && !ALL_ZEROS.test(lower)) return lower;
+  }
+  const hex = createHash('sha256')
+    .update(`${kind}:${String(id)}`)
+    .digest('hex');
+  return hex.slice(0, kind === 'trace' ? 32 : 16);
+}
+
+/** A span context with valid ids, or undefined when it already was valid. */
+export function fixedSpanContext(context: SpanContext): SpanContext | undefined {
+  const traceId = fixedId(context.traceId, 'trace');
+  const spanId = fixedId(context.spanId, 'span');
+  if (traceId === undefined && spanId === undefined) return undefined;
+  return { ...context, traceId: traceId ?? context.traceId, spanId: spanId ?? context.spanId };
+}
+
+export function isValidHrTime(time: unknown): time is HrTime {
+  return (
+    Array.isArray(time) &&
+    time.length === 2 &&
+    Number.isSafeInteger(time[0]) &&
+    Number.isInteger(time[1]) &&
+    (time[0] as number) >= 0 &&
+    (time[1] as number) >= 0 &&
+    (time[1] as number) < 1e9
+  );
+}
+
+export function hrTimeToMillis(time: HrTime): number {
+  return time[0] * 1e3 + time[1] / 1e6;
+}
+
+function toNanos(time: HrTime): bigint {
+  return BigInt(time[0]) * NANOS_PER_SECOND + BigInt(time[1]);
+}
+
+function fromNanos(nanos: bigint): HrTime {
+  const clamped = nanos < 0n ? 0n : nanos;
+  return [Number(clamped / NANOS_PER_SECOND), Number(clamped % NANOS_PER_SECOND)];
+}
+
+export function hrTimeDiffNanos(end: HrTime, start: HrTime): bigint {
+  return toNanos(end) - toNanos(start);
+}
+
+export function addNanos(time: HrTime, nanos: bigint): HrTime {
+  return fromNanos(toNanos(time) + nanos);
+}
+
+export function nanosToHrTime(nanos: bigint): HrTime {
+  return fromNanos(nanos);
+}
+
+export function millisToNanos(millis: number): bigint {
+  return BigInt(Math.round(millis * 1e6));
+}

@@ -1,0 +1,464 @@
+import {
+  type Attributes,
+  type Context,
+  type HrTime,
+  type Link,
+  type SpanContext,
+  SpanKind,
+  type SpanStatus,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { readFirst, type SpanLike, type TimedEventLike } from '@tracepoint/semantic-mapping';
+import type { ResolvedCleanerConfig } from './cleaner-options.js';
+import type { CleanerStats } from './cleaner-stats.js';
+import { type CompiledDropRule, compileDropRules, matchAtEnd, matchAtStart } from './drop-rules.js';
+import { PathTemplater } from './path-cardinality.js';
+import { Redactor } from './redactor.js';
+import { isMissingServiceName, packageNameOfEntryScript } from './service-name.js';
+import {
+  addNanos,
+  fixedId,
+  fixedSpanContext,
+  hrTimeDiffNanos,
+  hrTimeToMillis,
+  isValidHrTime,
+  millisToNanos,
+  nanosToHrTime,
+} from './span-anomalies.js';
+import { requestPathOf } from './span-path.js';
+import { ValueCleaner } from './value-cleaner.js';
+
+/** Attribute listing the anomalies fixed on a span, so dashboards can find them. */
+export const ANOMALIES_KEY = 'tracepoint.cleaner.anomalies';
+export const ORIGINAL_DURATION_KEY = 'tracepoint.original_duration_ms';
+export const CLOCK_SHIFT_KEY = 'tracepoint.clock_shift_ms';
+export const URL_TEMPLATE_KEY = 'url.template';
+
+const DB_SYSTEM = ['db.system.name', 'db.system'] as const;
+const HTTP_METHOD = ['http.request.method', 'http.method'] as const;
+const HTTP_STATUS = ['http.response.status_code', 'http.status_code'] as const;
+const HTTP_ROUTE = ['http.route'] as const;
+const HTTP_VERBS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'HTTP',
+]);
+
+/** Links kept on the span objects (a WeakMap costs GC work on every span; see CallerSpanProcessor). */
+const DROPPED_BY = Symbol.for('tracepoint.cleaner.droppedBy');
+const PARENT = Symbol('tracepoint.cleaner.parent');
+const KEPT_CHILDREN = Symbol('tracepoint.cleaner.keptChildren');
+
+interface TrackedSpan {
+  [DROPPED_BY]?: string;
+  [PARENT]?: TrackedSpan | undefined;
+  [KEPT_CHILDREN]?: number;
+}
+
+/** Whether the cleaner dropped this span (for processors that run after it and see every span). */
+export function isDroppedByCleaner(span: object): boolean {
+  return (span as TrackedSpan)[DROPPED_BY] !== undefined;
+}
+
+/** The fields cleaning changed; absent fields stay as they are. */
+export interface SpanPatch {
+  name?: string;
+  status?: SpanStatus;
+  attributes?: Attributes;
+  events?: TimedEventLike[];
+  links?: Link[];
+  startTime?: HrTime;
+  endTime?: HrTime;
+  duration?: HrTime;
+  spanContext?: SpanContext;
+  parentSpanContext?: SpanContext;
+  resource?: SpanLike['resource'];
+  droppedAttributesCount?: number;
+  droppedEventsCount?: number;
+  droppedLinksCount?: number;
+}
+
+/** The cleaner's verdict on an ended span. */
+export const DROP = Symbol('drop');
+export type CleanVerdict = SpanPatch | undefined | typeof DROP;
+
+type MutablePatch = { -readonly [K in keyof SpanPatch]: SpanPatch[K] };
+
+/**
+ * The cleaning itself, independent of where it runs: the processor applies
+ * the patch in place (`onEnding`) or onto a copy (`next` mode), so both give
+ * the same spans.
+ */
+export class SpanCleaner {
+  readonly stats: CleanerStats;
+  private readonly rules: readonly CompiledDropRule[];
+  private readonly values: ValueCleaner;
+  private readonly paths: PathTemplater | undefined;
+  private readonly serviceName: string | undefined;
+  private lastResource: object | undefined;
+  private lastResourceOut: SpanLike['resource'] | undefined;
+
+  constructor(
+    private readonly config: ResolvedCleanerConfig,
+    stats: CleanerStats,
+  ) {
+    this.stats = stats;
+    this.rules = compileDropRules(config);
+    this.values = new ValueCleaner(config, new Redactor(config, stats), stats);
+    this.paths = config.templatePaths ? new PathTemplater(config, stats) : undefined;
+    this.serviceName = config.serviceName ?? packageNameOfEntryScript();
+  }
+
+  /** Subtree bookkeeping and start-time drop rules. */
+  onStart(span: SpanLike, parentContext: Context | undefined): void {
+    const tracked = span as unknown as TrackedSpan;
+    const parent =
+      parentContext === undefined ? undefined : (trace.getSpan(parentContext) as TrackedSpan | undefined);
+    const inherited = parent?.[DROPPED_BY];
+    if (inherited !== undefined) {
+      tracked[DROPPED_BY] = inherited;
+      return;
+    }
+    if (this.rules.length > 0) {
+      const rule = matchAtStart(this.rules, {
+        name: span.name,
+        kind: span.kind,
+        attributes: span.attributes ?? {},
+      });
+      if (rule !== undefined) {
+        tracked[DROPPED_BY] = rule.name;
+        return;
+      }
+    }
+    if (parent !== undefined && typeof parent === 'object') {
+      tracked[PARENT] = parent;
+      parent[KEPT_CHILDREN] = (parent[KEPT_CHILDREN] ?? 0) + 1;
+    }
+  }
+
+  /** DROP, a patch, or undefined when the span is clean as it is. */
+  clean(span: SpanLike, nowMillis: number): CleanVerdict {
+    this.stats.spans++;
+    if (this.decideDrop(span)) return DROP;
+    const patch: MutablePatch = {};
+    const anomalies: string[] = [];
+    const sourceAttributes = span.attributes ?? {};
+    const dbSystem = readFirst(sourceAttributes, DB_SYSTEM);
+
+    let attributes = this.values.cleanAttributes(sourceAttributes, dbSystem) ?? {};
+    if (this.values.lastDropped > 0) {
+      patch.droppedAttributesCount = (span.droppedAttributesCount ?? 0) + this.values.lastDropped;
+    }
+
+    const context = span.spanContext();
+    const fixedContext = fixedSpanContext(context);
+    if (fixedContext !== undefined) {
+      if (fixedContext.traceId !== context.traceId) this.stats.fix('id.traceId');
+      if (fixedContext.spanId !== context.spanId) this.stats.fix('id.spanId');
+      anomalies.push('invalid_id');
+      patch.spanContext = fixedContext;
+    }
+    const parentContext = span.parentSpanContext;
+    if (parentContext !== undefined && parentContext !== null) {
+      const fixedParent = fixedSpanContext(parentContext);
+      if (fixedParent !== undefined) {
+        this.stats.fix('id.parentSpanId');
+        if (fixedContext === undefined) anomalies.push('invalid_id');
+        patch.parentSpanContext = fixedParent;
+      }
+    }
+
+    const shiftNanos = this.fixTimes(span, nowMillis, patch, anomalies);
+    if (anomalies.includes('clock_shifted'))
+      attributes = withAttribute(attributes, sourceAttributes, CLOCK_SHIFT_KEY, Number(shiftNanos) / 1e6);
+    if (patch.duration !== undefined && anomalies.includes('duration_too_long')) {
+      const original = hrTimeToMillis(span.duration);
+      attributes = withAttribute(attributes, sourceAttributes, ORIGINAL_DURATION_KEY, original);
+    }
+
+    attributes = this.fillHttp(span, attributes, sourceAttributes, patch);
+
+    const name = this.cleanName(typeof span.name === 'string' ? span.name : String(span.name), patch.name);
+    patch.name = name !== span.name ? name : undefined;
+    const status = this.cleanStatus(span.status, patch.status);
+    patch.status = status !== span.status ? status : undefined;
+
+    const events = this.cleanEvents(span.events, shiftNanos, patch);
+    if (events !== span.events) patch.events = events as TimedEventLike[];
+    const links = this.cleanLinks(span.links, patch);
+    if (links !== span.links) patch.links = links as Link[];
+
+    const resource = this.cleanResource(span.resource);
+    if (resource !== span.resource) patch.resource = resource;
+
+    if (anomalies.length > 0)
+      attributes = withAttribute(attributes, sourceAttributes, ANOMALIES_KEY, anomalies);
+    if (attributes !== sourceAttributes) patch.attributes = attributes;
+    return hasChanges(patch) ? patch : undefined;
+  }
+
+  /** End-time rules; a span with kept local children stays, so no kept span loses its parent. */
+  private decideDrop(span: SpanLike): boolean {
+    const tracked = span as unknown as TrackedSpan;
+    const parent = tracked[PARENT];
+    tracked[PARENT] = undefined;
+    const droppedBy = tracked[DROPPED_BY];
+    if (droppedBy !== undefined) {
+      this.stats.drop(droppedBy);
+      return true;
+    }
+    if (this.rules.length === 0) return false;
+    const rule = matchAtEnd(this.rules, {
+      name: span.name,
+      kind: span.kind,
+      attributes: span.attributes ?? {},
+      statusCode: span.status?.code,
+      durationMillis: isValidHrTime(span.duration) ? hrTimeToMillis(span.duration) : undefined,
+    });
+    if (rule === undefined) return false;
+    if ((tracked[KEPT_CHILDREN] ?? 0) > 0) {
+      this.stats.keep(rule.name);
+      return false;
+    }
+    tracked[DROPPED_BY] = rule.name;
+    if (parent !== undefined) parent[KEPT_CHILDREN] = (parent[KEPT_CHILDREN] ?? 1) - 1;
+    this.stats.drop(rule.name);
+    return true;
+  }
+
+  /** Invalid times, bad durations and clocks; returns the shift applied to every timestamp (ns). */
+  private fixTimes(span: SpanLike, nowMillis: number, patch: MutablePatch, anomalies: string[]): bigint {
+    let start = span.startTime;
+    let end = span.endTime;
+    if (!isValidHrTime(end) || !isValidHrTime(start)) {
+      this.stats.fix('time.invalid');
+      anomalies.push('invalid_time');
+      if (!isValidHrTime(end)) end = isValidHrTime(start) ? start : nanosToHrTime(millisToNanos(nowMillis));
+      if (!isValidHrTime(start)) start = end;
+    }
+    // Plain numbers decide; BigInt arithmetic only runs when a fix needs exact nanoseconds.
+    // The clock is judged on the end as recorded: a span cut to the maximum duration ended on time.
+    const recordedEnd = end;
+    const skewMillis = nowMillis - hrTimeToMillis(end);
+    const durationMillis = (end[0] - start[0]) * 1e3 + (end[1] - start[1]) / 1e6;
+    let duration: bigint | undefined;
+    if (durationMillis < 0) {
+      this.stats.fix('duration.negative');
+      anomalies.push('negative_duration');
+      end = start;
+      duration = 0n;
+    } else if (end[0] === start[0] && end[1] === start[1]) {
+      this.stats.fix('duration.zero');
+      anomalies.push('zero_duration');
+    } else if (durationMillis > this.config.maxDurationMillis) {
+      this.stats.fix('duration.tooLong');
+      anomalies.push('duration_too_long');
+      duration = millisToNanos(this.config.maxDurationMillis);
+      end = addNanos(start, duration);
+    }
+    let shift = 0n;
+    if (skewMillis > this.config.maxClockSkewMillis || skewMillis < -this.config.maxClockSkewMillis) {
+      this.stats.fix('clock.shifted');
+      anomalies.push('clock_shifted');
+      shift = millisToNanos(nowMillis) - hrTimeDiffNanos(recordedEnd, [0, 0]);
+      start = addNanos(start, shift);
+      end = addNanos(end, shift);
+    }
+    if (start !== span.startTime) patch.startTime = start;
+    if (end !== span.endTime) patch.endTime = end;
+    if (patch.startTime !== undefined || patch.endTime !== undefined || !isValidHrTime(span.duration)) {
+      patch.duration = nanosToHrTime(duration ?? hrTimeDiffNanos(end, start));
+    }
+    return shift;
+  }
+
+  /** Status from HTTP codes, `url.template`, and `METHOD route` names for verb-only server spans. */
+  private fillHttp(
+    span: SpanLike,
+    attributes: Attributes,
+    source: Attributes,
+    patch: MutablePatch,
+  ): Attributes {
+    const method = readFirst(attributes, HTTP_METHOD);
+    if (method === undefined) return attributes;
+    let out = attributes;
+    const kind = span.kind;
+    const route = readFirst(attributes, HTTP_ROUTE);
+    let template = route === undefined ? readFirst(attributes, [URL_TEMPLATE_KEY]) : undefined;
+    if (route === undefined && template === undefined && this.paths !== undefined) {
+      const path = requestPathOf(attributes);
+      if (path !== undefined) {
+        template = this.paths.template(path);
+        out = withAttribute(out, source, URL_TEMPLATE_KEY, template);
+        this.stats.fix('path.templated');
+      }
+    }
+    if (this.config.nameServerSpans && kind === SpanKind.SERVER && HTTP_VERBS.has(span.name)) {
+      const target = route ?? template;
+      if (target !== undefined) {
+        patch.name = `${method} ${target}`;
+        this.stats.fix('fill.serverName');
+      }
+    }
+    if (this.config.statusFromHttp && (span.status?.code ?? SpanStatusCode.UNSET) === SpanStatusCode.UNSET) {
+      const code = Number(readFirst(attributes, HTTP_STATUS));
+      const failed = kind === SpanKind.SERVER ? code >= 500 : kind === SpanKind.CLIENT ? code >= 400 : false;
+      if (failed && code < 600) {
+        patch.status = { code: SpanStatusCode.ERROR };
+        this.stats.fix('fill.status');
+      }
+    }
+    return out;
+  }
+
+  private cleanName(name: string, filled: string | undefined): string {
+    const cleaned = this.values.cleanText(filled ?? name, undefined, undefined);
+    if (cleaned === '') {
+      this.stats.fix('name.empty');
+      return 'unnamed';
+    }
+    return cleaned;
+  }
+
+  private cleanStatus(status: SpanStatus | undefined, filled: SpanStatus | undefined): SpanStatus {
+    const base = filled ?? status;
+    if (base === undefined || base === null) {
+      this.stats.fix('status.invalid');
+      return { code: SpanStatusCode.UNSET };
+    }
+    const code = base.code;
+    const validCode =
+      code === SpanStatusCode.UNSET || code === SpanStatusCode.OK || code === SpanStatusCode.ERROR;
+    const message = base.message;
+    const cleaned =
+      typeof message === 'string' ? this.values.cleanText(message, undefined, undefined) : undefined;
+    if (validCode && cleaned === message) return base;
+    if (!validCode || (message !== undefined && cleaned === undefined)) this.stats.fix('status.invalid');
+    return {
+      code: validCode ? code : SpanStatusCode.UNSET,
+      ...(cleaned === undefined ? {} : { message: cleaned }),
+    };
+  }
+
+  private cleanEvents(
+    events: readonly TimedEventLike[] | undefined,
+    shift: bigint,
+    patch: MutablePatch,
+  ): readonly TimedEventLike[] {
+    if (events === undefined || events === null) return [];
+    let out: TimedEventLike[] | undefined;
+    const limit = this.config.maxEvents;
+    if (events.length > limit) {
+      this.stats.fix('events.overLimit', events.length - limit);
+      patch.droppedEventsCount = (patch.droppedEventsCount ?? 0) + events.length - limit;
+      out = [];
+    }
+    const count = Math.min(events.length, limit);
+    for (let i = 0; i < count; i++) {
+      const event = events[i] as TimedEventLike;
+      const name = this.values.cleanText(
+        typeof event.name === 'string' ? event.name : String(event.name),
+        undefined,
+        undefined,
+      );
+      const attributes = this.values.cleanAttributes(event.attributes, undefined);
+      const dropped = this.values.lastDropped;
+      let time = event.time;
+      if (!isValidHrTime(time)) {
+        this.stats.fix('time.invalid');
+        time = patch.startTime ?? [0, 0];
+      } else if (shift !== 0n) time = addNanos(time, shift);
+      const same =
+        name === event.name && attributes === event.attributes && time === event.time && dropped === 0;
+      if (!same) {
+        out ??= events.slice(0, i) as TimedEventLike[];
+        out.push({
+          name,
+          time,
+          attributes,
+          droppedAttributesCount: (event.droppedAttributesCount ?? 0) + dropped,
+        });
+      } else out?.push(event);
+    }
+    return out ?? events;
+  }
+
+  private cleanLinks(links: readonly Link[] | undefined, patch: MutablePatch): readonly Link[] {
+    if (links === undefined || links === null) return [];
+    let out: Link[] | undefined;
+    const limit = this.config.maxLinks;
+    if (links.length > limit) {
+      this.stats.fix('links.overLimit', links.length - limit);
+      patch.droppedLinksCount = (patch.droppedLinksCount ?? 0) + links.length - limit;
+      out = [];
+    }
+    const count = Math.min(links.length, limit);
+    for (let i = 0; i < count; i++) {
+      const link = links[i] as Link;
+      const attributes = this.values.cleanAttributes(link.attributes, undefined);
+      const dropped = this.values.lastDropped;
+      const context = fixedSpanContext(link.context);
+      if (context !== undefined) this.stats.fix('id.link');
+      if (attributes !== link.attributes || context !== undefined || dropped > 0) {
+        out ??= links.slice(0, i) as Link[];
+        out.push({
+          context: context ?? link.context,
+          ...(attributes === undefined ? {} : { attributes }),
+          droppedAttributesCount: (link.droppedAttributesCount ?? 0) + dropped,
+        });
+      } else out?.push(link);
+    }
+    return out ?? links;
+  }
+
+  /**
+   * The resource with a service name filled in and its attributes cleaned.
+   * Every span of a provider shares one resource, so the result is cached by
+   * identity and the work happens once.
+   */
+  private cleanResource(resource: SpanLike['resource']): SpanLike['resource'] {
+    if (resource === this.lastResource && this.lastResourceOut !== undefined) return this.lastResourceOut;
+    let out = resource;
+    if (resource !== undefined && resource !== null) {
+      const source = resource.attributes ?? {};
+      let attributes = this.values.cleanAttributes(source, undefined) ?? {};
+      if (this.serviceName !== undefined && isMissingServiceName(attributes['service.name'])) {
+        attributes = withAttribute(attributes, source, 'service.name', this.serviceName);
+        this.stats.fix('fill.serviceName');
+      }
+      // Methods and other fields (schemaUrl, async attribute handling) stay reachable through the prototype.
+      if (attributes !== source)
+        out = Object.create(resource, { attributes: { value: attributes, enumerable: true } });
+    }
+    this.lastResource = resource;
+    this.lastResourceOut = out;
+    return out;
+  }
+}
+
+function hasChanges(patch: SpanPatch): boolean {
+  for (const key in patch) if (patch[key as keyof SpanPatch] !== undefined) return true;
+  return false;
+}
+
+/** `attributes` plus one key, copying first when it is still the span's own object. */
+function withAttribute(
+  attributes: Attributes,
+  source: Attributes,
+  key: string,
+  value: Attributes[string],
+): Attributes {
+  const out = attributes === source ? { ...attributes } : attributes;
+  out[key] = value;
+  return out;
+}
+
+export { fixedId };
