@@ -5,6 +5,7 @@ import {
   hrTimeToNanoString,
   type SpanLike,
 } from '@tracepoint/semantic-mapping';
+import { hrTimeToDateTime64Text } from './date-time-text.js';
 
 const SPAN_KIND_NAMES: Record<number, string> = {
   [SpanKind.INTERNAL]: 'Internal',
@@ -22,7 +23,7 @@ const STATUS_NAMES: Record<number, string> = {
 
 /**
  * One `otel_traces` row as a JSONCompactEachRow array, in OTEL_TRACES_INSERT_COLUMNS order.
- * Times and durations are exact nanosecond decimal strings.
+ * Times and durations are exact decimal strings (times per `dateTime64Text`, durations in nanoseconds).
  */
 export function otelTracesRow(span: SpanLike): unknown[] {
   const context = span.spanContext();
@@ -30,7 +31,7 @@ export function otelTracesRow(span: SpanLike): unknown[] {
   const events = span.events;
   const links = span.links;
   return [
-    hrTimeToNanoString(span.startTime),
+    hrTimeToDateTime64Text(span.startTime),
     context.traceId,
     context.spanId,
     span.parentSpanContext?.spanId ?? '',
@@ -45,7 +46,7 @@ export function otelTracesRow(span: SpanLike): unknown[] {
     hrTimeToNanoString(span.duration),
     STATUS_NAMES[span.status.code] ?? 'Unset',
     span.status.message ?? '',
-    events.map((event) => hrTimeToNanoString(event.time)),
+    events.map((event) => hrTimeToDateTime64Text(event.time)),
     events.map((event) => event.name),
     events.map((event) => attributesToStringMap(event.attributes)),
     links.map((link) => link.context.traceId),

@@ -1,4 +1,5 @@
 import { hrTimeToNanoString, type SpanLike, type TracePoint } from '@tracepoint/semantic-mapping';
+import { dateTime64Text } from './date-time-text.js';
 
 function sameDirection(a: TracePoint, b: TracePoint): boolean {
   return (
@@ -29,7 +30,7 @@ export function tracePointSpanRow(span: SpanLike, points: readonly TracePoint[])
   const firstException = exceptions[0];
   const outbound = call === undefined || firstException === undefined || sameDirection(call, firstException);
   return [
-    call?.timestamp ?? hrTimeToNanoString(span.startTime),
+    dateTime64Text(call?.timestamp ?? hrTimeToNanoString(span.startTime)),
     first.sourceComponent,
     first.targetComponent,
     first.sourceMethod,
@@ -41,7 +42,7 @@ export function tracePointSpanRow(span: SpanLike, points: readonly TracePoint[])
     response?.statusCode ?? firstException?.statusCode ?? 'Unset',
     call === undefined ? 0 : 1,
     outbound ? 1 : 0,
-    exceptions.map((point) => point.timestamp),
+    exceptions.map((point) => dateTime64Text(point.timestamp)),
     exceptions.map((point) => point.exception?.type ?? ''),
     exceptions.map((point) => point.exception?.message ?? ''),
     exceptions.map((point) => point.exception?.stacktrace ?? ''),

@@ -62,7 +62,7 @@ export interface CleanerOptions {
   maxAttributes?: number;
   maxEvents?: number;
   maxLinks?: number;
-  /** Longer spans are cut to this length (the original is kept in `tracepoint.original_duration_ns`). */
+  /** Longer spans are cut to this length by moving the start (the original length is kept in `tracepoint.original_duration_ms`). */
   maxDurationMillis?: number;
   /** A span ending further than this from the local clock is shifted to end now. */
   maxClockSkewMillis?: number;

@@ -4,7 +4,7 @@ import type { CleanerStats } from './cleaner-stats.js';
 import type { DetectorName } from './detector-names.js';
 import { queryDialectOf, redactQueryLiterals } from './query-literals.js';
 import { DETECTORS, type Detector, type Masker } from './secret-detectors.js';
-import { BUILT_IN_BLOCKED_KEY, isEssentialKey } from './secret-keys.js';
+import { BUILT_IN_BLOCKED_KEY, isEssentialKey, NOT_SECRET_KEY } from './secret-keys.js';
 import { compileAnyPattern, type TextMatcher } from './text-pattern.js';
 
 /** Why a key's whole value goes: its name says secret, or the allowlist does not admit it. */
@@ -58,7 +58,8 @@ export class Redactor {
     const cached = this.verdicts.get(key);
     if (cached !== undefined || this.verdicts.has(key)) return cached;
     let verdict: KeyVerdict;
-    if (BUILT_IN_BLOCKED_KEY.test(key) || this.userBlocked?.(key)) verdict = 'blockedKey';
+    if ((BUILT_IN_BLOCKED_KEY.test(key) && !NOT_SECRET_KEY.test(key)) || this.userBlocked?.(key))
+      verdict = 'blockedKey';
     else if (this.failClosed && !isEssentialKey(key) && !this.allowed?.(key)) verdict = 'notAllowedKey';
     if (this.verdicts.size < MAX_CACHED_KEYS) this.verdicts.set(key, verdict);
     return verdict;

@@ -232,12 +232,14 @@ const cloudKey: Detector = {
 };
 
 /**
- * `password: x`, `"client_secret":"x"`, `aws_secret_access_key = x` in free text
- * (logs, config dumps, JSON). Names that say token or key need a value of 8+
- * characters, so `max_tokens: 512` stays.
+ * `password: x`, `"client_secret":"x"`, `aws_secret_access_key = x`,
+ * `"SecretAccessKey": "x"` in free text (logs, config dumps, JSON). The name
+ * starts at a name boundary and its prefix is bounded, so the scan stays
+ * linear. Names that say token or key need a value of 8+ characters, so
+ * `max_tokens: 512` stays.
  */
 const ASSIGNMENT =
-  /(?:^|[^A-Za-z0-9])((?:[A-Za-z0-9]+[_.-])*(password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key)(?:[_-]?id)?)(["']?)[ \t]*[:=][ \t]*(["']?)([^\s"',;&}]+)/gi;
+  /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,40}?(password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key)(?:[_.-]?(?:access[_-]?)?(?:key|id))?)(["']?)[ \t]*[:=][ \t]*(["']?)([^\s"',;&}]+)/gi;
 const ASSIGNMENT_HINT = /pass|pwd|secret|token|key/i;
 
 const assignment: Detector = {
@@ -263,23 +265,60 @@ const assignment: Detector = {
 const LOCAL_PART = /[A-Za-z0-9._%+-]/;
 const DOMAIN_CHAR = /[A-Za-z0-9.-]/;
 
+/** Whether this `@` ends the userinfo of a URL (`scheme://user:pw@host`): the URL rule's, not a mailbox. */
+function isUserinfoEnd(text: string, at: number): boolean {
+  // Userinfo is short and has no `/`: walk back to the first delimiter and see whether it is `://`.
+  const floor = Math.max(0, at - 256);
+  for (let i = at - 1; i >= floor; i--) {
+    const char = text[i] as string;
+    if ('/?# \t\r\n'.includes(char)) return char === '/' && text[i - 1] === '/' && text[i - 2] === ':';
+  }
+  return false;
+}
+
+/** Finds `@` and, when the text has any, `%40`, each search resuming where it left off (linear overall). */
+class AtFinder {
+  private plain: number;
+  private percent: number;
+
+  constructor(
+    private readonly text: string,
+    encoded: boolean,
+  ) {
+    this.plain = text.indexOf('@');
+    this.percent = encoded ? text.indexOf('%40') : -1;
+  }
+
+  /** The next position at or after `from`, or -1. */
+  next(from: number): number {
+    if (this.plain >= 0 && this.plain < from) this.plain = this.text.indexOf('@', from);
+    if (this.percent >= 0 && this.percent < from) this.percent = this.text.indexOf('%40', from);
+    if (this.plain < 0) return this.percent;
+    return this.percent < 0 ? this.plain : Math.min(this.plain, this.percent);
+  }
+}
+
 /** Emails, found from each `@` outward (a linear scan: a regex here backtracks quadratically on long runs). */
 const email: Detector = {
   name: 'email',
   redact(text, mask) {
-    if (!text.includes('@')) return text;
+    const encoded = text.includes('%40');
+    if (!text.includes('@') && !encoded) return text;
     const ranges: number[] = [];
     let lastEnd = 0;
-    for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    const finder = new AtFinder(text, encoded);
+    for (let at = finder.next(0); at >= 0; at = finder.next(at + 1)) {
+      // A URL-encoded mailbox (`erin%40example.io`) is as personal as a plain one.
+      const atLength = text[at] === '@' ? 1 : 3;
       let start = at;
       while (start > lastEnd && at - start < 64 && LOCAL_PART.test(text[start - 1] as string)) start--;
-      let end = at + 1;
+      let end = at + atLength;
       while (end < text.length && end - at < 254 && DOMAIN_CHAR.test(text[end] as string)) end++;
-      while (end > at + 1 && (text[end - 1] === '.' || text[end - 1] === '-')) end--;
-      if (start === at || end === at + 1) continue;
+      while (end > at + atLength && (text[end - 1] === '.' || text[end - 1] === '-')) end--;
+      if (start === at || end === at + atLength || isUserinfoEnd(text, at)) continue;
       const local = text.slice(start, at);
       if (local.startsWith('.') || local.endsWith('.')) continue;
-      const domain = text.slice(at + 1, end);
+      const domain = text.slice(at + atLength, end);
       const dot = domain.lastIndexOf('.');
       if (dot <= 0 || !/^[A-Za-z]{2,63}$/.test(domain.slice(dot + 1)) || domain.includes('..')) continue;
       // `git@github.com:org/repo.git` is an SSH remote, not a mailbox.
@@ -399,13 +438,24 @@ export function looksRandom(token: string): boolean {
   return shannonBitsPerChar(token) >= 3.5;
 }
 
+/** Subresource-integrity and npm integrity hashes (`sha512-<base64>`): public digests, not secrets. */
+const INTEGRITY_HASH = /sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}/g;
+
 const highEntropy: Detector = {
   name: 'highEntropy',
   redact(text, mask) {
     if (text.length < MIN_TOKEN) return text;
     const ranges: number[] = [];
+    const hashes = text.includes('sha') ? [...text.matchAll(INTEGRITY_HASH)] : [];
+    let nextHash = 0;
     let i = 0;
     while (i < text.length) {
+      const hash = hashes[nextHash];
+      if (hash !== undefined && hash.index <= i) {
+        nextHash++;
+        i = Math.max(i, hash.index + hash[0].length);
+        continue;
+      }
       if (!TOKEN_CHAR.test(text[i] as string)) {
         i++;
         continue;

@@ -9,6 +9,10 @@ import { MAPPING_ATTRIBUTE_NAMES } from '@tracepoint/semantic-mapping';
 export const BUILT_IN_BLOCKED_KEY =
   /(?:^|[._-])(?:password|passwd|pwd|passphrase|secret|client[_-]?secret|token|access[_-]?token|refresh[_-]?token|id[_-]?token|api[_-]?key|apikey|auth|authorization|proxy[_-]?authorization|cookie|set[_-]?cookie|credentials?|private[_-]?key|x[_-]?api[_-]?key)(?:$|[._-])/i;
 
+/** Keys that name a property of a token or key rather than the secret itself (`oauth.token_type`, `api_key_id`). */
+export const NOT_SECRET_KEY =
+  /(?:token|key)[_.-]?(?:type|count|ttl|expires?|expires[_.-]in|expiry|length|limit|usage|hint|name|id)$/i;
+
 /** Keys the fail-closed allowlist always admits: what the mapping reads, and tracepoint's own. */
 export function isEssentialKey(key: string): boolean {
   return ESSENTIAL_KEYS.has(key) || key.startsWith('tracepoint.');

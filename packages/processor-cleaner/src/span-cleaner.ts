@@ -250,10 +250,12 @@ export class SpanCleaner {
     const skewMillis = nowMillis - hrTimeToMillis(end);
     const durationMillis = (end[0] - start[0]) * 1e3 + (end[1] - start[1]) / 1e6;
     let duration: bigint | undefined;
+    // The end was taken when the span ended, near the local clock; a bad start is the likelier fault,
+    // so fixes move the start and keep the end.
     if (durationMillis < 0) {
       this.stats.fix('duration.negative');
       anomalies.push('negative_duration');
-      end = start;
+      start = end;
       duration = 0n;
     } else if (end[0] === start[0] && end[1] === start[1]) {
       this.stats.fix('duration.zero');
@@ -262,7 +264,7 @@ export class SpanCleaner {
       this.stats.fix('duration.tooLong');
       anomalies.push('duration_too_long');
       duration = millisToNanos(this.config.maxDurationMillis);
-      end = addNanos(start, duration);
+      start = addNanos(end, -duration);
     }
     let shift = 0n;
     if (skewMillis > this.config.maxClockSkewMillis || skewMillis < -this.config.maxClockSkewMillis) {
@@ -294,9 +296,10 @@ export class SpanCleaner {
     const route = readFirst(attributes, HTTP_ROUTE);
     let template = route === undefined ? readFirst(attributes, [URL_TEMPLATE_KEY]) : undefined;
     if (route === undefined && template === undefined && this.paths !== undefined) {
-      const path = requestPathOf(attributes);
+      // From the raw path: templating removes ids (emails included) that redaction would only mask.
+      const path = requestPathOf(source);
       if (path !== undefined) {
-        template = this.paths.template(path);
+        template = this.values.cleanText(this.paths.template(path), URL_TEMPLATE_KEY, undefined);
         out = withAttribute(out, source, URL_TEMPLATE_KEY, template);
         this.stats.fix('path.templated');
       }

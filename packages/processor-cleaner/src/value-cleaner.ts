@@ -39,31 +39,88 @@ function cutAt(text: string, limit: number): string {
   return text.slice(0, end);
 }
 
-function base64Of(bytes: ArrayBufferView): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+/** Base64 of at most `budget` characters' worth of bytes. */
+function base64Of(bytes: ArrayBufferView, budget: number): string {
+  const length = Math.min(bytes.byteLength, Math.ceil((budget * 3) / 4) + 3);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('base64');
 }
 
-/** JSON that survives cycles, BigInts, bytes, Maps, Sets, throwing getters and depth bombs. */
-function safeJson(value: unknown): string {
-  const seen = new WeakSet<object>();
+const MAX_JSON_DEPTH = 32;
+
+/**
+ * JSON text of any value, built only up to `budget` characters: a huge or
+ * deeply nested value costs no more than the part that is kept. Cycles,
+ * BigInts, bytes, Maps, Sets and Dates are written as data; `toJSON` is not
+ * called, and a throwing getter gives `[unserializable]`.
+ */
+export function boundedJson(value: unknown, budget: number): string {
+  const parts: string[] = [];
+  let size = 0;
+  const path = new Set<object>();
+  const push = (text: string) => {
+    parts.push(text);
+    size += text.length;
+  };
+  const write = (item: unknown, depth: number): void => {
+    switch (typeof item) {
+      case 'string':
+        push(JSON.stringify(item.length > budget ? item.slice(0, budget) : item));
+        return;
+      case 'number':
+        push(Number.isFinite(item) ? String(item) : JSON.stringify(String(item)));
+        return;
+      case 'boolean':
+        push(String(item));
+        return;
+      case 'bigint':
+        push(JSON.stringify(item.toString()));
+        return;
+      case 'object':
+        if (item !== null) break;
+        push('null');
+        return;
+      default:
+        push('null');
+        return;
+    }
+    const object = item as object;
+    if (path.has(object)) return push('"[Circular]"');
+    if (depth >= MAX_JSON_DEPTH) return push('"[too deep]"');
+    if (ArrayBuffer.isView(object)) return push(JSON.stringify(base64Of(object, budget)));
+    if (object instanceof Date) return push(JSON.stringify(safeDate(object)));
+    path.add(object);
+    if (Array.isArray(object) || object instanceof Set) {
+      push('[');
+      let first = true;
+      for (const element of object as Iterable<unknown>) {
+        if (size > budget) break;
+        if (!first) push(',');
+        first = false;
+        write(element, depth + 1);
+      }
+      push(']');
+    } else {
+      push('{');
+      let first = true;
+      const entries = object instanceof Map ? object.entries() : Object.entries(object);
+      for (const [key, element] of entries as Iterable<[unknown, unknown]>) {
+        if (size > budget) break;
+        const type = typeof element;
+        if (type === 'undefined' || type === 'function' || type === 'symbol') continue;
+        push(`${first ? '' : ','}${JSON.stringify(String(key))}:`);
+        first = false;
+        write(element, depth + 1);
+      }
+      push('}');
+    }
+    path.delete(object);
+  };
   try {
-    return (
-      JSON.stringify(value, (_key, item: unknown) => {
-        if (typeof item === 'bigint') return item.toString();
-        if (typeof item === 'number' && !Number.isFinite(item)) return String(item);
-        if (typeof item === 'function' || typeof item === 'symbol') return undefined;
-        if (typeof item !== 'object' || item === null) return item;
-        if (seen.has(item)) return '[Circular]';
-        seen.add(item);
-        if (ArrayBuffer.isView(item)) return base64Of(item);
-        if (item instanceof Map) return Object.fromEntries(item);
-        if (item instanceof Set) return [...item];
-        return item;
-      }) ?? ''
-    );
+    write(value, 0);
   } catch {
     return '[unserializable]';
   }
+  return parts.join('');
 }
 
 type Scalar = string | number | boolean;
@@ -123,7 +180,7 @@ export class ValueCleaner {
     if (verdict !== undefined) {
       const masks = verdict === 'notAllowedKey' || typeof value === 'string' || Array.isArray(value);
       if (masks && value !== undefined && value !== null) {
-        return this.redactor.maskWhole(typeof value === 'string' ? value : safeJson(value), verdict);
+        return this.redactor.maskWhole(typeof value === 'string' ? value : this.json(value), verdict);
       }
     }
     switch (typeof value) {
@@ -143,13 +200,18 @@ export class ValueCleaner {
         if (Array.isArray(value)) return this.cleanArray(value, key, dbSystem);
         if (ArrayBuffer.isView(value)) {
           this.stats.fix('value.bytes');
-          return this.cleanText(base64Of(value), key, dbSystem);
+          return this.cleanText(base64Of(value, this.config.maxValueLength + 1), key, dbSystem);
         }
         this.stats.fix('value.object');
-        return this.cleanText(value instanceof Date ? safeDate(value) : safeJson(value), key, dbSystem);
+        return this.cleanText(value instanceof Date ? safeDate(value) : this.json(value), key, dbSystem);
     }
     this.stats.fix('value.unsupported');
     return undefined;
+  }
+
+  /** JSON of a value, built no further than the value limit needs. */
+  private json(value: unknown): string {
+    return boundedJson(value, this.config.maxValueLength + 1);
   }
 
   private cleanArray(array: readonly unknown[], key: string, dbSystem: string | undefined): AttributeValue {
@@ -166,15 +228,23 @@ export class ValueCleaner {
         itemType === 'bigint'
       ) {
         this.stats.fix('value.nestedArray');
-        return this.cleanText(safeJson(array), key, dbSystem);
+        return this.cleanText(this.json(array), key, dbSystem);
       }
       if (type === undefined) type = itemType;
       else if (type !== itemType) mixed = true;
     }
     let items: readonly unknown[] = array;
-    if (array.length > this.config.maxArrayLength) {
+    let count = Math.min(array.length, this.config.maxArrayLength);
+    // The strings of one array share the value limit, so one attribute cannot carry maxArrayLength full-size texts.
+    let text = 0;
+    for (let i = 0; i < count; i++) {
+      const item = array[i];
+      text += typeof item === 'string' ? item.length : 0;
+      if (text > this.config.maxValueLength) count = i + 1;
+    }
+    if (count < array.length) {
       this.stats.fix('array.truncated');
-      items = array.slice(0, this.config.maxArrayLength);
+      items = array.slice(0, count);
     }
     if (mixed) this.stats.fix('value.mixedArray');
     let out: (Scalar | null)[] | undefined;

@@ -11,7 +11,7 @@ import { startTracing } from '../../../test-support/tracing.js';
 export type CleanerMode = 'in place' | 'copy';
 export const MODES: readonly CleanerMode[] = ['in place', 'copy'];
 
-export interface CleanedRun {
+export interface CleanerRun {
   spans: ReadableSpan[];
   stats: CleanerStatsSnapshot;
   warnings: string[];
@@ -34,7 +34,7 @@ export async function recordCleaned(
      */
     instrumentations?: readonly { setTracerProvider(provider: unknown): void; enable(): void }[];
   } = {},
-): Promise<CleanedRun> {
+): Promise<CleanerRun> {
   const memory = new InMemorySpanExporter();
   const warnings: string[] = [];
   const logger = { warn: (message: string) => warnings.push(message) };

@@ -215,20 +215,23 @@ describe.each(MODES)('fixing anomalies (%s)', (mode) => {
     expect(run.stats.internalErrors).toBe(0);
   });
 
-  it('a circular object and a throwing toJSON', async () => {
+  it('a circular object, a throwing getter and a deep nest', async () => {
     const circular: Record<string, unknown> = { name: 'loop' };
     circular.self = circular;
     const hostile = {
-      toJSON() {
+      get boom() {
         throw new Error('no');
       },
     };
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
     const run = await recordCleaned(mode, NO_DROPS, (tracer) =>
-      ended(tracer, 'values', SpanKind.INTERNAL, { circular, hostile }),
+      ended(tracer, 'values', SpanKind.INTERNAL, { circular, hostile, deep }),
     );
     const attributes = run.byName.get('values')?.attributes;
     expect(attributes?.circular).toBe('{"name":"loop","self":"[Circular]"}');
     expect(attributes?.hostile).toBe('[unserializable]');
+    expect(attributes?.deep).toBe(`${'['.repeat(32)}"[too deep]"${']'.repeat(32)}`);
   });
 
   it('oversized values are cut with a marker; long arrays are cut', async () => {
