@@ -138,6 +138,47 @@ describe.each(transports)('ClickHouseSpanExporter over the $name', ({ database, 
     });
     expect(exception?.['exception.stacktrace']).toContain('order 42 missing');
   });
+
+  it('writes times before 2001 exactly (ClickHouse refuses 18-digit nanosecond text)', async () => {
+    const memory = new InMemorySpanExporter();
+    const tracing = startTracing({ serviceName: 'old-clock', spanProcessors: [simpleSpanProcessor(memory)] });
+    // 1995-03-18 and 1973-03-04: 18 and 17 digits of nanoseconds.
+    for (const start of [795_513_164_754, 100_000_000_123]) {
+      const span = tracing.tracer.startSpan(`at ${start}`, { kind: SpanKind.CLIENT, startTime: start });
+      span.setAttributes({ 'http.request.method': 'GET', 'url.full': 'http://x/y' });
+      span.addEvent('mid', start + 1);
+      span.end(start + 2);
+    }
+    await tracing.provider.forceFlush();
+    const old = memory.getFinishedSpans().slice();
+    await tracing.stop();
+    const db = `${database}_old_times`;
+    const exporter = new ClickHouseSpanExporter({ client: client(), database: db, mode: 'sync' });
+    expect(await exportOnce(exporter, old)).toEqual({ code: 0 });
+    await exporter.shutdown();
+    const rows = await (
+      await embedded.query({
+        query: `SELECT SpanName, toString(Timestamp) AS ts, toString(Events.Timestamp[1]) AS event,
+                  (SELECT toString(timestamp) FROM ${db}.trace_points WHERE span_id = t.SpanId) AS point
+                FROM ${db}.otel_traces AS t ORDER BY Timestamp`,
+        format: 'JSONEachRow',
+      })
+    ).json();
+    expect(rows).toEqual([
+      {
+        SpanName: 'at 100000000123',
+        ts: '1973-03-03 09:46:40.123000000',
+        event: '1973-03-03 09:46:40.124000000',
+        point: '1973-03-03 09:46:40.123000000',
+      },
+      {
+        SpanName: 'at 795513164754',
+        ts: '1995-03-18 07:52:44.754000000',
+        event: '1995-03-18 07:52:44.755000000',
+        point: '1995-03-18 07:52:44.754000000',
+      },
+    ]);
+  });
 });
 
 const modes = ['sync', 'async', 'push'] as const;

@@ -49,6 +49,8 @@ export interface RuleInput {
   readonly attributes: Attributes;
   readonly statusCode?: SpanStatusCode;
   readonly durationMillis?: number;
+  /** The request path, computed once per input by the first rule that needs it (null: none). */
+  path?: string | null;
 }
 
 type Condition = (input: RuleInput) => boolean;
@@ -87,8 +89,8 @@ export function compileDropRule(rule: DropRule): CompiledDropRule {
   if (rule.path !== undefined) {
     const matcher = compilePathPattern(rule.path);
     conditions.push((input) => {
-      const path = requestPathOf(input.attributes);
-      return path !== undefined && matcher(path);
+      if (input.path === undefined) input.path = requestPathOf(input.attributes) ?? null;
+      return input.path !== null && matcher(input.path);
     });
   }
   for (const [key, expected] of Object.entries(rule.attributes ?? {}))

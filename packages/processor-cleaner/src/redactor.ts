@@ -11,6 +11,14 @@ import { compileAnyPattern, type TextMatcher } from './text-pattern.js';
 export type KeyVerdict = 'blockedKey' | 'notAllowedKey' | undefined;
 
 const QUERY_TEXT_KEYS: ReadonlySet<string> = new Set(['db.query.text', 'db.statement']);
+/**
+ * One native scan that every detector's own precondition implies: a text
+ * without any of these cannot hold what the detectors look for, and most
+ * attribute values (methods, hosts, routes, user agents) skip them all.
+ */
+const SUSPICIOUS =
+  /[=@%]|eyJ|PRIVATE KEY|bearer|token|basic|digest|pass|pwd|secret|key|shared|A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|NPA|NVA|IPA|Iza)|gh[pousr]_|github_pat_|glpat-|xox[abprse]-|k_(?:live|test)_|npm_|sk-|ya29\.|\d(?:[ -]?\d){12}|[A-Za-z0-9_+=-]{24}/i;
+
 /** Key verdicts are cached per key; attribute keys are few, but a bound keeps hostile keys from growing it. */
 const MAX_CACHED_KEYS = 4096;
 
@@ -26,7 +34,8 @@ export class Redactor {
   private readonly allowed: TextMatcher | undefined;
   private readonly failClosed: boolean;
   private readonly queryLiterals: boolean;
-  private readonly verdicts = new Map<string, KeyVerdict>();
+  /** `none` rather than undefined, so a cached miss costs one lookup, not two. */
+  private readonly verdicts = new Map<string, KeyVerdict | 'none'>();
   private readonly mask: Masker;
 
   constructor(
@@ -56,12 +65,12 @@ export class Redactor {
   keyVerdict(key: string): KeyVerdict {
     if (!this.enabled) return undefined;
     const cached = this.verdicts.get(key);
-    if (cached !== undefined || this.verdicts.has(key)) return cached;
+    if (cached !== undefined) return cached === 'none' ? undefined : cached;
     let verdict: KeyVerdict;
     if ((BUILT_IN_BLOCKED_KEY.test(key) && !NOT_SECRET_KEY.test(key)) || this.userBlocked?.(key))
       verdict = 'blockedKey';
     else if (this.failClosed && !isEssentialKey(key) && !this.allowed?.(key)) verdict = 'notAllowedKey';
-    if (this.verdicts.size < MAX_CACHED_KEYS) this.verdicts.set(key, verdict);
+    if (this.verdicts.size < MAX_CACHED_KEYS) this.verdicts.set(key, verdict ?? 'none');
     return verdict;
   }
 

@@ -218,10 +218,14 @@ const CLOUD_KEYS: readonly RegExp[] = [
 ];
 const AZURE_KEY = /\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)=([A-Za-z0-9+/=%]{16,})/g;
 
+/** One native scan for all the literal prefixes above, so most texts skip the ten patterns. */
+const CLOUD_KEY_HINT =
+  /A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|NPA|NVA|IPA|Iza)|gh[pousr]_|github_pat_|xox[abprse]-|k_(?:live|test)_|npm_|sk-|glpat-|ya29\.|Shared|AccountKey/;
+
 const cloudKey: Detector = {
   name: 'cloudKey',
   redact(text, mask) {
-    if (text.length < 20) return text;
+    if (text.length < 20 || !CLOUD_KEY_HINT.test(text)) return text;
     const masked = (s: string) => mask(s, 'cloudKey', 'text');
     let out = text;
     for (const regexp of CLOUD_KEYS) out = replaceMatches(out, regexp, 0, masked);
@@ -362,10 +366,13 @@ function isCardBrand(digits: string): boolean {
 }
 
 /** Card numbers: 13–19 digits, single spaces or dashes between groups, a known brand, Luhn-valid. */
+/** 13+ digits with single separators somewhere: the only texts worth the per-character scan. */
+const CARD_HINT = /\d(?:[ -]?\d){12}/;
+
 const card: Detector = {
   name: 'card',
   redact(text, mask) {
-    if (text.length < 13) return text;
+    if (text.length < 13 || !CARD_HINT.test(text)) return text;
     const ranges: number[] = [];
     let i = 0;
     while (i < text.length) {
@@ -441,10 +448,12 @@ export function looksRandom(token: string): boolean {
 /** Subresource-integrity and npm integrity hashes (`sha512-<base64>`): public digests, not secrets. */
 const INTEGRITY_HASH = /sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}/g;
 
+const TOKEN_HINT = /[A-Za-z0-9_+=-]{24}/;
+
 const highEntropy: Detector = {
   name: 'highEntropy',
   redact(text, mask) {
-    if (text.length < MIN_TOKEN) return text;
+    if (text.length < MIN_TOKEN || !TOKEN_HINT.test(text)) return text;
     const ranges: number[] = [];
     const hashes = text.includes('sha') ? [...text.matchAll(INTEGRITY_HASH)] : [];
     let nextHash = 0;

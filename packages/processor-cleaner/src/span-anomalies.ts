@@ -6,6 +6,19 @@ const SPAN_ID = /^[0-9a-f]{16}$/;
 const ALL_ZEROS = /^0+$/;
 const NANOS_PER_SECOND = 1_000_000_000n;
 
+/** Lower-case hex of the right length, not all zeros; one pass, no regex (it runs on every span). */
+function isLowerHexId(id: string, length: number): boolean {
+  if (id.length !== length) return false;
+  let nonZero = false;
+  for (let i = 0; i < length; i++) {
+    const code = id.charCodeAt(i);
+    if (code === 48) continue;
+    if (!((code > 48 && code <= 57) || (code >= 97 && code <= 102))) return false;
+    nonZero = true;
+  }
+  return nonZero;
+}
+
 /**
  * A valid lowercase id for an invalid one, or undefined when the id is fine.
  * Upper case is lowered; anything else is replaced by a hash of what was
@@ -14,7 +27,7 @@ const NANOS_PER_SECOND = 1_000_000_000n;
  */
 export function fixedId(id: unknown, kind: 'trace' | 'span'): string | undefined {
   const valid = kind === 'trace' ? TRACE_ID : SPAN_ID;
-  if (typeof id === 'string' && valid.test(id) && !ALL_ZEROS.test(id)) return undefined;
+  if (typeof id === 'string' && isLowerHexId(id, kind === 'trace' ? 32 : 16)) return undefined;
   if (typeof id === 'string') {
     const lower = id.toLowerCase();
     if (valid.test(lower) && !ALL_ZEROS.test(lower)) return lower;

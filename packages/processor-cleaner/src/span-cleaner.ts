@@ -209,7 +209,8 @@ export class SpanCleaner {
   private decideDrop(span: SpanLike): boolean {
     const tracked = span as unknown as TrackedSpan;
     const parent = tracked[PARENT];
-    tracked[PARENT] = undefined;
+    // Written only when set: adding a property to every span would change the SDK's span shape.
+    if (parent !== undefined) tracked[PARENT] = undefined;
     const droppedBy = tracked[DROPPED_BY];
     if (droppedBy !== undefined) {
       this.stats.drop(droppedBy);

@@ -4,6 +4,8 @@ import type { CleanerStats } from './cleaner-stats.js';
 import type { Redactor } from './redactor.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL_OR_SURROGATE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uD800-\uDFFF]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL_CHARS_ALL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
@@ -147,14 +149,17 @@ export class ValueCleaner {
     const cut = out.length > limit;
     if (cut) out = cutAt(out, limit);
     const kept = out.length;
-    const repaired = wellFormed(out);
-    if (repaired !== undefined) {
-      out = repaired;
-      this.stats.fix('text.invalidUnicode');
-    }
-    if (CONTROL_CHARS.test(out)) {
-      out = out.replace(CONTROL_CHARS_ALL, '\uFFFD');
-      this.stats.fix('text.controlChars');
+    // One scan settles the common case; surrogates here are mostly valid pairs (emoji), checked only then.
+    if (CONTROL_OR_SURROGATE.test(out)) {
+      const repaired = wellFormed(out);
+      if (repaired !== undefined) {
+        out = repaired;
+        this.stats.fix('text.invalidUnicode');
+      }
+      if (CONTROL_CHARS.test(out)) {
+        out = out.replace(CONTROL_CHARS_ALL, '\uFFFD');
+        this.stats.fix('text.controlChars');
+      }
     }
     out = this.redactor.redactText(out, key, dbSystem);
     if (cut) {
@@ -167,6 +172,7 @@ export class ValueCleaner {
   /** A key made safe, or undefined when nothing usable is left. */
   cleanKey(key: string): string | undefined {
     if (key === '') return undefined;
+    if (key.length <= MAX_KEY_LENGTH && !CONTROL_OR_SURROGATE.test(key)) return key;
     let out = key.length > MAX_KEY_LENGTH ? key.slice(0, MAX_KEY_LENGTH) : key;
     out = wellFormed(out) ?? out;
     if (CONTROL_CHARS.test(out)) out = out.replace(CONTROL_CHARS_ALL, '\uFFFD');
@@ -269,26 +275,27 @@ export class ValueCleaner {
   cleanAttributes(attributes: Attributes | undefined, dbSystem: string | undefined): Attributes | undefined {
     this.lastDropped = 0;
     if (attributes === undefined || attributes === null) return attributes;
-    const keys = Object.keys(attributes);
     const limit = this.config.maxAttributes;
     let out: Attributes | undefined;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      if (i >= limit) {
-        this.lastDropped = keys.length - limit;
-        this.stats.fix('attributes.overLimit', this.lastDropped);
-        out ??= copyKeys(attributes, keys, i);
-        break;
+    let index = 0;
+    // for-in walks the object's enumeration cache; Object.keys would allocate an array on every span.
+    for (const key in attributes) {
+      if (index >= limit) {
+        this.lastDropped++;
+        out ??= copyFirst(attributes, index);
+        continue;
       }
+      index++;
       const value = attributes[key];
       const cleanKey = this.cleanKey(key);
       const cleaned = cleanKey === undefined ? undefined : this.cleanValue(value, cleanKey, dbSystem);
       if (out === undefined) {
         if (cleanKey === key && cleaned === value) continue;
-        out = copyKeys(attributes, keys, i);
+        out = copyFirst(attributes, index - 1);
       }
       if (cleanKey !== undefined && cleaned !== undefined) out[cleanKey] = cleaned;
     }
+    if (this.lastDropped > 0) this.stats.fix('attributes.overLimit', this.lastDropped);
     return out ?? attributes;
   }
 }
@@ -297,11 +304,12 @@ function safeDate(date: Date): string {
   return Number.isNaN(date.getTime()) ? 'Invalid Date' : date.toISOString();
 }
 
-/** A new object with the first `count` keys of `attributes`. */
-function copyKeys(attributes: Attributes, keys: readonly string[], count: number): Attributes {
+/** A new object with the first `count` keys of `attributes`, in order. */
+function copyFirst(attributes: Attributes, count: number): Attributes {
   const out: Attributes = {};
-  for (let i = 0; i < count; i++) {
-    const key = keys[i] as string;
+  let index = 0;
+  for (const key in attributes) {
+    if (index++ >= count) break;
     out[key] = attributes[key];
   }
   return out;
