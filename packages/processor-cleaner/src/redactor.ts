@@ -90,8 +90,10 @@ export class Redactor {
         out = result.text;
       }
     }
-    for (let i = 0; i < this.detectors.length; i++)
+    if (!SUSPICIOUS.test(out)) return out;
+    for (let i = 0; i < this.detectors.length; i++) {
       out = (this.detectors[i] as Detector).redact(out, this.mask);
+    }
     return out;
   }
 }

@@ -86,10 +86,19 @@ export function boundedJson(value: unknown, budget: number): string {
         return;
     }
     const object = item as object;
-    if (path.has(object)) return push('"[Circular]"');
-    if (depth >= MAX_JSON_DEPTH) return push('"[too deep]"');
-    if (ArrayBuffer.isView(object)) return push(JSON.stringify(base64Of(object, budget)));
-    if (object instanceof Date) return push(JSON.stringify(safeDate(object)));
+    const leaf = path.has(object)
+      ? '"[Circular]"'
+      : depth >= MAX_JSON_DEPTH
+        ? '"[too deep]"'
+        : ArrayBuffer.isView(object)
+          ? JSON.stringify(base64Of(object, budget))
+          : object instanceof Date
+            ? JSON.stringify(safeDate(object))
+            : undefined;
+    if (leaf !== undefined) {
+      push(leaf);
+      return;
+    }
     path.add(object);
     if (Array.isArray(object) || object instanceof Set) {
       push('[');

@@ -35,22 +35,22 @@ async function cleanValues(
     }
   });
   const cleaned = new Map(run.spans.map((s) => [s.name, s.attributes]));
-  return { run, valueOf: (id: string, key: string) => cleaned.get(id)?.[key] };
+  return { run, cleanedOf: (id: string, key: string) => cleaned.get(id)?.[key] };
 }
 
 describe('redaction corpus', () => {
   it('removes every secret (recall 100%) and reports precision on the look-alikes', async () => {
-    const { run, valueOf } = await cleanValues([...corpus.positives, ...corpus.negatives]);
+    const { run, cleanedOf } = await cleanValues([...corpus.positives, ...corpus.negatives]);
     const missed: string[] = [];
     for (const entry of corpus.positives) {
-      const cleaned = String(valueOf(entry.id, entry.key));
+      const cleaned = String(cleanedOf(entry.id, entry.key));
       const surviving = (entry.secrets ?? []).filter((secret) => cleaned.includes(secret));
       if (surviving.length > 0)
         missed.push(`${entry.id}: ${JSON.stringify(cleaned)} still has ${surviving.join(', ')}`);
     }
     const falseAlarms: string[] = [];
     for (const entry of corpus.negatives) {
-      const cleaned = valueOf(entry.id, entry.key);
+      const cleaned = cleanedOf(entry.id, entry.key);
       if (cleaned !== entry.value)
         falseAlarms.push(`${entry.id}: ${JSON.stringify(entry.value)} -> ${JSON.stringify(cleaned)}`);
     }
@@ -179,14 +179,14 @@ const detectorCases: {
 
 describe.each(MODES)('redaction rules (%s)', (mode) => {
   it.each(detectorCases)('$detector', async ({ detector, key, value, expected, counts }) => {
-    const { valueOf, run } = await cleanValues([{ id: 'span', key, value }], {}, mode);
-    expect(valueOf('span', key)).toBe(expected);
+    const { cleanedOf, run } = await cleanValues([{ id: 'span', key, value }], {}, mode);
+    expect(cleanedOf('span', key)).toBe(expected);
     const rule = detector.split(' ')[0] as string;
     expect(run.stats.redactions).toEqual(expected === value ? {} : (counts ?? { [rule]: 1 }));
   });
 
   it('keeps numbers under secret-looking keys but masks their strings', async () => {
-    const { valueOf } = await cleanValues(
+    const { cleanedOf } = await cleanValues(
       [
         { id: 'count', key: 'llm.token_count.prompt', value: 512 },
         { id: 'pin', key: 'app.secret', value: 'abc' },
@@ -194,12 +194,12 @@ describe.each(MODES)('redaction rules (%s)', (mode) => {
       {},
       mode,
     );
-    expect(valueOf('count', 'llm.token_count.prompt')).toBe(512);
-    expect(valueOf('pin', 'app.secret')).toBe('[REDACTED:blockedKey]');
+    expect(cleanedOf('count', 'llm.token_count.prompt')).toBe(512);
+    expect(cleanedOf('pin', 'app.secret')).toBe('[REDACTED:blockedKey]');
   });
 
   it('blocks extra keys by glob and RegExp', async () => {
-    const { valueOf } = await cleanValues(
+    const { cleanedOf } = await cleanValues(
       [
         { id: 'a', key: 'enduser.id', value: 'u-42' },
         { id: 'b', key: 'app.customer.ssn', value: '078-05-1120' },
@@ -209,14 +209,14 @@ describe.each(MODES)('redaction rules (%s)', (mode) => {
       mode,
     );
     expect([
-      valueOf('a', 'enduser.id'),
-      valueOf('b', 'app.customer.ssn'),
-      valueOf('c', 'app.customer.name'),
+      cleanedOf('a', 'enduser.id'),
+      cleanedOf('b', 'app.customer.ssn'),
+      cleanedOf('c', 'app.customer.name'),
     ]).toEqual(['[REDACTED:blockedKey]', '[REDACTED:blockedKey]', 'Ann']);
   });
 
   it('fail-closed allowlist masks every other key, still scans the allowed ones and keeps what the mapping reads', async () => {
-    const { valueOf, run } = await cleanValues(
+    const { cleanedOf, run } = await cleanValues(
       [
         { id: 'a', key: 'app.plan', value: 'gold' },
         { id: 'b', key: 'app.region', value: 'eu-west-1' },
@@ -227,11 +227,11 @@ describe.each(MODES)('redaction rules (%s)', (mode) => {
       { allowedKeys: ['app.region'] },
       mode,
     );
-    expect(valueOf('a', 'app.plan')).toBe('[REDACTED:notAllowedKey]');
-    expect(valueOf('b', 'app.region')).toBe('eu-west-1');
-    expect(valueOf('c', 'app.count')).toBe('[REDACTED:notAllowedKey]');
-    expect(valueOf('d', 'http.route')).toBe('/users/:id');
-    expect(valueOf('e', 'url.full')).toBe('https://x.io/a?token=REDACTED');
+    expect(cleanedOf('a', 'app.plan')).toBe('[REDACTED:notAllowedKey]');
+    expect(cleanedOf('b', 'app.region')).toBe('eu-west-1');
+    expect(cleanedOf('c', 'app.count')).toBe('[REDACTED:notAllowedKey]');
+    expect(cleanedOf('d', 'http.route')).toBe('/users/:id');
+    expect(cleanedOf('e', 'url.full')).toBe('https://x.io/a?token=REDACTED');
     expect(run.stats.redactions).toEqual({ notAllowedKey: 2, urlQuery: 1 });
   });
 
@@ -243,19 +243,19 @@ describe.each(MODES)('redaction rules (%s)', (mode) => {
     const first = await cleanValues(entries, { redaction: 'hmac', hmacKey: 'k'.repeat(32) }, mode);
     const other = await cleanValues(entries, { redaction: 'hmac', hmacKey: 'z'.repeat(32) }, mode);
     const hashOf = (text: unknown) => /hmac:[0-9a-f]{16}/.exec(String(text))?.[0];
-    expect(hashOf(first.valueOf('a', 'app.note'))).toBeDefined();
-    expect(hashOf(first.valueOf('a', 'app.note'))).toBe(hashOf(first.valueOf('b', 'app.note')));
-    expect(hashOf(other.valueOf('a', 'app.note'))).not.toBe(hashOf(first.valueOf('a', 'app.note')));
-    expect(String(first.valueOf('a', 'app.note'))).not.toContain('bob');
+    expect(hashOf(first.cleanedOf('a', 'app.note'))).toBeDefined();
+    expect(hashOf(first.cleanedOf('a', 'app.note'))).toBe(hashOf(first.cleanedOf('b', 'app.note')));
+    expect(hashOf(other.cleanedOf('a', 'app.note'))).not.toBe(hashOf(first.cleanedOf('a', 'app.note')));
+    expect(String(first.cleanedOf('a', 'app.note'))).not.toContain('bob');
   });
 
   it('redaction off leaves values alone', async () => {
-    const { valueOf } = await cleanValues(
+    const { cleanedOf } = await cleanValues(
       [{ id: 'a', key: 'db.password', value: 'letmein' }],
       { redaction: 'off' },
       mode,
     );
-    expect(valueOf('a', 'db.password')).toBe('letmein');
+    expect(cleanedOf('a', 'db.password')).toBe('letmein');
   });
 
   it('redacts span names, status messages, event attributes and resource attributes too', async () => {
