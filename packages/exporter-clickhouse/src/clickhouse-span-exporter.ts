@@ -25,6 +25,11 @@ import {
   TableWriter,
 } from './table-writer.js';
 import { tracePointSpanRow } from './trace-point-row.js';
+import {
+  TRACE_POINT_STATS_INSERT_COLUMNS,
+  type TracePointStatsRecord,
+  tracePointStatsRow,
+} from './trace-point-stats-schema.js';
 import { TRACE_POINT_SPANS_INSERT_COLUMNS, TRACE_POINT_SPANS_SUFFIX } from './trace-points-schema.js';
 
 /** ExportResult as the SDK's exporters report it (0 SUCCESS, 1 FAILED), without importing @opentelemetry/core. */
@@ -108,6 +113,30 @@ export class ClickHouseSpanExporter {
       'tracepoint.destination': this.config.destination.kind,
       mode: this.config.mode,
     });
+  }
+
+  /**
+   * Writes aggregate rows of @tracepoint/processor-aggregator into the stats
+   * table, with the same reliability as spans: one deduplication token per
+   * call, retries, failover and bad-row isolation. Resolves with the number
+   * of rows the server refused on their own; rejects when the insert failed
+   * for good.
+   */
+  async writeStats(records: readonly TracePointStatsRecord[]): Promise<number> {
+    if (records.length === 0) return 0;
+    const { writer } = await this.start();
+    const batch = emptyBatch();
+    for (const record of records)
+      appendRow(batch, tracePointStatsRow(record), Math.floor(record.intervalStartSeconds / 86_400));
+    const target = insertTarget(
+      this.config.statsTable,
+      qualifiedName(this.config.database, this.config.statsTable),
+      TRACE_POINT_STATS_INSERT_COLUMNS,
+    );
+    const rejected = await this.track(writer.write(target, batch, `${this.nextToken()}-stats`));
+    this.counters.rowsWritten[this.config.statsTable] =
+      (this.counters.rowsWritten[this.config.statsTable] ?? 0) + records.length - rejected;
+    return rejected;
   }
 
   /** A copy of the counters since start. */
@@ -198,8 +227,9 @@ export class ClickHouseSpanExporter {
     this.starting ??= (async () => {
       const connection = await openConnection(this.config);
       try {
-        const { cluster, database, tracesTable, tracePointsTable, tracePoints, ttlDays } = this.config;
-        const schema = { cluster, database, tracesTable, tracePointsTable, tracePoints, ttlDays };
+        const { cluster, database, tracesTable, tracePointsTable, statsTable, tracePoints, ttlDays } =
+          this.config;
+        const schema = { cluster, database, tracesTable, tracePointsTable, statsTable, tracePoints, ttlDays };
         // Start-up fails over like inserts do: the first URL being down must not stop the exporter.
         for (let tried = 1; ; tried++) {
           try {

@@ -42,6 +42,8 @@ export interface ClickHouseSpanExporterOptions {
   tracesTable?: string;
   /** Name of the trace-points view; its storage table is `<name>_spans`. */
   tracePointsTable?: string;
+  /** Table of @tracepoint/processor-aggregator's rows, written through `writeStats`. */
+  statsTable?: string;
   /** Write trace points besides spans. */
   tracePoints?: boolean;
   /** Options of @tracepoint/semantic-mapping for the trace points. */
@@ -82,6 +84,7 @@ export const EXPORTER_DEFAULTS = {
   mode: 'async',
   tracesTable: 'otel_traces',
   tracePointsTable: 'trace_points',
+  statsTable: 'trace_point_stats',
   tracePoints: true,
   createSchema: true,
   ttlDays: 0,
@@ -125,6 +128,7 @@ export interface ExporterConfig {
   mode: TransmissionMode;
   tracesTable: string;
   tracePointsTable: string;
+  statsTable: string;
   tracePoints: boolean;
   mapping: SpanMappingOptions | undefined;
   createSchema: boolean;
@@ -261,6 +265,7 @@ export function resolveExporterConfig(
     mode,
     tracesTable: assertIdentifier('tracesTable', options.tracesTable ?? d.tracesTable),
     tracePointsTable: assertIdentifier('tracePointsTable', options.tracePointsTable ?? d.tracePointsTable),
+    statsTable: assertIdentifier('statsTable', options.statsTable ?? d.statsTable),
     tracePoints: flag('tracePoints', options.tracePoints, d.tracePoints),
     mapping: options.mapping,
     createSchema: flag('createSchema', options.createSchema, d.createSchema),

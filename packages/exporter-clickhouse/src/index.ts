@@ -40,6 +40,16 @@ export { withTracingSuppressed } from './suppress-tracing.js';
 export { type ColumnSpec, LOCAL_TABLE_SUFFIX, type SchemaTarget } from './table-ddl.js';
 export { MAX_PARTITIONS_PER_INSERT } from './table-writer.js';
 export { tracePointSpanRow } from './trace-point-row.js';
+export { sketchQuantileSql, statsEndpointsSql, statsServiceGraphSql } from './trace-point-stats-queries.js';
+export {
+  SKETCH_GAMMA,
+  SKETCH_RELATIVE_ACCURACY,
+  TRACE_POINT_STATS_COLUMNS,
+  TRACE_POINT_STATS_INSERT_COLUMNS,
+  type TracePointStatsRecord,
+  tracePointStatsRow,
+  tracePointStatsStatements,
+} from './trace-point-stats-schema.js';
 export {
   TRACE_POINT_SPANS_COLUMNS,
   TRACE_POINT_SPANS_INSERT_COLUMNS,

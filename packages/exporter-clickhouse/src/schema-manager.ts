@@ -18,6 +18,7 @@ import {
   type SchemaTarget,
   type TableSpec,
 } from './table-ddl.js';
+import { TRACE_POINT_STATS_COLUMNS, tracePointStatsStatements } from './trace-point-stats-schema.js';
 import {
   TRACE_POINT_SPANS_COLUMNS,
   TRACE_POINT_SPANS_SUFFIX,
@@ -29,6 +30,7 @@ export const MIGRATIONS_TABLE = 'tracepoint_schema_migrations';
 export interface SchemaOptions extends SchemaTarget {
   tracesTable: string;
   tracePointsTable: string;
+  statsTable: string;
   tracePoints: boolean;
   ttlDays: number;
 }
@@ -76,6 +78,11 @@ export function schemaMigrations(options: SchemaOptions): Migration[] {
       }),
     });
   }
+  migrations.push({
+    version: 3,
+    name: 'trace_point_stats',
+    statements: tracePointStatsStatements(options, { table: options.statsTable, ttlDays: options.ttlDays }),
+  });
   return migrations;
 }
 
@@ -131,6 +138,7 @@ export function expectedTables(
       columns: TRACE_POINT_SPANS_COLUMNS as readonly ColumnSpec[],
     });
   }
+  tables.push({ table: options.statsTable, columns: TRACE_POINT_STATS_COLUMNS as readonly ColumnSpec[] });
   return tables;
 }
 

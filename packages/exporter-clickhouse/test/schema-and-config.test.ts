@@ -26,6 +26,7 @@ const base: SchemaOptions = {
   database: 'tp',
   tracesTable: 'otel_traces',
   tracePointsTable: 'trace_points',
+  statsTable: 'trace_point_stats',
   tracePoints: true,
   ttlDays: 7,
 };

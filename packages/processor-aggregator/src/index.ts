@@ -1,5 +1,11 @@
-/**
- * Not implemented yet: see the package README for the plan and the issue tracking it.
- * The package exists so the workspace, builds and release layout are in place.
- */
-export const IMPLEMENTED = false;
+export {
+  AGGREGATOR_DEFAULTS,
+  type AggregatorLogger,
+  type AggregatorOptions,
+  resolveAggregatorConfig,
+  type StatsSink,
+} from './aggregator-options.js';
+export { AggregatorSpanProcessor, type AggregatorStats } from './aggregator-span-processor.js';
+export { LogSketch } from './log-sketch.js';
+export { samplingWeight } from './sampling-weight.js';
+export { OVERFLOW_VALUE, type StatsRecord, type StatType } from './stats-record.js';

@@ -9,7 +9,15 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { readFirst, type SpanLike, type TimedEventLike } from '@tracepoint/semantic-mapping';
+import {
+  DROPPED_BY_CLEANER,
+  readFirst,
+  type SpanLike,
+  type TimedEventLike,
+} from '@tracepoint/semantic-mapping';
+
+export { isDroppedByCleaner } from '@tracepoint/semantic-mapping';
+
 import type { ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
 import { type CompiledDropRule, compileDropRules, matchAtEnd, matchAtStart } from './drop-rules.js';
@@ -53,19 +61,13 @@ const HTTP_VERBS = new Set([
 ]);
 
 /** Links kept on the span objects (a WeakMap costs GC work on every span; see CallerSpanProcessor). */
-const DROPPED_BY = Symbol.for('tracepoint.cleaner.droppedBy');
 const PARENT = Symbol('tracepoint.cleaner.parent');
 const KEPT_CHILDREN = Symbol('tracepoint.cleaner.keptChildren');
 
 interface TrackedSpan {
-  [DROPPED_BY]?: string;
+  [DROPPED_BY_CLEANER]?: string;
   [PARENT]?: TrackedSpan | undefined;
   [KEPT_CHILDREN]?: number;
-}
-
-/** Whether the cleaner dropped this span (for processors that run after it and see every span). */
-export function isDroppedByCleaner(span: object): boolean {
-  return (span as TrackedSpan)[DROPPED_BY] !== undefined;
 }
 
 /** The fields cleaning changed; absent fields stay as they are. */
@@ -122,9 +124,9 @@ export class SpanCleaner {
     const tracked = span as unknown as TrackedSpan;
     const parent =
       parentContext === undefined ? undefined : (trace.getSpan(parentContext) as TrackedSpan | undefined);
-    const inherited = parent?.[DROPPED_BY];
+    const inherited = parent?.[DROPPED_BY_CLEANER];
     if (inherited !== undefined) {
-      tracked[DROPPED_BY] = inherited;
+      tracked[DROPPED_BY_CLEANER] = inherited;
       return;
     }
     if (this.rules.length > 0) {
@@ -134,7 +136,7 @@ export class SpanCleaner {
         attributes: span.attributes ?? {},
       });
       if (rule !== undefined) {
-        tracked[DROPPED_BY] = rule.name;
+        tracked[DROPPED_BY_CLEANER] = rule.name;
         return;
       }
     }
@@ -211,7 +213,7 @@ export class SpanCleaner {
     const parent = tracked[PARENT];
     // Written only when set: adding a property to every span would change the SDK's span shape.
     if (parent !== undefined) tracked[PARENT] = undefined;
-    const droppedBy = tracked[DROPPED_BY];
+    const droppedBy = tracked[DROPPED_BY_CLEANER];
     if (droppedBy !== undefined) {
       this.stats.drop(droppedBy);
       return true;
@@ -229,7 +231,7 @@ export class SpanCleaner {
       this.stats.keep(rule.name);
       return false;
     }
-    tracked[DROPPED_BY] = rule.name;
+    tracked[DROPPED_BY_CLEANER] = rule.name;
     if (parent !== undefined) parent[KEPT_CHILDREN] = (parent[KEPT_CHILDREN] ?? 1) - 1;
     this.stats.drop(rule.name);
     return true;

@@ -12,6 +12,7 @@ export {
 } from './caller-entry.js';
 export { CallerPropagator, type CallerPropagatorOptions } from './caller-propagator.js';
 export { CallerSpanProcessor, type CallerSpanProcessorOptions } from './caller-span-processor.js';
+export { DROPPED_BY_CLEANER, isDroppedByCleaner } from './cleaner-mark.js';
 export { hrTimeToNanoString, hrTimeToNanos } from './hrtime.js';
 export {
   createSpanMapper,
@@ -35,4 +36,5 @@ export {
   type SpanMappingOptions,
 } from './span-mapping-options.js';
 export type { SpanLike, TimedEventLike } from './span-shape.js';
+export { withTracingSuppressed } from './suppress-tracing.js';
 export type { StatusCodeName, TracePoint, TracePointException, TraceType } from './trace-point.js';

@@ -1,0 +1,68 @@
+import { qualifiedName } from './table-ddl.js';
+import { SKETCH_GAMMA } from './trace-point-stats-schema.js';
+
+/**
+ * The value at quantile `q` of merged sketch buckets. `merged` is a
+ * `sumMap(sketch_keys, sketch_counts)` expression: sorted keys and summed
+ * counts. The rank rule is quantileExact's (the first bucket whose cumulative
+ * count exceeds q × total), and the bucket's value is 2γ^k / (γ + 1), within
+ * the sketch's relative accuracy of every duration in that bucket.
+ */
+export function sketchQuantileSql(q: number, merged: string): string {
+  if (!(q > 0 && q < 1)) throw new RangeError(`quantile must be between 0 and 1 (exclusive), got ${q}`);
+  const gamma = SKETCH_GAMMA.toPrecision(17);
+  return `(2 * pow(${gamma}, (${merged}).1[greatest(1, arrayFirstIndex(c -> c > ${q} * arraySum((${merged}).2), arrayCumSum((${merged}).2)))]) / (${gamma} + 1))`;
+}
+
+export interface StatsQueryTarget {
+  database: string;
+  /** Default `trace_point_stats`. */
+  table?: string;
+}
+
+function source(target: StatsQueryTarget): string {
+  return qualifiedName(target.database, target.table ?? 'trace_point_stats');
+}
+
+const LATENCY = (merged: string) =>
+  `round(${sketchQuantileSql(0.5, merged)}, 3) AS p50_ms,
+  round(${sketchQuantileSql(0.9, merged)}, 3) AS p90_ms,
+  round(${sketchQuantileSql(0.99, merged)}, 3) AS p99_ms`;
+
+/**
+ * Who calls whom over [{from}, {to}): calls, rate per second, error ratio and
+ * latency percentiles per edge, merged from every interval and process.
+ * Parameters: `from`, `to` (DateTime).
+ */
+export function statsServiceGraphSql(target: StatsQueryTarget): string {
+  return `SELECT
+  source_component,
+  target_component,
+  sum(count) AS calls,
+  calls / dateDiff('second', {from:DateTime}, {to:DateTime}) AS calls_per_second,
+  sum(error_count) / calls AS error_ratio,
+  ${LATENCY('sumMap(sketch_keys, sketch_counts)')}
+FROM ${source(target)}
+WHERE stat_type = 'edge' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
+GROUP BY source_component, target_component
+ORDER BY calls DESC`;
+}
+
+/** Rate, errors and duration per endpoint (service, span name, kind). Parameters: `from`, `to`. */
+export function statsEndpointsSql(target: StatsQueryTarget): string {
+  return `SELECT
+  service,
+  span_name,
+  span_kind,
+  sum(count) AS requests,
+  requests / dateDiff('second', {from:DateTime}, {to:DateTime}) AS requests_per_second,
+  sumIf(count, status_code = 'Error') / requests AS error_ratio,
+  sum(duration_sum_ms) / requests AS mean_ms,
+  min(duration_min_ms) AS min_ms,
+  max(duration_max_ms) AS max_ms,
+  ${LATENCY('sumMap(sketch_keys, sketch_counts)')}
+FROM ${source(target)}
+WHERE stat_type = 'endpoint' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
+GROUP BY service, span_name, span_kind
+ORDER BY requests DESC`;
+}

@@ -1,0 +1,128 @@
+import { mergeTreeSettings } from './otel-traces-schema.js';
+import {
+  type ColumnSpec,
+  createTableStatements,
+  insertColumnNames,
+  type SchemaTarget,
+  type TableSpec,
+  ttlExpression,
+} from './table-ddl.js';
+
+/**
+ * Aggregates of @tracepoint/processor-aggregator: one row per key and
+ * interval (delta). Rows from any number of intervals and processes merge by
+ * summing: counts and sums add, min/max take min/max, and the latency
+ * sketches merge with `sumMap(sketch_keys, sketch_counts)` because every
+ * writer uses the same logarithmic bucket layout (SKETCH_GAMMA).
+ */
+export const TRACE_POINT_STATS_COLUMNS = [
+  { name: 'interval_start', type: "DateTime('UTC')", codec: 'Delta(4), ZSTD(1)' },
+  { name: 'interval_seconds', type: 'UInt32', codec: 'ZSTD(1)' },
+  /** `endpoint` (service, span name, kind, status), `edge` (caller -> callee) or `exception`. */
+  { name: 'stat_type', type: 'LowCardinality(String)' },
+  /** The service that wrote the row. */
+  { name: 'service', type: 'LowCardinality(String)' },
+  { name: 'span_name', type: 'LowCardinality(String)' },
+  { name: 'span_kind', type: 'LowCardinality(String)' },
+  { name: 'status_code', type: 'LowCardinality(String)' },
+  { name: 'source_component', type: 'LowCardinality(String)' },
+  { name: 'target_component', type: 'LowCardinality(String)' },
+  { name: 'source_method', type: 'LowCardinality(String)' },
+  { name: 'target_method', type: 'LowCardinality(String)' },
+  { name: 'exception_type', type: 'LowCardinality(String)' },
+  /** Spans seen, unweighted. */
+  { name: 'span_count', type: 'UInt64', codec: 'T64, ZSTD(1)' },
+  /** Spans represented: sampling weights applied. */
+  { name: 'count', type: 'Float64', codec: 'ZSTD(1)' },
+  { name: 'error_count', type: 'Float64', codec: 'ZSTD(1)' },
+  { name: 'duration_sum_ms', type: 'Float64', codec: 'ZSTD(1)' },
+  { name: 'duration_min_ms', type: 'Float64', codec: 'ZSTD(1)' },
+  { name: 'duration_max_ms', type: 'Float64', codec: 'ZSTD(1)' },
+  /** Logarithmic latency buckets: key k holds durations in (γ^(k-1), γ^k] ms. */
+  { name: 'sketch_keys', type: 'Array(Int32)', codec: 'ZSTD(1)' },
+  { name: 'sketch_counts', type: 'Array(Float64)', codec: 'ZSTD(1)' },
+] as const satisfies readonly ColumnSpec[];
+
+export const TRACE_POINT_STATS_INSERT_COLUMNS: readonly string[] =
+  insertColumnNames(TRACE_POINT_STATS_COLUMNS);
+
+/** Relative accuracy of the sketches: a quantile read back is within 1% of the true value. */
+export const SKETCH_RELATIVE_ACCURACY = 0.01;
+/** Bucket growth factor γ = (1 + α) / (1 - α). Writers and SQL must use the same value. */
+export const SKETCH_GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
+
+export interface TracePointStatsSchemaOptions {
+  table: string;
+  ttlDays: number;
+}
+
+export function tracePointStatsTableSpec(options: TracePointStatsSchemaOptions): TableSpec {
+  return {
+    name: options.table,
+    columns: TRACE_POINT_STATS_COLUMNS,
+    engine: 'MergeTree',
+    partitionBy: 'toDate(interval_start)',
+    // Dashboards read one stat type over a time range, grouped by service or by edge.
+    orderBy: '(stat_type, service, source_component, target_component, interval_start)',
+    ttl: ttlExpression('interval_start', options.ttlDays),
+    settings: mergeTreeSettings(),
+    shardingKey: 'cityHash64(service)',
+  };
+}
+
+export function tracePointStatsStatements(
+  target: SchemaTarget,
+  options: TracePointStatsSchemaOptions,
+): string[] {
+  return createTableStatements(tracePointStatsTableSpec(options), target);
+}
+
+/** What the aggregator hands over for one key and interval (structurally its `StatsRecord`). */
+export interface TracePointStatsRecord {
+  intervalStartSeconds: number;
+  intervalSeconds: number;
+  statType: string;
+  service: string;
+  spanName: string;
+  spanKind: string;
+  statusCode: string;
+  sourceComponent: string;
+  targetComponent: string;
+  sourceMethod: string;
+  targetMethod: string;
+  exceptionType: string;
+  spanCount: number;
+  count: number;
+  errorCount: number;
+  durationSumMs: number;
+  durationMinMs: number;
+  durationMaxMs: number;
+  sketchKeys: readonly number[];
+  sketchCounts: readonly number[];
+}
+
+/** One JSONCompactEachRow row, in TRACE_POINT_STATS_INSERT_COLUMNS order. */
+export function tracePointStatsRow(record: TracePointStatsRecord): unknown[] {
+  return [
+    record.intervalStartSeconds,
+    record.intervalSeconds,
+    record.statType,
+    record.service,
+    record.spanName,
+    record.spanKind,
+    record.statusCode,
+    record.sourceComponent,
+    record.targetComponent,
+    record.sourceMethod,
+    record.targetMethod,
+    record.exceptionType,
+    record.spanCount,
+    record.count,
+    record.errorCount,
+    record.durationSumMs,
+    record.durationMinMs,
+    record.durationMaxMs,
+    record.sketchKeys,
+    record.sketchCounts,
+  ];
+}

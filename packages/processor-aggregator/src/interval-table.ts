@@ -1,0 +1,140 @@
+import type { ResolvedAggregatorConfig } from './aggregator-options.js';
+import { LogSketch } from './log-sketch.js';
+import { OVERFLOW_VALUE, type StatsRecord, type StatType } from './stats-record.js';
+
+/** γ = 1.01 / 0.99: 1% relative accuracy; @tracepoint/exporter-clickhouse's SQL uses the same (SKETCH_GAMMA). */
+const LOG_GAMMA = Math.log((1 + 0.01) / (1 - 0.01));
+/** Durations below 1 ns (zero included) count as 1 ns. */
+const MIN_MS = 1e-6;
+
+/** The dimensions of a key, in a fixed order (the record's fields). */
+export const DIMENSIONS = [
+  'service',
+  'spanName',
+  'spanKind',
+  'statusCode',
+  'sourceComponent',
+  'targetComponent',
+  'sourceMethod',
+  'targetMethod',
+  'exceptionType',
+] as const;
+export type Dimensions = [string, string, string, string, string, string, string, string, string];
+
+/** Dimensions whose values can be many (names, methods, components); the rest are small enums. */
+const CAPPED: ReadonlySet<number> = new Set([0, 1, 4, 5, 6, 7, 8]);
+
+interface Aggregate {
+  readonly statType: StatType;
+  readonly dims: Dimensions;
+  spanCount: number;
+  count: number;
+  errorCount: number;
+  sum: number;
+  min: number;
+  max: number;
+  readonly sketch: LogSketch;
+}
+
+export interface OverflowCounts {
+  /** Dimension values replaced by the overflow value, per dimension. */
+  dimension: Record<string, number>;
+  /** Spans counted under the overflow key because maxKeys was reached. */
+  keys: number;
+}
+
+/** One interval's aggregates, bounded by maxKeys and maxValuesPerDimension. */
+export class IntervalTable {
+  private readonly aggregates = new Map<string, Aggregate>();
+  private readonly values: Set<string>[] = DIMENSIONS.map(() => new Set<string>());
+
+  constructor(
+    readonly startSeconds: number,
+    private readonly config: ResolvedAggregatorConfig,
+    private readonly overflow: OverflowCounts,
+  ) {}
+
+  get size(): number {
+    return this.aggregates.size;
+  }
+
+  add(statType: StatType, dims: Dimensions, durationMs: number, weight: number, error: boolean): void {
+    for (let i = 0; i < dims.length; i++) {
+      if (!CAPPED.has(i)) continue;
+      const value = dims[i] as string;
+      const seen = this.values[i] as Set<string>;
+      if (seen.has(value)) continue;
+      if (seen.size < this.config.maxValuesPerDimension) seen.add(value);
+      else {
+        dims[i] = OVERFLOW_VALUE;
+        const name = DIMENSIONS[i] as string;
+        this.overflow.dimension[name] = (this.overflow.dimension[name] ?? 0) + 1;
+      }
+    }
+    let key = `${statType}\u0000${dims.join('\u0000')}`;
+    let aggregate = this.aggregates.get(key);
+    if (aggregate === undefined) {
+      if (this.aggregates.size >= this.config.maxKeys - 3) {
+        // The last slots are the overflow keys, one per stat type, so counts still add up.
+        this.overflow.keys++;
+        const overflowDims = DIMENSIONS.map(() => OVERFLOW_VALUE) as Dimensions;
+        key = `${statType}\u0000${overflowDims.join('\u0000')}`;
+        aggregate = this.aggregates.get(key) ?? this.create(key, statType, overflowDims);
+      } else aggregate = this.create(key, statType, dims);
+    }
+    aggregate.spanCount++;
+    aggregate.count += weight;
+    if (error) aggregate.errorCount += weight;
+    aggregate.sum += durationMs * weight;
+    if (durationMs < aggregate.min) aggregate.min = durationMs;
+    if (durationMs > aggregate.max) aggregate.max = durationMs;
+    aggregate.sketch.add(durationMs, weight);
+  }
+
+  records(intervalSeconds: number): StatsRecord[] {
+    const out: StatsRecord[] = [];
+    for (const aggregate of this.aggregates.values()) {
+      const { keys, counts } = aggregate.sketch.toArrays();
+      const d = aggregate.dims;
+      out.push({
+        intervalStartSeconds: this.startSeconds,
+        intervalSeconds,
+        statType: aggregate.statType,
+        service: d[0],
+        spanName: d[1],
+        spanKind: d[2],
+        statusCode: d[3],
+        sourceComponent: d[4],
+        targetComponent: d[5],
+        sourceMethod: d[6],
+        targetMethod: d[7],
+        exceptionType: d[8],
+        spanCount: aggregate.spanCount,
+        count: aggregate.count,
+        errorCount: aggregate.errorCount,
+        durationSumMs: aggregate.sum,
+        durationMinMs: aggregate.min,
+        durationMaxMs: aggregate.max,
+        sketchKeys: keys,
+        sketchCounts: counts,
+      });
+    }
+    return out;
+  }
+
+  private create(key: string, statType: StatType, dims: Dimensions): Aggregate {
+    const aggregate: Aggregate = {
+      statType,
+      dims,
+      spanCount: 0,
+      count: 0,
+      errorCount: 0,
+      sum: 0,
+      min: Number.POSITIVE_INFINITY,
+      max: Number.NEGATIVE_INFINITY,
+      sketch: new LogSketch(LOG_GAMMA, MIN_MS, this.config.maxSketchBuckets),
+    };
+    this.aggregates.set(key, aggregate);
+    return aggregate;
+  }
+}
