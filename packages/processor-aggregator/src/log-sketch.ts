@@ -23,7 +23,7 @@ export class LogSketch {
 
   /** The bucket key of a value (values below `minValue`, zero included, go to the lowest key). */
   keyOf(value: number): number {
-    // biome-ignore lint/style/useMathMinMax: Math.max would pass NaN through; the comparison sends it to the lowest bucket.
+    // biome-ignore lint/complexity/useMathMinMax: Math.max would pass NaN through; the comparison sends it to the lowest bucket.
     return Math.ceil(Math.log(value > this.minValue ? value : this.minValue) / this.logGamma);
   }
 
