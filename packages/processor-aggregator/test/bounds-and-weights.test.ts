@@ -118,6 +118,25 @@ describe('bounded memory', () => {
   });
 });
 
+describe('flushing', () => {
+  it('forceFlush mid-interval: later spans form a second row for the key, nothing counted twice or lost', async () => {
+    const sink = collectingSink();
+    const aggregator = new AggregatorSpanProcessor({ sink, intervalMillis: 3_600_000 });
+    for (let i = 0; i < 30; i++) aggregator.onEnd(span('flushed', 2));
+    await aggregator.forceFlush();
+    await aggregator.forceFlush();
+    for (let i = 0; i < 12; i++) aggregator.onEnd(span('flushed', 4));
+    await aggregator.shutdown();
+    await aggregator.shutdown();
+    aggregator.onEnd(span('flushed', 4));
+    const endpoint = sink.records.filter((r) => r.statType === 'endpoint');
+    expect(endpoint.map((r) => r.spanCount)).toEqual([30, 12]);
+    expect(new Set(endpoint.map((r) => r.intervalStartSeconds)).size).toBe(1);
+    expect(endpoint.reduce((sum, r) => sum + r.durationSumMs, 0)).toBeCloseTo(30 * 2 + 12 * 4, 6);
+    expect(aggregator.stats()).toMatchObject({ spans: 42, recordsWritten: 4, recordsFailed: 0 });
+  });
+});
+
 describe('sampling weights', () => {
   const propagator = new W3CTraceContextPropagator();
   const withTraceState = (tracestate: string) => {
