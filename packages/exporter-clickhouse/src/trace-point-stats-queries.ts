@@ -24,10 +24,11 @@ function source(target: StatsQueryTarget): string {
   return qualifiedName(target.database, target.table ?? 'trace_point_stats');
 }
 
+// Not rounded: the sketch's 1% bound is the whole error budget; format for display where it is shown.
 const LATENCY = (merged: string) =>
-  `round(${sketchQuantileSql(0.5, merged)}, 3) AS p50_ms,
-  round(${sketchQuantileSql(0.9, merged)}, 3) AS p90_ms,
-  round(${sketchQuantileSql(0.99, merged)}, 3) AS p99_ms`;
+  `${sketchQuantileSql(0.5, merged)} AS p50_ms,
+  ${sketchQuantileSql(0.9, merged)} AS p90_ms,
+  ${sketchQuantileSql(0.99, merged)} AS p99_ms`;
 
 /**
  * Who calls whom over [{from}, {to}): calls, rate per second, error ratio and
