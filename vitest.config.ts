@@ -17,6 +17,7 @@ const packages = [
   'processor-aggregator',
   'exporter-clickhouse',
   'clickhouse-local',
+  'node',
 ];
 
 console.log(`tracepoint tests: OpenTelemetry JS ${line}.x on Node ${process.versions.node}`);

@@ -1,0 +1,77 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
+import { tracepointSpanProcessors } from '@tracepoint/node';
+import { HttpInstrumentation, legRequire, UndiciInstrumentation } from '@tracepoint-internal/otel-line';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDataDir } from '../../../test-support/data-dir.js';
+import { startTracing } from '../../../test-support/tracing.js';
+
+const dataDir = tempDataDir('node-pipeline');
+let client: ReturnType<typeof createEmbeddedClient>;
+
+beforeAll(() => {
+  client = createEmbeddedClient({ path: dataDir.path });
+});
+
+afterAll(async () => {
+  await client?.close();
+  dataDir.remove();
+});
+
+async function rows<T>(query: string): Promise<T[]> {
+  return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
+}
+
+describe('tracepointSpanProcessors on real HTTP traffic', () => {
+  it('cleans, aggregates and exports spans, trace points and stats into ClickHouse', async () => {
+    const database = 'pipeline';
+    const pipeline = tracepointSpanProcessors({
+      exporter: { client, database, flushIntervalMillis: 100 },
+      aggregator: { intervalMillis: 1_000 },
+    });
+    const tracing = startTracing({
+      serviceName: 'orders',
+      spanProcessors: pipeline.spanProcessors as never,
+      instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()],
+    });
+    const http = legRequire('node:http') as typeof import('node:http');
+    const server: Server = http.createServer((req, res) => {
+      res.statusCode = req.url?.startsWith('/api/boom') ? 500 : 200;
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const path of ['/healthz', '/api/orders/42?token=s3cr3t123', '/api/orders/43', '/api/boom']) {
+      await (await fetch(`${base}${path}`)).text();
+    }
+    await new Promise((resolve) => server.close(resolve));
+    await tracing.stop();
+
+    const spans = await rows<{ SpanKind: string; url: string; StatusCode: string }>(
+      `SELECT SpanKind, SpanAttributes['url.full'] AS url, StatusCode FROM ${database}.otel_traces ORDER BY Timestamp`,
+    );
+    // The probe is gone (server and client side: the client span's own path is not a probe rule, but its server is).
+    expect(spans.filter((s) => s.SpanKind === 'Server')).toHaveLength(3);
+    const urls = spans.map((s) => s.url).filter((url) => url !== '');
+    expect(urls.some((url) => url.includes('token=REDACTED'))).toBe(true);
+    expect(JSON.stringify(spans)).not.toContain('s3cr3t123');
+    expect(spans.filter((s) => s.StatusCode === 'Error').length).toBeGreaterThanOrEqual(2);
+
+    const [points] = await rows<{ n: string }>(
+      `SELECT count() AS n FROM ${database}.trace_points WHERE trace_type = 'call'`,
+    );
+    expect(Number(points?.n)).toBe(spans.length);
+
+    const edges = await rows<{ target_method: string; calls: number; errors: number }>(
+      `SELECT target_method, sum(count) AS calls, sum(error_count) AS errors FROM ${database}.trace_point_stats
+       WHERE stat_type = 'edge' AND span_kind = 'Server' GROUP BY target_method ORDER BY target_method`,
+    );
+    expect(edges).toEqual([
+      { target_method: 'GET /api/boom', calls: 1, errors: 1 },
+      { target_method: 'GET /api/orders/{id}', calls: 2, errors: 0 },
+    ]);
+    expect(pipeline.cleaner?.stats().dropped).toEqual({ healthCheck: 1 });
+    expect(pipeline.aggregator?.stats()).toMatchObject({ recordsFailed: 0, skippedDropped: 1 });
+  });
+});
