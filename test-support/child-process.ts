@@ -14,9 +14,22 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Runs a Node script on this test run's Node (the leg's), resolving with its stdout; rejects on a non-zero exit. */
-export function runNode(script: string, env: Record<string, string>): Promise<string> {
+export function runNode(
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<string> {
+  return runNodeWithStderr(script, env, nodeArgs).then(({ out }) => out);
+}
+
+/** Like runNode, resolving with stdout and stderr both. */
+export function runNodeWithStderr(
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<{ out: string; err: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script], {
+    const child = spawn(process.execPath, [...nodeArgs, script], {
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -29,7 +42,7 @@ export function runNode(script: string, env: Record<string, string>): Promise<st
       err += chunk.toString();
     });
     child.once('exit', (code) =>
-      code === 0 ? done(out) : fail(new Error(`${script} exited with ${code}:\n${err}`)),
+      code === 0 ? done({ out, err }) : fail(new Error(`${script} exited with ${code}:\n${err}`)),
     );
   });
 }
@@ -38,9 +51,10 @@ export function runNode(script: string, env: Record<string, string>): Promise<st
 export function startNode<T>(
   script: string,
   env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
 ): Promise<{ first: T; child: ChildProcess }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script], {
+    const child = spawn(process.execPath, [...nodeArgs, script], {
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'inherit'],
     });

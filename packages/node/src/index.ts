@@ -4,6 +4,12 @@ export {
   type SpanExporterLike,
 } from './exporting-span-processor.js';
 export {
+  optionsFromEnvironment,
+  type StartedTracepoint,
+  type StartOptions,
+  startTracepoint,
+} from './start-tracepoint.js';
+export {
   type TracepointOptions,
   type TracepointPipeline,
   tracepointSpanProcessors,

@@ -1,0 +1,2 @@
+// node --require @tracepoint/node/register app.js
+require('./dist/cjs/index.js').startTracepoint();

@@ -1,0 +1,123 @@
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import type { CleanerOptions } from '@tracepoint/processor-cleaner';
+import { type TracepointOptions, tracepointSpanProcessors } from './tracepoint-processors.js';
+
+/** The OpenTelemetry SDK surface the add-on uses, loaded from the app's own dependencies. */
+interface NodeSdkModule {
+  NodeSDK: new (config: Record<string, unknown>) => { start(): void; shutdown(): Promise<void> };
+  tracing?: { BatchSpanProcessor: new (exporter: unknown, config?: unknown) => object };
+}
+
+export interface StartedTracepoint {
+  /** Flushes and stops tracing; idempotent. */
+  shutdown(): Promise<void>;
+}
+
+export interface StartOptions extends TracepointOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Where to print the one line a bad configuration gives. */
+  logError?: (message: string) => void;
+}
+
+/**
+ * Where the app's OpenTelemetry packages are resolved from: TRACEPOINT_RESOLVE_FROM
+ * (a directory), else the entry script's directory, else the working directory.
+ * The SDK is the app's own (a peer), so its version line is the app's choice.
+ */
+function appRequire(env: NodeJS.ProcessEnv): NodeJS.Require {
+  const from =
+    env.TRACEPOINT_RESOLVE_FROM ?? (process.argv[1] ? dirname(resolve(process.argv[1])) : process.cwd());
+  return createRequire(join(resolve(from), 'noop.js'));
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '' || value === 'on' || value === 'true') return true;
+  if (value === 'off' || value === 'false') return false;
+  throw new TypeError(`${name} must be on or off, got ${env[name]}`);
+}
+
+/** Options from TRACEPOINT_* switches; the exporter reads TRACEPOINT_CLICKHOUSE_* itself. */
+export function optionsFromEnvironment(env: NodeJS.ProcessEnv): TracepointOptions {
+  const cleaner: CleanerOptions = {};
+  const redaction = env.TRACEPOINT_REDACTION?.trim();
+  if (redaction) cleaner.redaction = redaction as CleanerOptions['redaction'];
+  if (env.TRACEPOINT_HMAC_KEY) cleaner.hmacKey = env.TRACEPOINT_HMAC_KEY;
+  const interval = env.TRACEPOINT_AGGREGATOR_INTERVAL_MS?.trim();
+  return {
+    cleaner: onOff(env, 'TRACEPOINT_CLEANER') ? cleaner : false,
+    aggregator: onOff(env, 'TRACEPOINT_AGGREGATOR')
+      ? interval
+        ? { intervalMillis: Number(interval) }
+        : {}
+      : false,
+  };
+}
+
+/**
+ * Starts a NodeSDK with every auto-instrumentation and tracepoint's
+ * processors, configured by the environment (OTEL_SERVICE_NAME,
+ * OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG) and
+ * OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS are read by the SDK;
+ * TRACEPOINT_* by tracepoint). With OTEL_TRACES_EXPORTER=otlp spans also go
+ * to OTLP. Flushes on SIGTERM, SIGINT and beforeExit. A bad configuration
+ * prints one line and leaves tracing off: the app keeps running.
+ */
+export function startTracepoint(options: StartOptions = {}): StartedTracepoint | undefined {
+  const env = options.env ?? process.env;
+  const logError = options.logError ?? ((message: string) => console.error(message));
+  try {
+    const load = appRequire(env);
+    let sdkNode: NodeSdkModule;
+    let auto: { getNodeAutoInstrumentations(): unknown[] };
+    try {
+      sdkNode = load('@opentelemetry/sdk-node') as NodeSdkModule;
+      auto = load('@opentelemetry/auto-instrumentations-node') as typeof auto;
+    } catch {
+      throw new Error(
+        'install @opentelemetry/sdk-node and @opentelemetry/auto-instrumentations-node in the app (or set TRACEPOINT_RESOLVE_FROM to where they are)',
+      );
+    }
+    const pipeline = tracepointSpanProcessors({ ...optionsFromEnvironment(env), ...options });
+    const spanProcessors = [...pipeline.spanProcessors];
+    const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim());
+    if (exporters.includes('otlp')) {
+      const { OTLPTraceExporter } = load('@opentelemetry/exporter-trace-otlp-http') as {
+        OTLPTraceExporter: new () => unknown;
+      };
+      const Batch = sdkNode.tracing?.BatchSpanProcessor;
+      if (Batch === undefined)
+        throw new Error('this @opentelemetry/sdk-node has no tracing.BatchSpanProcessor for OTLP');
+      spanProcessors.push(new Batch(new OTLPTraceExporter()));
+    }
+    // NodeSDK would otherwise start OTLP metrics and logs pipelines nobody asked for.
+    env.OTEL_METRICS_EXPORTER ??= 'none';
+    env.OTEL_LOGS_EXPORTER ??= 'none';
+    const sdk = new sdkNode.NodeSDK({
+      spanProcessors,
+      instrumentations: [auto.getNodeAutoInstrumentations()],
+    });
+    sdk.start();
+    let stopping: Promise<void> | undefined;
+    const shutdown = () => {
+      stopping ??= sdk
+        .shutdown()
+        .catch((error: unknown) => logError(`tracepoint: shutdown failed: ${String(error)}`));
+      return stopping;
+    };
+    process.once('beforeExit', () => void shutdown());
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        // Exit as the signal would, unless the app handles it itself.
+        void shutdown().finally(() => {
+          if (process.listenerCount(signal) === 0) process.exit(signal === 'SIGTERM' ? 143 : 130);
+        });
+      });
+    }
+    return { shutdown };
+  } catch (error) {
+    logError(`tracepoint: tracing is off: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
