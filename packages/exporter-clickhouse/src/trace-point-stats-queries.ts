@@ -1,4 +1,4 @@
-import { qualifiedName } from './table-ddl.js';
+import { qualifiedName, quoteIdentifier } from './table-ddl.js';
 import { SKETCH_GAMMA } from './trace-point-stats-schema.js';
 
 /**
@@ -15,13 +15,15 @@ export function sketchQuantileSql(q: number, merged: string): string {
 }
 
 export interface StatsQueryTarget {
-  database: string;
+  /** Omitted: the table name alone, for the connection's default database (dashboard files). */
+  database?: string;
   /** Default `trace_point_stats`. */
   table?: string;
 }
 
 function source(target: StatsQueryTarget): string {
-  return qualifiedName(target.database, target.table ?? 'trace_point_stats');
+  const table = target.table ?? 'trace_point_stats';
+  return target.database === undefined ? quoteIdentifier(table) : qualifiedName(target.database, table);
 }
 
 // Not rounded: the sketch's 1% bound is the whole error budget; format for display where it is shown.

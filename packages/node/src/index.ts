@@ -1,3 +1,4 @@
+export { DASHBOARDS, type Dashboard, type DashboardParameter, renderDashboardFile } from './dashboards.js';
 export {
   ExportingSpanProcessor,
   type ExportingStats,

@@ -1,0 +1,23 @@
+-- Errors and exceptions (errors)
+-- Top exception types by count, with a sample message and stack from the raw trace points.
+-- Reads: aggregates + raw sample.
+-- Parameters (ClickHouse query parameters, e.g. --param_from=... in clickhouse-client):
+--   {from:DateTime}  start of the time range (inclusive)
+--   {to:DateTime}  end of the time range (exclusive)
+--   {limit:UInt32}  how many rows
+-- Generated from @tracepoint/node DASHBOARDS; edit there.
+SELECT counted.service, counted.exception_type, counted.exceptions, sample.message, sample.stacktrace
+FROM (
+  SELECT service, exception_type, sum(count) AS exceptions
+  FROM `trace_point_stats`
+  WHERE stat_type = 'exception' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
+  GROUP BY service, exception_type
+) AS counted
+LEFT JOIN (
+  SELECT exception_type, any(exception_message) AS message, any(exception_stacktrace) AS stacktrace
+  FROM `trace_points`
+  WHERE trace_type = 'exception' AND timestamp >= {from:DateTime} AND timestamp < {to:DateTime}
+  GROUP BY exception_type
+) AS sample USING (exception_type)
+ORDER BY counted.exceptions DESC
+LIMIT {limit:UInt32};

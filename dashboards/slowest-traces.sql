@@ -1,0 +1,13 @@
+-- Slowest traces (slowest-traces)
+-- Root spans by duration: the slowest requests with their trace ids.
+-- Reads: raw.
+-- Parameters (ClickHouse query parameters, e.g. --param_from=... in clickhouse-client):
+--   {from:DateTime}  start of the time range (inclusive)
+--   {to:DateTime}  end of the time range (exclusive)
+--   {limit:UInt32}  how many rows
+-- Generated from @tracepoint/node DASHBOARDS; edit there.
+SELECT TraceId AS trace_id, ServiceName AS service, SpanName AS span_name, Duration / 1e6 AS duration_ms, StatusCode AS status
+FROM `otel_traces`
+WHERE ParentSpanId = '' AND Timestamp >= {from:DateTime} AND Timestamp < {to:DateTime}
+ORDER BY Duration DESC
+LIMIT {limit:UInt32};

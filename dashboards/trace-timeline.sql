@@ -1,0 +1,11 @@
+-- Trace-point timeline of one trace (trace-timeline)
+-- The calls, responses and exceptions of one trace in time order.
+-- Reads: raw.
+-- Parameters (ClickHouse query parameters, e.g. --param_from=... in clickhouse-client):
+--   {trace_id:String}  32 hex characters
+-- Generated from @tracepoint/node DASHBOARDS; edit there.
+SELECT timestamp, trace_type, source_component, target_component, source_method, target_method,
+  duration_ns / 1e6 AS duration_ms, status_code, exception_type
+FROM `trace_points`
+WHERE trace_id = {trace_id:String}
+ORDER BY timestamp, trace_type = 'response';

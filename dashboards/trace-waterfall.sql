@@ -1,0 +1,11 @@
+-- One trace as a waterfall (trace-waterfall)
+-- Every span of one trace with its parent, start offset and duration; the command indents it as a tree.
+-- Reads: raw.
+-- Parameters (ClickHouse query parameters, e.g. --param_from=... in clickhouse-client):
+--   {trace_id:String}  32 hex characters
+-- Generated from @tracepoint/node DASHBOARDS; edit there.
+SELECT SpanId AS span_id, ParentSpanId AS parent_span_id, ServiceName AS service, SpanName AS span_name, SpanKind AS kind,
+  dateDiff('microsecond', min(Timestamp) OVER (), Timestamp) / 1e3 AS offset_ms, Duration / 1e6 AS duration_ms, StatusCode AS status
+FROM `otel_traces`
+WHERE TraceId = {trace_id:String}
+ORDER BY Timestamp;

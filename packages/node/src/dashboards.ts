@@ -1,0 +1,144 @@
+import { sketchQuantileSql, statsEndpointsSql, statsServiceGraphSql } from '@tracepoint/exporter-clickhouse';
+
+export interface DashboardParameter {
+  name: string;
+  /** ClickHouse type of the `{name:Type}` placeholder. */
+  type: 'DateTime' | 'String' | 'UInt32';
+  doc: string;
+}
+
+export interface Dashboard {
+  id: string;
+  title: string;
+  description: string;
+  /** `aggregates` reads trace_point_stats only; `raw` reads spans or trace points. */
+  reads: 'aggregates' | 'raw' | 'aggregates + raw sample';
+  parameters: readonly DashboardParameter[];
+  /** The query, over unqualified table names (the connection's database). */
+  sql: string;
+}
+
+const FROM: DashboardParameter = {
+  name: 'from',
+  type: 'DateTime',
+  doc: 'start of the time range (inclusive)',
+};
+const TO: DashboardParameter = { name: 'to', type: 'DateTime', doc: 'end of the time range (exclusive)' };
+const LIMIT: DashboardParameter = { name: 'limit', type: 'UInt32', doc: 'how many rows' };
+const TRACE_ID: DashboardParameter = { name: 'trace_id', type: 'String', doc: '32 hex characters' };
+const MERGED = 'sumMap(sketch_keys, sketch_counts)';
+
+/**
+ * The dashboards, defined once: the .sql files in `dashboards/`, the
+ * `tracepoint dashboard` command and the tests are generated from or read
+ * these. Aggregates wherever they can answer; raw rows only for what only
+ * raw rows have (one trace, a sample stack).
+ */
+export const DASHBOARDS: readonly Dashboard[] = [
+  {
+    id: 'service-map',
+    title: 'Service map',
+    description: 'Who calls whom: calls, rate, error ratio and latency percentiles per edge.',
+    reads: 'aggregates',
+    parameters: [FROM, TO],
+    sql: statsServiceGraphSql({}),
+  },
+  {
+    id: 'endpoints-red',
+    title: 'RED per endpoint',
+    description: 'Requests, rate, error ratio and duration per service, span name and kind.',
+    reads: 'aggregates',
+    parameters: [FROM, TO],
+    sql: statsEndpointsSql({}),
+  },
+  {
+    id: 'latency-over-time',
+    title: 'Latency percentiles over time',
+    description: 'p50, p90 and p99 of server spans per service and minute.',
+    reads: 'aggregates',
+    parameters: [FROM, TO],
+    sql: `SELECT
+  toStartOfMinute(interval_start) AS minute,
+  service,
+  sum(count) AS requests,
+  ${sketchQuantileSql(0.5, MERGED)} AS p50_ms,
+  ${sketchQuantileSql(0.9, MERGED)} AS p90_ms,
+  ${sketchQuantileSql(0.99, MERGED)} AS p99_ms
+FROM \`trace_point_stats\`
+WHERE stat_type = 'endpoint' AND span_kind = 'Server' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
+GROUP BY minute, service
+ORDER BY minute, service`,
+  },
+  {
+    id: 'errors',
+    title: 'Errors and exceptions',
+    description: 'Top exception types by count, with a sample message and stack from the raw trace points.',
+    reads: 'aggregates + raw sample',
+    parameters: [FROM, TO, LIMIT],
+    sql: `SELECT counted.service, counted.exception_type, counted.exceptions, sample.message, sample.stacktrace
+FROM (
+  SELECT service, exception_type, sum(count) AS exceptions
+  FROM \`trace_point_stats\`
+  WHERE stat_type = 'exception' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
+  GROUP BY service, exception_type
+) AS counted
+LEFT JOIN (
+  SELECT exception_type, any(exception_message) AS message, any(exception_stacktrace) AS stacktrace
+  FROM \`trace_points\`
+  WHERE trace_type = 'exception' AND timestamp >= {from:DateTime} AND timestamp < {to:DateTime}
+  GROUP BY exception_type
+) AS sample USING (exception_type)
+ORDER BY counted.exceptions DESC
+LIMIT {limit:UInt32}`,
+  },
+  {
+    id: 'slowest-traces',
+    title: 'Slowest traces',
+    description: 'Root spans by duration: the slowest requests with their trace ids.',
+    reads: 'raw',
+    parameters: [FROM, TO, LIMIT],
+    sql: `SELECT TraceId AS trace_id, ServiceName AS service, SpanName AS span_name, Duration / 1e6 AS duration_ms, StatusCode AS status
+FROM \`otel_traces\`
+WHERE ParentSpanId = '' AND Timestamp >= {from:DateTime} AND Timestamp < {to:DateTime}
+ORDER BY Duration DESC
+LIMIT {limit:UInt32}`,
+  },
+  {
+    id: 'trace-waterfall',
+    title: 'One trace as a waterfall',
+    description:
+      'Every span of one trace with its parent, start offset and duration; the command indents it as a tree.',
+    reads: 'raw',
+    parameters: [TRACE_ID],
+    sql: `SELECT SpanId AS span_id, ParentSpanId AS parent_span_id, ServiceName AS service, SpanName AS span_name, SpanKind AS kind,
+  dateDiff('microsecond', min(Timestamp) OVER (), Timestamp) / 1e3 AS offset_ms, Duration / 1e6 AS duration_ms, StatusCode AS status
+FROM \`otel_traces\`
+WHERE TraceId = {trace_id:String}
+ORDER BY Timestamp`,
+  },
+  {
+    id: 'trace-timeline',
+    title: 'Trace-point timeline of one trace',
+    description: 'The calls, responses and exceptions of one trace in time order.',
+    reads: 'raw',
+    parameters: [TRACE_ID],
+    sql: `SELECT timestamp, trace_type, source_component, target_component, source_method, target_method,
+  duration_ns / 1e6 AS duration_ms, status_code, exception_type
+FROM \`trace_points\`
+WHERE trace_id = {trace_id:String}
+ORDER BY timestamp, trace_type = 'response'`,
+  },
+];
+
+/** The .sql file of a dashboard: a header documenting it and its parameters, then the query. */
+export function renderDashboardFile(dashboard: Dashboard): string {
+  const header = [
+    `-- ${dashboard.title} (${dashboard.id})`,
+    `-- ${dashboard.description}`,
+    `-- Reads: ${dashboard.reads}.`,
+    '-- Parameters (ClickHouse query parameters, e.g. --param_from=... in clickhouse-client):',
+    ...dashboard.parameters.map((p) => `--   {${p.name}:${p.type}}  ${p.doc}`),
+    '-- Generated from @tracepoint/node DASHBOARDS; edit there.',
+  ];
+  return `${header.join('\n')}\n${dashboard.sql};\n`;
+}

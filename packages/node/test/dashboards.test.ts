@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { trace } from '@opentelemetry/api';
+import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
+import { DASHBOARDS, renderDashboardFile, tracepointSpanProcessors } from '@tracepoint/node';
+import { HttpInstrumentation, legRequire, UndiciInstrumentation } from '@tracepoint-internal/otel-line';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDataDir } from '../../../test-support/data-dir.js';
+import { startTracing } from '../../../test-support/tracing.js';
+
+const dataDir = tempDataDir('node-dashboards');
+const dashboardsDir = new URL('../../../dashboards/', import.meta.url);
+let client: ReturnType<typeof createEmbeddedClient>;
+
+/** Real traffic through the whole pipeline into the default database (the dashboards use unqualified names). */
+beforeAll(async () => {
+  client = createEmbeddedClient({ path: dataDir.path });
+  const pipeline = tracepointSpanProcessors({
+    exporter: { client, flushIntervalMillis: 100 },
+    aggregator: { intervalMillis: 1_000 },
+  });
+  const tracing = startTracing({
+    serviceName: 'orders',
+    spanProcessors: pipeline.spanProcessors as never,
+    instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()],
+  });
+  const http = legRequire('node:http') as typeof import('node:http');
+  const server: Server = http.createServer((req, res) => {
+    if (req.url === '/api/boom') {
+      trace
+        .getActiveSpan()
+        ?.recordException(Object.assign(new Error('stock service timed out'), { name: 'TimeoutError' }));
+      res.statusCode = 500;
+    }
+    setTimeout(() => res.end('ok'), req.url === '/api/slow' ? 30 : 1);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  for (const path of ['/api/orders/1', '/api/orders/2', '/api/slow', '/api/boom', '/api/boom']) {
+    await (await fetch(`${base}${path}`)).text();
+  }
+  await new Promise((resolve) => server.close(resolve));
+  await tracing.stop();
+}, 60_000);
+
+afterAll(async () => {
+  await client?.close();
+  dataDir.remove();
+});
+
+describe('dashboards', () => {
+  it('the committed .sql files are the ones DASHBOARDS renders (pnpm dashboards:render)', () => {
+    const files = readdirSync(dashboardsDir)
+      .filter((name) => name.endsWith('.sql'))
+      .sort();
+    expect(files).toEqual(DASHBOARDS.map((d) => `${d.id}.sql`).sort());
+    for (const dashboard of DASHBOARDS) {
+      expect(readFileSync(new URL(`${dashboard.id}.sql`, dashboardsDir), 'utf8'), dashboard.id).toBe(
+        renderDashboardFile(dashboard),
+      );
+    }
+  });
+
+  it('every dashboard runs against the pipeline data and returns rows', async () => {
+    const now = Date.now();
+    const time = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+    const params: Record<string, unknown> = {
+      from: time(now - 3_600_000),
+      to: time(now + 60_000),
+      limit: 10,
+    };
+    const run = async (sql: string) =>
+      (await client.query({ query: sql, format: 'JSONEachRow', query_params: params })).json<
+        Record<string, unknown>
+      >();
+    const slowest = await run(DASHBOARDS.find((d) => d.id === 'slowest-traces')?.sql as string);
+    params.trace_id = slowest[0]?.trace_id;
+    const results: Record<string, Record<string, unknown>[]> = {};
+    for (const dashboard of DASHBOARDS) {
+      results[dashboard.id] = await run(dashboard.sql);
+      expect(results[dashboard.id]?.length, dashboard.id).toBeGreaterThan(0);
+    }
+    expect(results['service-map']?.map((row) => row.target_component)).toContain('orders');
+    expect(results.errors?.[0]).toMatchObject({ exception_type: 'TimeoutError', exceptions: 2 });
+    expect(String(results.errors?.[0]?.stacktrace)).toContain('stock service timed out');
+    expect(slowest[0]?.span_name).toBe('GET');
+    expect(results['trace-waterfall']?.length).toBe(2);
+    expect(results['trace-timeline']?.map((row) => row.trace_type)).toEqual([
+      'call',
+      'call',
+      'response',
+      'response',
+    ]);
+  });
+});
