@@ -1,4 +1,4 @@
-export { type Connection, EmbeddedEngineUnavailableError } from './clickhouse-connection.js';
+export { type Connection, EmbeddedEngineUnavailableError, openConnection } from './clickhouse-connection.js';
 export { ClickHouseSpanExporter, type ExportResultLike } from './clickhouse-span-exporter.js';
 export {
   type ClickHouseSpanExporterOptions,

@@ -1,3 +1,4 @@
+export { formatTable, runCli, runDashboardCommand } from './dashboard-command.js';
 export { DASHBOARDS, type Dashboard, type DashboardParameter, renderDashboardFile } from './dashboards.js';
 export {
   ExportingSpanProcessor,

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
-import { DASHBOARDS, renderDashboardFile, tracepointSpanProcessors } from '@tracepoint/node';
+import { DASHBOARDS, renderDashboardFile, runCli, tracepointSpanProcessors } from '@tracepoint/node';
 import { HttpInstrumentation, legRequire, UndiciInstrumentation } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
@@ -92,5 +92,25 @@ describe('dashboards', () => {
       'response',
       'response',
     ]);
+  });
+
+  it('tracepoint dashboard prints every dashboard as a table, the waterfall as a tree', async () => {
+    const lines: string[] = [];
+    const code = await runCli(['dashboard', '--url', `chdb:${dataDir.path}`], (text) => lines.push(text));
+    const output = lines.join('\n');
+    expect(code).toBe(0);
+    for (const dashboard of DASHBOARDS) expect(output).toContain(dashboard.title);
+    expect(output).toContain('TimeoutError');
+    expect(output).toMatch(/source_component\s+target_component/);
+    // The server span is the client span's child: indented one level.
+    expect(output).toMatch(/\n {2}GET\s.*\n {4}GET\s/);
+    expect(output).not.toContain('(no rows)');
+  });
+
+  it('tracepoint dashboard reports a bad target in one line and a non-zero exit', async () => {
+    const lines: string[] = [];
+    expect(await runCli(['dashboard', '--url', 'http://127.0.0.1:1'], (text) => lines.push(text))).toBe(1);
+    expect(lines.at(-1)).toMatch(/^tracepoint dashboard: /);
+    expect(await runCli(['dashboard', '--bogus'], (text) => lines.push(text))).toBe(2);
   });
 });

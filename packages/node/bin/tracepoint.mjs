@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// tracepoint dashboard [...]: see `tracepoint --help`.
+const { runCli } = await import('../dist/esm/index.js');
+process.exitCode = await runCli(process.argv.slice(2));

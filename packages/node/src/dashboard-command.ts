@@ -1,0 +1,140 @@
+import { parseArgs } from 'node:util';
+import { openConnection, resolveExporterConfig } from '@tracepoint/exporter-clickhouse';
+import { DASHBOARDS, type Dashboard } from './dashboards.js';
+
+type Row = Record<string, unknown>;
+
+const USAGE = `usage: tracepoint dashboard [--url <http(s)://host:8123 | chdb:<path> | <path>>] [--database <name>]
+                           [--from <YYYY-MM-DD hh:mm:ss>] [--to <...>] [--limit <n>] [--trace-id <id>] [--only <id,...>]
+Defaults: TRACEPOINT_CLICKHOUSE_URL (else the embedded engine at ./.tracepoint/clickhouse), the last hour, 10 rows,
+and the slowest trace for the one-trace dashboards.`;
+
+const TABLES = /`(trace_point_stats|trace_points|otel_traces)`/g;
+const MAX_CELL = 48;
+
+function cell(value: unknown): string {
+  const text =
+    typeof value === 'number'
+      ? Number.isInteger(value)
+        ? String(value)
+        : value.toFixed(3)
+      : String(value ?? '');
+  const line = text.split('\n')[0] ?? '';
+  return line.length > MAX_CELL ? `${line.slice(0, MAX_CELL - 1)}…` : line;
+}
+
+/** Rows as an aligned text table. */
+export function formatTable(rows: readonly Row[]): string {
+  if (rows.length === 0) return '  (no rows)';
+  const columns = Object.keys(rows[0] as Row);
+  const cells = rows.map((row) => columns.map((column) => cell(row[column])));
+  const widths = columns.map((column, i) =>
+    Math.max(column.length, ...cells.map((line) => (line[i] as string).length)),
+  );
+  const render = (line: readonly string[]) =>
+    `  ${line.map((text, i) => text.padEnd(widths[i] as number)).join('  ')}`.trimEnd();
+  return [render(columns), render(widths.map((w) => '-'.repeat(w))), ...cells.map(render)].join('\n');
+}
+
+/** Waterfall rows with span names indented by their depth in the trace. */
+function indentTree(rows: readonly Row[]): Row[] {
+  const parents = new Map(rows.map((row) => [String(row.span_id), String(row.parent_span_id)]));
+  const depth = (id: string): number => {
+    let n = 0;
+    for (
+      let parent = parents.get(id);
+      parent !== undefined && parents.has(parent) && n < 64;
+      parent = parents.get(parent)
+    )
+      n++;
+    return n;
+  };
+  return rows.map(({ span_id, parent_span_id, span_name, ...rest }) => ({
+    span: `${'  '.repeat(depth(String(span_id)))}${String(span_name)}`,
+    ...rest,
+  }));
+}
+
+function timeText(millis: number): string {
+  return new Date(millis).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * `tracepoint dashboard`: runs every dashboard against any target (a server,
+ * or the embedded engine) and prints readable tables. Returns the exit code.
+ */
+export async function runDashboardCommand(
+  argv: readonly string[],
+  write: (text: string) => void,
+): Promise<number> {
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        url: { type: 'string' },
+        database: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        limit: { type: 'string' },
+        'trace-id': { type: 'string' },
+        only: { type: 'string' },
+      },
+    }).values as Record<string, string | undefined>;
+  } catch (error) {
+    write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return 2;
+  }
+  const config = resolveExporterConfig({ url: values.url, database: values.database, createSchema: false });
+  let connection: Awaited<ReturnType<typeof openConnection>> | undefined;
+  try {
+    connection = await openConnection(config);
+    const client = connection.active();
+    const now = Date.now();
+    const params: Row = {
+      from: values.from ?? timeText(now - 3_600_000),
+      to: values.to ?? timeText(now + 60_000),
+      limit: Number(values.limit ?? 10),
+    };
+    const run = async (dashboard: Dashboard): Promise<Row[]> => {
+      const query = dashboard.sql.replace(
+        TABLES,
+        (_match, table: string) => `\`${config.database}\`.\`${table}\``,
+      );
+      return (await client.query({ query, format: 'JSONEachRow', query_params: params })).json<Row>();
+    };
+    const only = values.only?.split(',').map((id) => id.trim());
+    const slowest = DASHBOARDS.find((d) => d.id === 'slowest-traces') as Dashboard;
+    params.trace_id = values['trace-id'] ?? (await run(slowest))[0]?.trace_id ?? '';
+    write(
+      `tracepoint dashboards: ${connection.label}, database ${config.database}, ${params.from} .. ${params.to}\n`,
+    );
+    for (const dashboard of DASHBOARDS) {
+      if (only !== undefined && !only.includes(dashboard.id)) continue;
+      const needsTrace = dashboard.parameters.some((p) => p.name === 'trace_id');
+      let rows = await run(dashboard);
+      if (dashboard.id === 'trace-waterfall') rows = indentTree(rows);
+      const title = needsTrace
+        ? `${dashboard.title}: ${String(params.trace_id) || '(no trace)'}`
+        : dashboard.title;
+      write(`\n${title} (${dashboard.reads})\n${formatTable(rows)}\n`);
+    }
+    return 0;
+  } catch (error) {
+    write(`tracepoint dashboard: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+/** The `tracepoint` command. */
+export async function runCli(
+  argv: readonly string[],
+  write: (text: string) => void = (text) => process.stdout.write(`${text}\n`),
+): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'dashboard') return runDashboardCommand(rest, write);
+  write(USAGE);
+  return command === undefined || command === '--help' ? 0 : 2;
+}
