@@ -19,5 +19,5 @@ LEFT JOIN (
   WHERE trace_type = 'exception' AND timestamp >= {from:DateTime} AND timestamp < {to:DateTime}
   GROUP BY exception_type
 ) AS sample USING (exception_type)
-ORDER BY counted.exceptions DESC
+ORDER BY counted.exceptions DESC, counted.service, counted.exception_type
 LIMIT {limit:UInt32};

@@ -9,5 +9,5 @@
 SELECT TraceId AS trace_id, ServiceName AS service, SpanName AS span_name, Duration / 1e6 AS duration_ms, StatusCode AS status
 FROM `otel_traces`
 WHERE ParentSpanId = '' AND Timestamp >= {from:DateTime} AND Timestamp < {to:DateTime}
-ORDER BY Duration DESC
+ORDER BY Duration DESC, TraceId
 LIMIT {limit:UInt32};

@@ -88,7 +88,7 @@ LEFT JOIN (
   WHERE trace_type = 'exception' AND timestamp >= {from:DateTime} AND timestamp < {to:DateTime}
   GROUP BY exception_type
 ) AS sample USING (exception_type)
-ORDER BY counted.exceptions DESC
+ORDER BY counted.exceptions DESC, counted.service, counted.exception_type
 LIMIT {limit:UInt32}`,
   },
   {
@@ -100,7 +100,7 @@ LIMIT {limit:UInt32}`,
     sql: `SELECT TraceId AS trace_id, ServiceName AS service, SpanName AS span_name, Duration / 1e6 AS duration_ms, StatusCode AS status
 FROM \`otel_traces\`
 WHERE ParentSpanId = '' AND Timestamp >= {from:DateTime} AND Timestamp < {to:DateTime}
-ORDER BY Duration DESC
+ORDER BY Duration DESC, TraceId
 LIMIT {limit:UInt32}`,
   },
   {
