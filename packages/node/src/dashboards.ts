@@ -142,3 +142,67 @@ export function renderDashboardFile(dashboard: Dashboard): string {
   ];
   return `${header.join('\n')}\n${dashboard.sql};\n`;
 }
+
+/**
+ * A dashboard's SQL for Grafana's ClickHouse data source: query parameters
+ * become its macros and dashboard variables (`$__fromTime`, `$__toTime`,
+ * `${limit}`, `'${trace_id}'`).
+ */
+export function grafanaSql(dashboard: Dashboard): string {
+  return dashboard.sql
+    .replaceAll('{from:DateTime}', '$__fromTime')
+    .replaceAll('{to:DateTime}', '$__toTime')
+    .replaceAll('{limit:UInt32}', grafanaVariable('limit'))
+    .replaceAll('{trace_id:String}', `'${grafanaVariable('trace_id')}'`);
+}
+
+/** `${name}`: a Grafana dashboard variable reference. */
+export function grafanaVariable(name: string): string {
+  return `$${'{'}${name}}`;
+}
+
+/** A Grafana dashboard (JSON model) with one panel per dashboard, for the grafana-clickhouse-datasource plugin. */
+export function renderGrafanaDashboard(): Record<string, unknown> {
+  const datasource = { type: 'grafana-clickhouse-datasource', uid: grafanaVariable('datasource') };
+  const panels = DASHBOARDS.map((dashboard, index) => {
+    const timeSeries = dashboard.id === 'latency-over-time';
+    return {
+      id: index + 1,
+      title: dashboard.title,
+      description: dashboard.description,
+      type: timeSeries ? 'timeseries' : 'table',
+      datasource,
+      gridPos: { h: 9, w: 24, x: 0, y: index * 9 },
+      targets: [
+        {
+          refId: 'A',
+          datasource,
+          editorType: 'sql',
+          queryType: timeSeries ? 'timeseries' : 'table',
+          format: timeSeries ? 0 : 1,
+          rawSql: grafanaSql(dashboard),
+        },
+      ],
+    };
+  });
+  return {
+    title: 'tracepoint',
+    uid: 'tracepoint',
+    tags: ['tracepoint', 'clickhouse', 'traces'],
+    schemaVersion: 39,
+    time: { from: 'now-1h', to: 'now' },
+    templating: {
+      list: [
+        {
+          name: 'datasource',
+          type: 'datasource',
+          query: 'grafana-clickhouse-datasource',
+          label: 'ClickHouse',
+        },
+        { name: 'limit', type: 'textbox', query: '10', current: { text: '10', value: '10' }, label: 'Rows' },
+        { name: 'trace_id', type: 'textbox', query: '', label: 'Trace id (one-trace panels)' },
+      ],
+    },
+    panels,
+  };
+}

@@ -1,5 +1,13 @@
 export { formatTable, runCli, runDashboardCommand } from './dashboard-command.js';
-export { DASHBOARDS, type Dashboard, type DashboardParameter, renderDashboardFile } from './dashboards.js';
+export {
+  DASHBOARDS,
+  type Dashboard,
+  type DashboardParameter,
+  grafanaSql,
+  grafanaVariable,
+  renderDashboardFile,
+  renderGrafanaDashboard,
+} from './dashboards.js';
 export {
   ExportingSpanProcessor,
   type ExportingStats,

@@ -3,7 +3,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
-import { DASHBOARDS, renderDashboardFile, runCli, tracepointSpanProcessors } from '@tracepoint/node';
+import {
+  DASHBOARDS,
+  grafanaSql,
+  grafanaVariable,
+  renderDashboardFile,
+  renderGrafanaDashboard,
+  runCli,
+  tracepointSpanProcessors,
+} from '@tracepoint/node';
 import { HttpInstrumentation, legRequire, UndiciInstrumentation } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
@@ -115,5 +123,30 @@ describe('dashboards', () => {
     expect(await runCli(['dashboard', '--url', 'http://127.0.0.1:1'], (text) => lines.push(text))).toBe(1);
     expect(lines.at(-1)).toMatch(/^tracepoint dashboard: /);
     expect(await runCli(['dashboard', '--bogus'], (text) => lines.push(text))).toBe(2);
+  });
+
+  it('the Grafana dashboard JSON is the rendered one, and its SQL runs once the macros are filled in', async () => {
+    const committed = JSON.parse(readFileSync(new URL('grafana/tracepoint.json', dashboardsDir), 'utf8'));
+    expect(committed).toEqual(renderGrafanaDashboard());
+    const panels = committed.panels as { title: string; targets: { rawSql: string }[] }[];
+    expect(panels.map((panel) => panel.title)).toEqual(DASHBOARDS.map((d) => d.title));
+    const slowest = await (
+      await client.query({
+        query: `SELECT TraceId AS id FROM otel_traces WHERE ParentSpanId = '' ORDER BY Duration DESC, TraceId LIMIT 1`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ id: string }>();
+    for (const dashboard of DASHBOARDS) {
+      const sql = grafanaSql(dashboard);
+      expect(panels.find((panel) => panel.title === dashboard.title)?.targets[0]?.rawSql).toBe(sql);
+      // What the data source does: macros to time literals, variables to their values.
+      const filled = sql
+        .replaceAll('$__fromTime', 'toDateTime(now() - 3600)')
+        .replaceAll('$__toTime', 'toDateTime(now() + 60)')
+        .replaceAll(grafanaVariable('limit'), '10')
+        .replaceAll(grafanaVariable('trace_id'), slowest[0]?.id ?? '');
+      const rows = await (await client.query({ query: filled, format: 'JSONEachRow' })).json();
+      expect(rows.length, dashboard.id).toBeGreaterThan(0);
+    }
   });
 });
