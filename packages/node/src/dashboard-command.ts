@@ -1,11 +1,15 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openConnection, resolveExporterConfig } from '@tracepoint/exporter-clickhouse';
+import { renderDashboardHtml } from './dashboard-html.js';
 import { DASHBOARDS, type Dashboard } from './dashboards.js';
 
 type Row = Record<string, unknown>;
 
 const USAGE = `usage: tracepoint dashboard [--url <http(s)://host:8123 | chdb:<path> | <path>>] [--database <name>]
                            [--from <YYYY-MM-DD hh:mm:ss>] [--to <...>] [--limit <n>] [--trace-id <id>] [--only <id,...>]
+                           [--html <file>]   also write a self-contained page with charts
 Defaults: TRACEPOINT_CLICKHOUSE_URL (else the embedded engine at ./.tracepoint/clickhouse), the last hour, 10 rows,
 and the slowest trace for the one-trace dashboards.`;
 
@@ -79,6 +83,7 @@ export async function runDashboardCommand(
         limit: { type: 'string' },
         'trace-id': { type: 'string' },
         only: { type: 'string' },
+        html: { type: 'string' },
       },
     }).values as Record<string, string | undefined>;
   } catch (error) {
@@ -106,18 +111,24 @@ export async function runDashboardCommand(
     const only = values.only?.split(',').map((id) => id.trim());
     const slowest = DASHBOARDS.find((d) => d.id === 'slowest-traces') as Dashboard;
     params.trace_id = values['trace-id'] ?? (await run(slowest))[0]?.trace_id ?? '';
-    write(
-      `tracepoint dashboards: ${connection.label}, database ${config.database}, ${params.from} .. ${params.to}\n`,
-    );
+    const heading = `${connection.label}, database ${config.database}, ${params.from} .. ${params.to}`;
+    write(`tracepoint dashboards: ${heading}\n`);
+    const results = new Map<string, Row[]>();
     for (const dashboard of DASHBOARDS) {
       if (only !== undefined && !only.includes(dashboard.id)) continue;
       const needsTrace = dashboard.parameters.some((p) => p.name === 'trace_id');
       let rows = await run(dashboard);
       if (dashboard.id === 'trace-waterfall') rows = indentTree(rows);
+      results.set(dashboard.id, rows);
       const title = needsTrace
         ? `${dashboard.title}: ${String(params.trace_id) || '(no trace)'}`
         : dashboard.title;
       write(`\n${title} (${dashboard.reads})\n${formatTable(rows)}\n`);
+    }
+    if (values.html !== undefined) {
+      const path = resolve(values.html);
+      writeFileSync(path, renderDashboardHtml(results, heading));
+      write(`\nwrote ${path}`);
     }
     return 0;
   } catch (error) {

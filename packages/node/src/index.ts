@@ -1,4 +1,5 @@
 export { formatTable, runCli, runDashboardCommand } from './dashboard-command.js';
+export { escapeHtml, renderDashboardHtml } from './dashboard-html.js';
 export {
   DASHBOARDS,
   type Dashboard,

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
 import {
@@ -148,5 +149,23 @@ describe('dashboards', () => {
       const rows = await (await client.query({ query: filled, format: 'JSONEachRow' })).json();
       expect(rows.length, dashboard.id).toBeGreaterThan(0);
     }
+  });
+
+  it('tracepoint dashboard --html writes a self-contained page with the charts and the services', async () => {
+    const lines: string[] = [];
+    const page = join(dataDir.path, 'dashboards.html');
+    expect(
+      await runCli(['dashboard', '--url', `chdb:${dataDir.path}`, '--html', page], (text) =>
+        lines.push(text),
+      ),
+    ).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expect(lines.at(-1)).toContain(page);
+    for (const label of ['service map', 'latency over time', 'error rates'])
+      expect(html).toContain(`aria-label="${label}"`);
+    expect(html).toMatch(/<text [^>]*class="name">orders<\/text>/);
+    expect(html).toContain('TimeoutError');
+    // Self-contained: no scripts, no external resources.
+    expect(html).not.toMatch(/<script|src=|href=|@import/);
   });
 });
