@@ -84,6 +84,7 @@ export class ClickHouseSpanExporter {
   private tokenSequence = 0;
   private starting: Promise<Started> | undefined;
   private readonly queues: TableQueue[];
+  private readonly statsTarget: InsertTarget;
   private queuedBytes = 0;
   private readonly pending = new Set<Promise<unknown>>();
   private shutdownPromise: Promise<void> | undefined;
@@ -109,6 +110,11 @@ export class ClickHouseSpanExporter {
         ),
       );
     }
+    this.statsTarget = insertTarget(
+      this.config.statsTable,
+      qualifiedName(database, this.config.statsTable),
+      TRACE_POINT_STATS_INSERT_COLUMNS,
+    );
     observeStats(this.counters, {
       'tracepoint.destination': this.config.destination.kind,
       mode: this.config.mode,
@@ -128,12 +134,7 @@ export class ClickHouseSpanExporter {
     const batch = emptyBatch();
     for (const record of records)
       appendRow(batch, tracePointStatsRow(record), Math.floor(record.intervalStartSeconds / 86_400));
-    const target = insertTarget(
-      this.config.statsTable,
-      qualifiedName(this.config.database, this.config.statsTable),
-      TRACE_POINT_STATS_INSERT_COLUMNS,
-    );
-    const rejected = await this.track(writer.write(target, batch, `${this.nextToken()}-stats`));
+    const rejected = await this.track(writer.write(this.statsTarget, batch, `${this.nextToken()}-stats`));
     this.counters.rowsWritten[this.config.statsTable] =
       (this.counters.rowsWritten[this.config.statsTable] ?? 0) + records.length - rejected;
     return rejected;

@@ -1,25 +1,12 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
   attributesToStringMap,
   attributeValueToString,
   hrTimeToNanoString,
   type SpanLike,
+  spanKindName,
+  statusCodeName,
 } from '@tracepoint/semantic-mapping';
 import { hrTimeToDateTime64Text } from './date-time-text.js';
-
-const SPAN_KIND_NAMES: Record<number, string> = {
-  [SpanKind.INTERNAL]: 'Internal',
-  [SpanKind.SERVER]: 'Server',
-  [SpanKind.CLIENT]: 'Client',
-  [SpanKind.PRODUCER]: 'Producer',
-  [SpanKind.CONSUMER]: 'Consumer',
-};
-
-const STATUS_NAMES: Record<number, string> = {
-  [SpanStatusCode.UNSET]: 'Unset',
-  [SpanStatusCode.OK]: 'Ok',
-  [SpanStatusCode.ERROR]: 'Error',
-};
 
 /**
  * One `otel_traces` row as a JSONCompactEachRow array, in OTEL_TRACES_INSERT_COLUMNS order.
@@ -37,14 +24,14 @@ export function otelTracesRow(span: SpanLike): unknown[] {
     span.parentSpanContext?.spanId ?? '',
     context.traceState?.serialize() ?? '',
     span.name,
-    SPAN_KIND_NAMES[span.kind] ?? 'Unspecified',
+    spanKindName(span.kind),
     attributeValueToString(resource['service.name']),
     attributesToStringMap(resource),
     span.instrumentationScope.name,
     span.instrumentationScope.version ?? '',
     attributesToStringMap(span.attributes),
     hrTimeToNanoString(span.duration),
-    STATUS_NAMES[span.status.code] ?? 'Unset',
+    statusCodeName(span.status.code),
     span.status.message ?? '',
     events.map((event) => hrTimeToDateTime64Text(event.time)),
     events.map((event) => event.name),

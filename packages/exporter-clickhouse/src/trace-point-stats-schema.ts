@@ -1,3 +1,4 @@
+import type { StatsRecord } from '@tracepoint/semantic-mapping';
 import { mergeTreeSettings } from './otel-traces-schema.js';
 import {
   type ColumnSpec,
@@ -77,29 +78,8 @@ export function tracePointStatsStatements(
   return createTableStatements(tracePointStatsTableSpec(options), target);
 }
 
-/** What the aggregator hands over for one key and interval (structurally its `StatsRecord`). */
-export interface TracePointStatsRecord {
-  intervalStartSeconds: number;
-  intervalSeconds: number;
-  statType: string;
-  service: string;
-  spanName: string;
-  spanKind: string;
-  statusCode: string;
-  sourceComponent: string;
-  targetComponent: string;
-  sourceMethod: string;
-  targetMethod: string;
-  exceptionType: string;
-  spanCount: number;
-  count: number;
-  errorCount: number;
-  durationSumMs: number;
-  durationMinMs: number;
-  durationMaxMs: number;
-  sketchKeys: readonly number[];
-  sketchCounts: readonly number[];
-}
+/** What the aggregator hands over for one key and interval. */
+export type TracePointStatsRecord = StatsRecord;
 
 /** One JSONCompactEachRow row, in TRACE_POINT_STATS_INSERT_COLUMNS order. */
 export function tracePointStatsRow(record: TracePointStatsRecord): unknown[] {

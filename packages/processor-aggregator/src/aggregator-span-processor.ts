@@ -3,6 +3,8 @@ import {
   createSpanMapper,
   isDroppedByCleaner,
   type SpanLike,
+  spanKindName,
+  statusCodeName,
   type TracePoint,
   withTracingSuppressed,
 } from '@tracepoint/semantic-mapping';
@@ -14,9 +16,6 @@ import {
 import { type Dimensions, IntervalTable, type OverflowCounts } from './interval-table.js';
 import { samplingWeight } from './sampling-weight.js';
 import type { StatsRecord } from './stats-record.js';
-
-const KIND_NAMES = ['Internal', 'Server', 'Client', 'Producer', 'Consumer'];
-const STATUS_NAMES = ['Unset', 'Ok', 'Error'];
 
 export interface AggregatorStats {
   /** Spans aggregated (each once). */
@@ -116,17 +115,7 @@ export class AggregatorSpanProcessor {
     this.counters.spans++;
     table.add(
       'endpoint',
-      [
-        service,
-        span.name,
-        KIND_NAMES[span.kind] ?? 'Unspecified',
-        STATUS_NAMES[span.status.code] ?? 'Unset',
-        '',
-        '',
-        '',
-        '',
-        '',
-      ],
+      [service, span.name, spanKindName(span.kind), statusCodeName(span.status.code), '', '', '', '', ''],
       durationMs,
       weight,
       error,

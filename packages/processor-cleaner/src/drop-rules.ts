@@ -1,5 +1,5 @@
 import { type Attributes, type SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { readFirst } from '@tracepoint/semantic-mapping';
+import { HTTP_ROUTE, readFirst } from '@tracepoint/semantic-mapping';
 import type { DropRule, ResolvedCleanerConfig, SpanKindName } from './cleaner-options.js';
 import { requestPathOf } from './span-path.js';
 import { compilePathPattern, compileTextPattern, type TextMatcher } from './text-pattern.js';
@@ -40,7 +40,6 @@ const STATUS_VALUES = {
   ok: SpanStatusCode.OK,
   error: SpanStatusCode.ERROR,
 } as const;
-const ROUTE = ['http.route'] as const;
 
 /** What a rule looks at. At start, status and duration are not known yet. */
 export interface RuleInput {
@@ -99,7 +98,7 @@ export function compileDropRule(rule: DropRule): CompiledDropRule {
     triedAtStart = false;
     const matcher = compilePathPattern(rule.route);
     conditions.push((input) => {
-      const route = readFirst(input.attributes, ROUTE);
+      const route = readFirst(input.attributes, HTTP_ROUTE);
       return route !== undefined && matcher(route);
     });
   }
@@ -137,25 +136,15 @@ export function compileDropRules(config: ResolvedCleanerConfig): readonly Compil
   ].map(compileDropRule);
 }
 
-/** The first rule matching at start (only rules that can decide then). */
-export function matchAtStart(
+/** The first matching rule; at start, only rules that can decide then (no route, status or duration). */
+export function firstMatch(
   rules: readonly CompiledDropRule[],
   input: RuleInput,
+  atStart: boolean,
 ): CompiledDropRule | undefined {
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i] as CompiledDropRule;
-    if (rule.triedAtStart && rule.matches(input)) return rule;
-  }
-  return undefined;
-}
-
-export function matchAtEnd(
-  rules: readonly CompiledDropRule[],
-  input: RuleInput,
-): CompiledDropRule | undefined {
-  for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i] as CompiledDropRule;
-    if (rule.matches(input)) return rule;
+    if ((!atStart || rule.triedAtStart) && rule.matches(input)) return rule;
   }
   return undefined;
 }

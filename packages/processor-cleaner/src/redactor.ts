@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { DB_QUERY_TEXT } from '@tracepoint/semantic-mapping';
 import type { ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
 import type { DetectorName } from './detector-names.js';
@@ -10,7 +11,7 @@ import { compileAnyPattern, type TextMatcher } from './text-pattern.js';
 /** Why a key's whole value goes: its name says secret, or the allowlist does not admit it. */
 export type KeyVerdict = 'blockedKey' | 'notAllowedKey' | undefined;
 
-const QUERY_TEXT_KEYS: ReadonlySet<string> = new Set(['db.query.text', 'db.statement']);
+const QUERY_TEXT_KEYS: ReadonlySet<string> = new Set(DB_QUERY_TEXT);
 /**
  * One native scan that every detector's own precondition implies: a text
  * without any of these cannot hold what the detectors look for, and most

@@ -10,17 +10,22 @@ import {
   trace,
 } from '@opentelemetry/api';
 import {
+  DB_SYSTEM,
   DROPPED_BY_CLEANER,
+  HTTP_REQUEST_METHOD,
+  HTTP_RESPONSE_STATUS_CODE,
+  HTTP_ROUTE,
   readFirst,
   type SpanLike,
   type TimedEventLike,
+  URL_TEMPLATE,
 } from '@tracepoint/semantic-mapping';
 
 export { isDroppedByCleaner } from '@tracepoint/semantic-mapping';
 
 import type { ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
-import { type CompiledDropRule, compileDropRules, matchAtEnd, matchAtStart } from './drop-rules.js';
+import { type CompiledDropRule, compileDropRules, firstMatch } from './drop-rules.js';
 import { PathTemplater } from './path-cardinality.js';
 import { Redactor } from './redactor.js';
 import { isMissingServiceName, packageNameOfEntryScript } from './service-name.js';
@@ -43,10 +48,6 @@ export const ORIGINAL_DURATION_KEY = 'tracepoint.original_duration_ms';
 export const CLOCK_SHIFT_KEY = 'tracepoint.clock_shift_ms';
 export const URL_TEMPLATE_KEY = 'url.template';
 
-const DB_SYSTEM = ['db.system.name', 'db.system'] as const;
-const HTTP_METHOD = ['http.request.method', 'http.method'] as const;
-const HTTP_STATUS = ['http.response.status_code', 'http.status_code'] as const;
-const HTTP_ROUTE = ['http.route'] as const;
 const HTTP_VERBS = new Set([
   'GET',
   'HEAD',
@@ -130,11 +131,11 @@ export class SpanCleaner {
       return;
     }
     if (this.rules.length > 0) {
-      const rule = matchAtStart(this.rules, {
-        name: span.name,
-        kind: span.kind,
-        attributes: span.attributes ?? {},
-      });
+      const rule = firstMatch(
+        this.rules,
+        { name: span.name, kind: span.kind, attributes: span.attributes ?? {} },
+        true,
+      );
       if (rule !== undefined) {
         tracked[DROPPED_BY_CLEANER] = rule.name;
         return;
@@ -219,13 +220,17 @@ export class SpanCleaner {
       return true;
     }
     if (this.rules.length === 0) return false;
-    const rule = matchAtEnd(this.rules, {
-      name: span.name,
-      kind: span.kind,
-      attributes: span.attributes ?? {},
-      statusCode: span.status?.code,
-      durationMillis: isValidHrTime(span.duration) ? hrTimeToMillis(span.duration) : undefined,
-    });
+    const rule = firstMatch(
+      this.rules,
+      {
+        name: span.name,
+        kind: span.kind,
+        attributes: span.attributes ?? {},
+        statusCode: span.status?.code,
+        durationMillis: isValidHrTime(span.duration) ? hrTimeToMillis(span.duration) : undefined,
+      },
+      false,
+    );
     if (rule === undefined) return false;
     if ((tracked[KEPT_CHILDREN] ?? 0) > 0) {
       this.stats.keep(rule.name);
@@ -292,12 +297,12 @@ export class SpanCleaner {
     source: Attributes,
     patch: MutablePatch,
   ): Attributes {
-    const method = readFirst(attributes, HTTP_METHOD);
+    const method = readFirst(attributes, HTTP_REQUEST_METHOD);
     if (method === undefined) return attributes;
     let out = attributes;
     const kind = span.kind;
     const route = readFirst(attributes, HTTP_ROUTE);
-    let template = route === undefined ? readFirst(attributes, [URL_TEMPLATE_KEY]) : undefined;
+    let template = route === undefined ? readFirst(attributes, URL_TEMPLATE) : undefined;
     if (route === undefined && template === undefined && this.paths !== undefined) {
       // From the raw path: templating removes ids (emails included) that redaction would only mask.
       const path = requestPathOf(source);
@@ -315,7 +320,7 @@ export class SpanCleaner {
       }
     }
     if (this.config.statusFromHttp && (span.status?.code ?? SpanStatusCode.UNSET) === SpanStatusCode.UNSET) {
-      const code = Number(readFirst(attributes, HTTP_STATUS));
+      const code = Number(readFirst(attributes, HTTP_RESPONSE_STATUS_CODE));
       const failed = kind === SpanKind.SERVER ? code >= 500 : kind === SpanKind.CLIENT ? code >= 400 : false;
       if (failed && code < 600) {
         patch.status = { code: SpanStatusCode.ERROR };

@@ -1,8 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import { pathOfUrl, readFirst } from '@tracepoint/semantic-mapping';
-
-const URL_PATH = ['url.path', 'http.target'] as const;
-const URL_FULL = ['url.full', 'http.url'] as const;
+import { pathOfUrl, readFirst, URL_FULL, URL_PATH } from '@tracepoint/semantic-mapping';
 
 /** The request path of an HTTP span (`url.path`, `http.target` or the path of `url.full`), without query or fragment. */
 export function requestPathOf(attributes: Attributes): string | undefined {

@@ -35,6 +35,8 @@ export {
   SPAN_MAPPING_DEFAULTS,
   type SpanMappingOptions,
 } from './span-mapping-options.js';
+export { spanKindName, statusCodeName } from './span-names.js';
 export type { SpanLike, TimedEventLike } from './span-shape.js';
+export type { StatsRecord, StatType } from './stats-record.js';
 export { withTracingSuppressed } from './suppress-tracing.js';
 export type { StatusCodeName, TracePoint, TracePointException, TraceType } from './trace-point.js';

@@ -20,6 +20,7 @@ import {
   resolveSpanMappingOptions,
   type SpanMappingOptions,
 } from './span-mapping-options.js';
+import { statusCodeName } from './span-names.js';
 import type { SpanLike } from './span-shape.js';
 import type { StatusCodeName, TracePoint, TracePointException, TraceType } from './trace-point.js';
 
@@ -27,12 +28,7 @@ import type { StatusCodeName, TracePoint, TracePointException, TraceType } from 
 export const UNKNOWN = 'unknown';
 export const UNKNOWN_SERVICE = 'unknown_service';
 
-const STATUS_NAMES: readonly StatusCodeName[] = ['Unset', 'Ok', 'Error'];
 const TRUNCATED = '…';
-
-function statusName(code: number): StatusCodeName {
-  return STATUS_NAMES[code] ?? 'Unset';
-}
 
 function bounded(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) + TRUNCATED : text;
@@ -172,7 +168,7 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
   const callerMethod = outbound ? localMethod : remoteMethod;
   const callee = outbound ? remote : local;
   const calleeMethod = outbound ? remoteMethod : localMethod;
-  const status = statusName(span.status.code);
+  const status = statusCodeName(span.status.code);
 
   const points: TracePoint[] = [];
   if (emitCallResponse) {
