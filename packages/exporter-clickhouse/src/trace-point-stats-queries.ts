@@ -35,20 +35,37 @@ const LATENCY = (merged: string) =>
 /**
  * Who calls whom over [{from}, {to}): calls, rate per second, error ratio and
  * latency percentiles per edge, merged from every interval and process.
+ * A call between two traced services is seen twice, by the caller (client
+ * span) and by the callee (server span, naming the caller when it propagates
+ * its name); each edge shows one view, the caller's when there is one (it
+ * also counts calls that never arrived), else the callee's.
  * Parameters: `from`, `to` (DateTime).
  */
 export function statsServiceGraphSql(target: StatsQueryTarget): string {
   return `SELECT
   source_component,
   target_component,
-  sum(count) AS calls,
+  calls,
   calls / dateDiff('second', {from:DateTime}, {to:DateTime}) AS calls_per_second,
-  sum(error_count) / calls AS error_ratio,
-  ${LATENCY('sumMap(sketch_keys, sketch_counts)')}
-FROM ${source(target)}
-WHERE stat_type = 'edge' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
-GROUP BY source_component, target_component
-ORDER BY calls DESC`;
+  errors / calls AS error_ratio,
+  ${LATENCY('sketch')}
+FROM (
+  SELECT
+    source_component,
+    target_component,
+    argMax(view_calls, span_kind = 'Client') AS calls,
+    argMax(view_errors, span_kind = 'Client') AS errors,
+    argMax(view_sketch, span_kind = 'Client') AS sketch
+  FROM (
+    SELECT source_component, target_component, span_kind,
+      sum(count) AS view_calls, sum(error_count) AS view_errors, sumMap(sketch_keys, sketch_counts) AS view_sketch
+    FROM ${source(target)}
+    WHERE stat_type = 'edge' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
+    GROUP BY source_component, target_component, span_kind
+  )
+  GROUP BY source_component, target_component
+)
+ORDER BY calls DESC, source_component, target_component`;
 }
 
 /** Rate, errors and duration per endpoint (service, span name, kind). Parameters: `from`, `to`. */

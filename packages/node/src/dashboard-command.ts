@@ -40,23 +40,35 @@ export function formatTable(rows: readonly Row[]): string {
   return [render(columns), render(widths.map((w) => '-'.repeat(w))), ...cells.map(render)].join('\n');
 }
 
-/** Waterfall rows with span names indented by their depth in the trace. */
+/**
+ * Waterfall rows as a tree: each span right under its parent (children in
+ * start order), its name indented by depth. Rows of a broken tree (parent
+ * missing, or a cycle) still appear, as roots.
+ */
 function indentTree(rows: readonly Row[]): Row[] {
-  const parents = new Map(rows.map((row) => [String(row.span_id), String(row.parent_span_id)]));
-  const depth = (id: string): number => {
-    let n = 0;
-    for (
-      let parent = parents.get(id);
-      parent !== undefined && parents.has(parent) && n < 64;
-      parent = parents.get(parent)
-    )
-      n++;
-    return n;
+  const ids = new Set(rows.map((row) => String(row.span_id)));
+  const children = new Map<string, Row[]>();
+  const roots: Row[] = [];
+  for (const row of rows) {
+    const parent = String(row.parent_span_id);
+    if (parent !== '' && ids.has(parent) && parent !== String(row.span_id)) {
+      const list = children.get(parent);
+      if (list === undefined) children.set(parent, [row]);
+      else list.push(row);
+    } else roots.push(row);
+  }
+  const out: Row[] = [];
+  const placed = new Set<Row>();
+  const visit = (row: Row, depth: number): void => {
+    if (placed.has(row)) return;
+    placed.add(row);
+    const { span_id, parent_span_id, span_name, ...rest } = row;
+    out.push({ span: `${'  '.repeat(Math.min(depth, 32))}${String(span_name)}`, ...rest });
+    for (const child of children.get(String(span_id)) ?? []) visit(child, depth + 1);
   };
-  return rows.map(({ span_id, parent_span_id, span_name, ...rest }) => ({
-    span: `${'  '.repeat(depth(String(span_id)))}${String(span_name)}`,
-    ...rest,
-  }));
+  for (const root of roots) visit(root, 0);
+  for (const row of rows) visit(row, 0);
+  return out;
 }
 
 function timeText(millis: number): string {

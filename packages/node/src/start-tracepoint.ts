@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import type { TextMapPropagator } from '@opentelemetry/api';
 import type { CleanerOptions } from '@tracepoint/processor-cleaner';
+import { CallerPropagator } from '@tracepoint/semantic-mapping';
 import { type TracepointOptions, tracepointSpanProcessors } from './tracepoint-processors.js';
 
 /** The OpenTelemetry SDK surface the add-on uses, loaded from the app's own dependencies. */
@@ -31,11 +33,30 @@ function appRequire(env: NodeJS.ProcessEnv): NodeJS.Require {
   return createRequire(join(resolve(from), 'noop.js'));
 }
 
-function onOff(env: NodeJS.ProcessEnv, name: string): boolean {
+function onOff(env: NodeJS.ProcessEnv, name: string, byDefault = true): boolean {
   const value = env[name]?.trim().toLowerCase();
-  if (value === undefined || value === '' || value === 'on' || value === 'true') return true;
+  if (value === undefined || value === '') return byDefault;
+  if (value === 'on' || value === 'true') return true;
   if (value === 'off' || value === 'false') return false;
   throw new TypeError(`${name} must be on or off, got ${env[name]}`);
+}
+
+/**
+ * W3C trace context and baggage (the SDK's default propagators) wrapped in
+ * CallerPropagator, so a traced callee names its caller. The W3C propagators
+ * are the app SDK's own @opentelemetry/core, resolved next to its sdk-node.
+ */
+function callerPropagator(load: NodeJS.Require): TextMapPropagator {
+  const core = createRequire(load.resolve('@opentelemetry/sdk-node'))('@opentelemetry/core') as {
+    CompositePropagator: new (config: { propagators: TextMapPropagator[] }) => TextMapPropagator;
+    W3CTraceContextPropagator: new () => TextMapPropagator;
+    W3CBaggagePropagator: new () => TextMapPropagator;
+  };
+  return new CallerPropagator({
+    propagator: new core.CompositePropagator({
+      propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
+    }),
+  });
 }
 
 /** Options from TRACEPOINT_* switches; the exporter reads TRACEPOINT_CLICKHOUSE_* itself. */
@@ -94,9 +115,13 @@ export function startTracepoint(options: StartOptions = {}): StartedTracepoint |
     // NodeSDK would otherwise start OTLP metrics and logs pipelines nobody asked for.
     env.OTEL_METRICS_EXPORTER ??= 'none';
     env.OTEL_LOGS_EXPORTER ??= 'none';
+    const textMapPropagator = onOff(env, 'TRACEPOINT_PROPAGATE_CALLER', false)
+      ? callerPropagator(load)
+      : undefined;
     const sdk = new sdkNode.NodeSDK({
       spanProcessors,
       instrumentations: [auto.getNodeAutoInstrumentations()],
+      ...(textMapPropagator === undefined ? {} : { textMapPropagator }),
     });
     sdk.start();
     let stopping: Promise<void> | undefined;

@@ -50,6 +50,12 @@ export interface CleanerOptions {
   dropStaticAssets?: boolean;
   /** `service.name` for spans whose resource has none (or `unknown_service…`); default `OTEL_SERVICE_NAME`, else the app's package.json name. */
   serviceName?: string;
+  /**
+   * `peer.service` for client and producer spans by the address they call, keys `host` or
+   * `host:port` (the more specific wins); default from `OTEL_INSTRUMENTATION_COMMON_PEER_SERVICE_MAPPING`
+   * (`host=name,host:port=name`, the OpenTelemetry Java agent's variable). Names the callee in trace points and stats.
+   */
+  peerServiceMapping?: Readonly<Record<string, string>>;
   /** Set status Error on Unset spans from the HTTP status: server 5xx, client 4xx and 5xx. */
   statusFromHttp?: boolean;
   /** Name a server span `METHOD route` when its name is only the verb. */
@@ -110,6 +116,7 @@ export interface ResolvedCleanerConfig {
   readonly dropHealthChecks: boolean;
   readonly dropStaticAssets: boolean;
   readonly serviceName: string | undefined;
+  readonly peerServiceMapping: ReadonlyMap<string, string>;
   readonly statusFromHttp: boolean;
   readonly nameServerSpans: boolean;
   readonly maxValueLength: number;
@@ -227,11 +234,14 @@ export function resolveCleanerConfig(options: CleanerOptions = {}, env = process
     fail('serviceName', 'must be a non-empty string');
   }
 
+  const peerServiceMapping = resolvePeerServiceMapping(options, env);
+
   return {
     dropRules,
     dropHealthChecks: booleanOption(options, 'dropHealthChecks'),
     dropStaticAssets: booleanOption(options, 'dropStaticAssets'),
     serviceName,
+    peerServiceMapping,
     statusFromHttp: booleanOption(options, 'statusFromHttp'),
     nameServerSpans: booleanOption(options, 'nameServerSpans'),
     maxValueLength: positiveInteger(options, 'maxValueLength'),
@@ -251,4 +261,34 @@ export function resolveCleanerConfig(options: CleanerOptions = {}, env = process
     detectors,
     queryLiterals: booleanOption(options, 'queryLiterals'),
   };
+}
+
+const PEER_SERVICE_MAPPING_ENV = 'OTEL_INSTRUMENTATION_COMMON_PEER_SERVICE_MAPPING';
+
+/** `host=name,host:port=name` (spaces allowed around items) into a map; a malformed item is an error, not a silent skip. */
+function resolvePeerServiceMapping(options: CleanerOptions, env: NodeJS.ProcessEnv): ReadonlyMap<string, string> {
+  const mapping = new Map<string, string>();
+  const add = (address: string, name: string, where: string) => {
+    if (address === '' || name === '' || /\s|=|,/.test(address) || /[=,]/.test(name)) {
+      fail('peerServiceMapping', `${where}: each entry needs an address (host or host:port) and a service name, got ${JSON.stringify(`${address}=${name}`)}`);
+    }
+    mapping.set(address.toLowerCase(), name);
+  };
+  if (options.peerServiceMapping !== undefined) {
+    if (typeof options.peerServiceMapping !== 'object' || options.peerServiceMapping === null) {
+      fail('peerServiceMapping', 'must be an object of address -> service name');
+    }
+    for (const [address, name] of Object.entries(options.peerServiceMapping)) {
+      add(address.trim(), typeof name === 'string' ? name.trim() : '', 'option');
+    }
+    return mapping;
+  }
+  const text = env[PEER_SERVICE_MAPPING_ENV]?.trim();
+  if (!text) return mapping;
+  for (const item of text.split(',')) {
+    if (item.trim() === '') continue;
+    const eq = item.indexOf('=');
+    add(eq < 0 ? item.trim() : item.slice(0, eq).trim(), eq < 0 ? '' : item.slice(eq + 1).trim(), PEER_SERVICE_MAPPING_ENV);
+  }
+  return mapping;
 }

@@ -15,6 +15,9 @@ import {
   HTTP_REQUEST_METHOD,
   HTTP_RESPONSE_STATUS_CODE,
   HTTP_ROUTE,
+  PEER_SERVICE,
+  SERVER_ADDRESS,
+  SERVER_PORT,
   readFirst,
   type SpanLike,
   type TimedEventLike,
@@ -188,6 +191,7 @@ export class SpanCleaner {
     }
 
     attributes = this.fillHttp(span, attributes, sourceAttributes, patch);
+    if (this.config.peerServiceMapping.size > 0) attributes = this.fillPeerService(span, attributes, sourceAttributes);
 
     const name = this.cleanName(typeof span.name === 'string' ? span.name : String(span.name), patch.name);
     patch.name = name !== span.name ? name : undefined;
@@ -288,6 +292,21 @@ export class SpanCleaner {
       patch.duration = nanosToHrTime(duration ?? hrTimeDiffNanos(end, start));
     }
     return shift;
+  }
+
+  /** `peer.service` of client and producer spans from the configured address -> name mapping. */
+  private fillPeerService(span: SpanLike, attributes: Attributes, source: Attributes): Attributes {
+    if (span.kind !== SpanKind.CLIENT && span.kind !== SpanKind.PRODUCER) return attributes;
+    if (readFirst(attributes, PEER_SERVICE) !== undefined) return attributes;
+    const host = readFirst(attributes, SERVER_ADDRESS);
+    if (host === undefined) return attributes;
+    const address = String(host).toLowerCase();
+    const port = readFirst(attributes, SERVER_PORT);
+    const mapping = this.config.peerServiceMapping;
+    const name = (port === undefined ? undefined : mapping.get(`${address}:${port}`)) ?? mapping.get(address);
+    if (name === undefined) return attributes;
+    this.stats.fix('fill.peerService');
+    return withAttribute(attributes, source, 'peer.service', name);
   }
 
   /** Status from HTTP codes, `url.template`, and `METHOD route` names for verb-only server spans. */

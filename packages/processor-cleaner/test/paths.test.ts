@@ -12,6 +12,8 @@ const templateCases = [
   { path: '/reports/2024-11-24/summary', expected: '/reports/{id}/summary' },
   { path: '/users/ann@example.com/profile', expected: '/users/{id}/profile' },
   { path: '/static/v2/app', expected: '/static/v2/app' },
+  { path: '/products/SKU-0142/reviews', expected: '/products/{id}/reviews' },
+  { path: '/auth/oauth2/ipv6', expected: '/auth/oauth2/ipv6' },
   { path: '/', expected: '/' },
 ];
 

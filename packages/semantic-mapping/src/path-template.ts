@@ -12,8 +12,10 @@ const HEX = /^[0-9a-f]{8,}$/i;
 const DIGIT = /[0-9]/;
 const TOKEN = /^[A-Za-z0-9_-]{16,}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}/;
+// Business ids mix a prefix with a number (SKU-0142, ord_20931, INV2024001); names rarely carry 3 digits in a row (v1, oauth2, ipv6).
+const DIGIT_RUN = /[0-9]{3}/;
 
-/** Whether one path segment is an id-like value (number, uuid, hex, date, token, email) rather than a fixed name. */
+/** Whether one path segment is an id-like value (number, uuid, hex, date, token, email, or 3+ digits in a row) rather than a fixed name. */
 export function isVariableSegment(segment: string): boolean {
   // Fast path: most template segments carry neither a digit nor an @.
   if (!DIGIT.test(segment) && !segment.includes('@')) return false;
@@ -22,6 +24,7 @@ export function isVariableSegment(segment: string): boolean {
     HEX.test(segment) ||
     TOKEN.test(segment) ||
     DATE.test(segment) ||
+    DIGIT_RUN.test(segment) ||
     segment.includes('@') ||
     /^[0-9][0-9.,:_-]*$/.test(segment)
   );
