@@ -8,13 +8,26 @@
 SELECT
   source_component,
   target_component,
-  sum(count) AS calls,
+  calls,
   calls / dateDiff('second', {from:DateTime}, {to:DateTime}) AS calls_per_second,
-  sum(error_count) / calls AS error_ratio,
-  (2 * pow(1.0202020202020201, (sumMap(sketch_keys, sketch_counts)).1[greatest(1, arrayFirstIndex(c -> c > 0.5 * arraySum((sumMap(sketch_keys, sketch_counts)).2), arrayCumSum((sumMap(sketch_keys, sketch_counts)).2)))]) / (1.0202020202020201 + 1)) AS p50_ms,
-  (2 * pow(1.0202020202020201, (sumMap(sketch_keys, sketch_counts)).1[greatest(1, arrayFirstIndex(c -> c > 0.9 * arraySum((sumMap(sketch_keys, sketch_counts)).2), arrayCumSum((sumMap(sketch_keys, sketch_counts)).2)))]) / (1.0202020202020201 + 1)) AS p90_ms,
-  (2 * pow(1.0202020202020201, (sumMap(sketch_keys, sketch_counts)).1[greatest(1, arrayFirstIndex(c -> c > 0.99 * arraySum((sumMap(sketch_keys, sketch_counts)).2), arrayCumSum((sumMap(sketch_keys, sketch_counts)).2)))]) / (1.0202020202020201 + 1)) AS p99_ms
-FROM `trace_point_stats`
-WHERE stat_type = 'edge' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
-GROUP BY source_component, target_component
-ORDER BY calls DESC;
+  errors / calls AS error_ratio,
+  (2 * pow(1.0202020202020201, (sketch).1[greatest(1, arrayFirstIndex(c -> c > 0.5 * arraySum((sketch).2), arrayCumSum((sketch).2)))]) / (1.0202020202020201 + 1)) AS p50_ms,
+  (2 * pow(1.0202020202020201, (sketch).1[greatest(1, arrayFirstIndex(c -> c > 0.9 * arraySum((sketch).2), arrayCumSum((sketch).2)))]) / (1.0202020202020201 + 1)) AS p90_ms,
+  (2 * pow(1.0202020202020201, (sketch).1[greatest(1, arrayFirstIndex(c -> c > 0.99 * arraySum((sketch).2), arrayCumSum((sketch).2)))]) / (1.0202020202020201 + 1)) AS p99_ms
+FROM (
+  SELECT
+    source_component,
+    target_component,
+    argMax(view_calls, span_kind = 'Client') AS calls,
+    argMax(view_errors, span_kind = 'Client') AS errors,
+    argMax(view_sketch, span_kind = 'Client') AS sketch
+  FROM (
+    SELECT source_component, target_component, span_kind,
+      sum(count) AS view_calls, sum(error_count) AS view_errors, sumMap(sketch_keys, sketch_counts) AS view_sketch
+    FROM `trace_point_stats`
+    WHERE stat_type = 'edge' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
+    GROUP BY source_component, target_component, span_kind
+  )
+  GROUP BY source_component, target_component
+)
+ORDER BY calls DESC, source_component, target_component;

@@ -86,7 +86,9 @@ function progressLine(stats) {
 }
 
 const startedAt = new Date(Date.now() - 1000);
-console.log('tracepoint demo: gateway -> orders -> inventory -> PostgreSQL, traced by the add-on into ClickHouse');
+console.log(
+  'tracepoint demo: gateway -> orders -> inventory -> PostgreSQL, traced by the add-on into ClickHouse',
+);
 
 // 1. ClickHouse.
 let clickhouseUrl = process.env.TRACEPOINT_CLICKHOUSE_URL;
@@ -119,7 +121,8 @@ try {
     OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=demo,service.version=1.4.2',
     // The instrumentations this shop uses; without the list every auto-instrumentation loads
     // (net and dns would add a span per connection and lookup).
-    OTEL_NODE_ENABLED_INSTRUMENTATIONS: process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ?? 'http,undici,express,pg',
+    OTEL_NODE_ENABLED_INSTRUMENTATIONS:
+      process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ?? 'http,undici,express,pg',
     SHOP_DB_URL: dbUrl,
     // Callees name their callers (a tracestate member) ...
     TRACEPOINT_PROPAGATE_CALLER: 'on',
@@ -142,7 +145,10 @@ try {
   };
   const inventory = await service('inventory', {});
   const orders = await service('orders', { SHOP_INVENTORY_URL: inventory.url });
-  const gateway = await service('gateway', { SHOP_INVENTORY_URL: inventory.url, SHOP_ORDERS_URL: orders.url });
+  const gateway = await service('gateway', {
+    SHOP_INVENTORY_URL: inventory.url,
+    SHOP_ORDERS_URL: orders.url,
+  });
 
   // 3. Load.
   console.log(`load: ${seconds} s, ${users} users on ${gateway.url}`);
@@ -169,7 +175,9 @@ try {
 
   // 5. Dashboards, in the terminal and as a page.
   mkdirSync(dirname(pageFile), { recursive: true });
-  const bin = fileURLToPath(new URL('./bin/tracepoint.mjs', import.meta.resolve('@tracepoint/node/package.json')));
+  const bin = fileURLToPath(
+    new URL('./bin/tracepoint.mjs', import.meta.resolve('@tracepoint/node/package.json')),
+  );
   const dashboard = spawn(
     process.execPath,
     [bin, 'dashboard', '--url', clickhouseUrl, '--from', utcText(startedAt), '--html', pageFile],
@@ -189,6 +197,8 @@ if (dataDir) {
   console.log(`  More SQL:   npx -y pnpm@10.34.8 clickhouse:local --path ${dataDir}`);
   console.log(`  Dashboards: npx -y pnpm@10.34.8 dashboard --url ${dataDir}`);
 } else {
-  console.log(`Data: ${clickhouseUrl.replace(/\/\/[^@/]*@/, '//***@')} (tables otel_traces, trace_points, trace_point_stats).`);
+  console.log(
+    `Data: ${clickhouseUrl.replace(/\/\/[^@/]*@/, '//***@')} (tables otel_traces, trace_points, trace_point_stats).`,
+  );
 }
 console.log(`Page: ${pageFile}`);

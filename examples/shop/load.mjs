@@ -45,7 +45,10 @@ export async function driveLoad({ gatewayUrl, probeUrls = [], seconds, concurren
       if (dice < 0.5) await call('GET', `/api/products/${randomSku()}`);
       else if (dice < 0.52) await call('GET', '/api/products/SKU-9999');
       else if (dice < 0.8) {
-        const order = await call('POST', '/api/checkout', { sku: randomSku(), quantity: 1 + Math.floor(Math.random() * 3) });
+        const order = await call('POST', '/api/checkout', {
+          sku: randomSku(),
+          quantity: 1 + Math.floor(Math.random() * 3),
+        });
         if (order.id) orderIds.push(order.id);
       } else if (orderIds.length > 0) {
         await call('GET', `/api/orders/${orderIds[Math.floor(Math.random() * orderIds.length)]}`);

@@ -56,24 +56,37 @@ ${nodes.join('\n')}
 </svg>`;
 }
 
-/** p50/p90/p99 per minute as polylines. */
+/** p50/p90/p99 per minute as polylines, one small chart per service (services differ by orders of magnitude). */
 function latencySvg(rows: readonly Row[]): string {
-  if (rows.length === 0) return '';
-  const width = 720;
-  const height = 240;
+  const byService = new Map<string, Row[]>();
+  for (const row of rows) {
+    const service = String(row.service ?? '');
+    const list = byService.get(service);
+    if (list === undefined) byService.set(service, [row]);
+    else list.push(row);
+  }
+  return [...byService].map(([service, serviceRows]) => latencyChart(service, serviceRows)).join('\n');
+}
+
+function latencyChart(service: string, rows: readonly Row[]): string {
+  const width = 420;
+  const height = 200;
   const series = ['p50_ms', 'p90_ms', 'p99_ms'] as const;
   const max = Math.max(1e-9, ...rows.flatMap((row) => series.map((s) => num(row[s]))));
   const x = (i: number) =>
     40 + (rows.length === 1 ? (width - 60) / 2 : (i * (width - 60)) / (rows.length - 1));
-  const y = (v: number) => height - 30 - (v / max) * (height - 50);
+  const y = (v: number) => height - 30 - (v / max) * (height - 60);
   const lines = series.map((s) => {
     const points = rows.map((row, i) => `${x(i).toFixed(1)},${y(num(row[s])).toFixed(1)}`).join(' ');
-    return `<polyline points="${points}" class="line ${s}"/>${rows.map((row, i) => `<circle cx="${x(i)}" cy="${y(num(row[s]))}" r="3" class="dot ${s}"/>`).join('')}`;
+    return `<polyline points="${points}" class="line ${s}"/>${rows.map((row, i) => `<circle cx="${x(i).toFixed(1)}" cy="${y(num(row[s])).toFixed(1)}" r="3" class="dot ${s}"/>`).join('')}`;
   });
-  return `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="latency over time">
-<text x="40" y="14" class="axis">max ${max.toFixed(1)} ms</text>
+  const first = escapeHtml(String(rows[0]?.minute ?? ''));
+  const last = escapeHtml(String(rows[rows.length - 1]?.minute ?? ''));
+  return `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="latency over time of ${escapeHtml(service)}">
+<text x="40" y="14" class="name-left">${escapeHtml(service)}</text><text x="40" y="28" class="axis">max ${max.toFixed(1)} ms</text>
 ${lines.join('\n')}
-<text x="${width - 200}" y="14" class="legend"><tspan class="p50_ms">p50</tspan> <tspan class="p90_ms">p90</tspan> <tspan class="p99_ms">p99</tspan></text>
+<text x="40" y="${height - 8}" class="axis">${first}</text><text x="${width - 20}" y="${height - 8}" class="axis end">${last}</text>
+<text x="${width - 120}" y="14" class="legend"><tspan class="p50_ms">p50</tspan> <tspan class="p90_ms">p90</tspan> <tspan class="p99_ms">p99</tspan></text>
 </svg>`;
 }
 
@@ -94,9 +107,9 @@ function errorBarsSvg(rows: readonly Row[]): string {
 }
 
 const CSS = `body{font:14px system-ui,sans-serif;margin:24px;color:#1b1f24}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
-table{border-collapse:collapse;font:12px ui-monospace,monospace}th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;max-width:420px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+table{border-collapse:collapse;font:12px ui-monospace,monospace}th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;max-width:420px;overflow:hidden;text-overflow:ellipsis;white-space:pre}
 th{background:#f6f8fa}.empty{color:#888}.edge{stroke:#57606a;stroke-width:2}.edge.error{stroke:#cf222e}.node{fill:#ddf4ff;stroke:#0969da;stroke-width:2}
-.name{text-anchor:middle;font-size:11px}.label{font-size:11px;fill:#24292f}.line{fill:none;stroke-width:2}.p50_ms{stroke:#1a7f37;fill:#1a7f37}
+.name{text-anchor:middle;font-size:11px}.label{font-size:11px;fill:#24292f}polyline.line{fill:none;stroke-width:2}.name-left{font-size:13px;font-weight:600}.axis.end{text-anchor:end}.p50_ms{stroke:#1a7f37;fill:#1a7f37}
 .p90_ms{stroke:#9a6700;fill:#9a6700}.p99_ms{stroke:#cf222e;fill:#cf222e}.bar{fill:#8c959f}.bar.error{fill:#cf222e}.axis{font-size:11px;fill:#57606a}`;
 
 /** A self-contained page (no scripts, no external resources): charts and every dashboard's table. */

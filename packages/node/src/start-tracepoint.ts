@@ -66,7 +66,10 @@ export function optionsFromEnvironment(env: NodeJS.ProcessEnv): TracepointOption
   if (redaction) cleaner.redaction = redaction as CleanerOptions['redaction'];
   if (env.TRACEPOINT_HMAC_KEY) cleaner.hmacKey = env.TRACEPOINT_HMAC_KEY;
   const interval = env.TRACEPOINT_AGGREGATOR_INTERVAL_MS?.trim();
+  // The batch delay's standard variable; the exporter validates the number.
+  const delay = env.OTEL_BSP_SCHEDULE_DELAY?.trim();
   return {
+    ...(delay ? { exporter: { flushIntervalMillis: Number(delay) } } : {}),
     cleaner: onOff(env, 'TRACEPOINT_CLEANER') ? cleaner : false,
     aggregator: onOff(env, 'TRACEPOINT_AGGREGATOR')
       ? interval

@@ -81,6 +81,9 @@ describe('shutdown', () => {
         TRACEPOINT_CLICKHOUSE_DATABASE: database,
         OTEL_SERVICE_NAME: 'long-running',
         OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici',
+        // No timer flushes within the test: what arrives was flushed by the signal.
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+        TRACEPOINT_AGGREGATOR_INTERVAL_MS: '600000',
       },
       ['--import', `${packageDir}register.mjs`],
     );
@@ -91,6 +94,10 @@ describe('shutdown', () => {
       `SELECT count() AS n FROM ${database}.otel_traces WHERE SpanKind = 'Server'`,
     );
     expect(Number(spans?.n)).toBe(2);
+    const [stats] = await rows<{ n: string }>(
+      `SELECT sum(span_count) AS n FROM ${database}.trace_point_stats WHERE stat_type = 'endpoint'`,
+    );
+    expect(Number(stats?.n)).toBe(4);
   });
 });
 

@@ -161,7 +161,7 @@ describe('dashboards', () => {
     ).toBe(0);
     const html = readFileSync(page, 'utf8');
     expect(lines.at(-1)).toContain(page);
-    for (const label of ['service map', 'latency over time', 'error rates'])
+    for (const label of ['service map', 'latency over time of orders', 'error rates'])
       expect(html).toContain(`aria-label="${label}"`);
     expect(html).toMatch(/<text [^>]*class="name">orders<\/text>/);
     expect(html).toContain('TimeoutError');

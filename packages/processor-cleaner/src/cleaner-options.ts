@@ -266,11 +266,17 @@ export function resolveCleanerConfig(options: CleanerOptions = {}, env = process
 const PEER_SERVICE_MAPPING_ENV = 'OTEL_INSTRUMENTATION_COMMON_PEER_SERVICE_MAPPING';
 
 /** `host=name,host:port=name` (spaces allowed around items) into a map; a malformed item is an error, not a silent skip. */
-function resolvePeerServiceMapping(options: CleanerOptions, env: NodeJS.ProcessEnv): ReadonlyMap<string, string> {
+function resolvePeerServiceMapping(
+  options: CleanerOptions,
+  env: NodeJS.ProcessEnv,
+): ReadonlyMap<string, string> {
   const mapping = new Map<string, string>();
   const add = (address: string, name: string, where: string) => {
     if (address === '' || name === '' || /\s|=|,/.test(address) || /[=,]/.test(name)) {
-      fail('peerServiceMapping', `${where}: each entry needs an address (host or host:port) and a service name, got ${JSON.stringify(`${address}=${name}`)}`);
+      fail(
+        'peerServiceMapping',
+        `${where}: each entry needs an address (host or host:port) and a service name, got ${JSON.stringify(`${address}=${name}`)}`,
+      );
     }
     mapping.set(address.toLowerCase(), name);
   };
@@ -288,7 +294,11 @@ function resolvePeerServiceMapping(options: CleanerOptions, env: NodeJS.ProcessE
   for (const item of text.split(',')) {
     if (item.trim() === '') continue;
     const eq = item.indexOf('=');
-    add(eq < 0 ? item.trim() : item.slice(0, eq).trim(), eq < 0 ? '' : item.slice(eq + 1).trim(), PEER_SERVICE_MAPPING_ENV);
+    add(
+      eq < 0 ? item.trim() : item.slice(0, eq).trim(),
+      eq < 0 ? '' : item.slice(eq + 1).trim(),
+      PEER_SERVICE_MAPPING_ENV,
+    );
   }
   return mapping;
 }

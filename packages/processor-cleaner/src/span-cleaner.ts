@@ -16,9 +16,9 @@ import {
   HTTP_RESPONSE_STATUS_CODE,
   HTTP_ROUTE,
   PEER_SERVICE,
+  readFirst,
   SERVER_ADDRESS,
   SERVER_PORT,
-  readFirst,
   type SpanLike,
   type TimedEventLike,
   URL_TEMPLATE,
@@ -191,7 +191,8 @@ export class SpanCleaner {
     }
 
     attributes = this.fillHttp(span, attributes, sourceAttributes, patch);
-    if (this.config.peerServiceMapping.size > 0) attributes = this.fillPeerService(span, attributes, sourceAttributes);
+    if (this.config.peerServiceMapping.size > 0)
+      attributes = this.fillPeerService(span, attributes, sourceAttributes);
 
     const name = this.cleanName(typeof span.name === 'string' ? span.name : String(span.name), patch.name);
     patch.name = name !== span.name ? name : undefined;

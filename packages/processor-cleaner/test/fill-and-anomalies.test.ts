@@ -97,25 +97,48 @@ describe.each(MODES)('filling missing values (%s)', (mode) => {
   });
 
   it.each([
-    { kind: SpanKind.CLIENT, attributes: { 'server.address': '127.0.0.1', 'server.port': 8081 }, expected: 'orders' },
-    { kind: SpanKind.CLIENT, attributes: { 'server.address': '127.0.0.1', 'server.port': 9999 }, expected: 'localhost-any-port' },
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'server.address': '127.0.0.1', 'server.port': 8081 },
+      expected: 'orders',
+    },
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'server.address': '127.0.0.1', 'server.port': 9999 },
+      expected: 'localhost-any-port',
+    },
     { kind: SpanKind.PRODUCER, attributes: { 'net.peer.name': 'Queue.Local' }, expected: 'queue' },
-    { kind: SpanKind.CLIENT, attributes: { 'server.address': '127.0.0.1', 'peer.service': 'set' }, expected: 'set' },
-    { kind: SpanKind.SERVER, attributes: { 'server.address': '127.0.0.1', 'server.port': 8081 }, expected: undefined },
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'server.address': '127.0.0.1', 'peer.service': 'set' },
+      expected: 'set',
+    },
+    {
+      kind: SpanKind.SERVER,
+      attributes: { 'server.address': '127.0.0.1', 'server.port': 8081 },
+      expected: undefined,
+    },
     { kind: SpanKind.CLIENT, attributes: { 'server.address': '10.9.9.9' }, expected: undefined },
-  ])('peer.service by address: $attributes on kind $kind -> $expected', async ({ kind, attributes, expected }) => {
-    const run = await recordCleaned(
-      mode,
-      {
-        ...NO_DROPS,
-        peerServiceMapping: { '127.0.0.1:8081': 'orders', '127.0.0.1': 'localhost-any-port', 'queue.local': 'queue' },
-      },
-      (tracer) => ended(tracer, 'call', kind, attributes),
-    );
-    expect(run.byName.get('call')?.attributes['peer.service']).toBe(expected);
-    const filled = expected !== undefined && !('peer.service' in attributes);
-    expect(run.stats.fixes['fill.peerService'] ?? 0).toBe(filled ? 1 : 0);
-  });
+  ])(
+    'peer.service by address: $attributes on kind $kind -> $expected',
+    async ({ kind, attributes, expected }) => {
+      const run = await recordCleaned(
+        mode,
+        {
+          ...NO_DROPS,
+          peerServiceMapping: {
+            '127.0.0.1:8081': 'orders',
+            '127.0.0.1': 'localhost-any-port',
+            'queue.local': 'queue',
+          },
+        },
+        (tracer) => ended(tracer, 'call', kind, attributes),
+      );
+      expect(run.byName.get('call')?.attributes['peer.service']).toBe(expected);
+      const filled = expected !== undefined && !('peer.service' in attributes);
+      expect(run.stats.fixes['fill.peerService'] ?? 0).toBe(filled ? 1 : 0);
+    },
+  );
 
   it('leaves a configured service.name alone', async () => {
     const run = await recordCleaned(

@@ -34,7 +34,9 @@ describe('OTEL_INSTRUMENTATION_COMMON_PEER_SERVICE_MAPPING', () => {
     expect(() => withEnv(' 10.0.0.7=inventory , db.local:5432=orders-db,')).not.toThrow();
   });
   it('refuses an entry without a name, naming the variable', () => {
-    expect(() => withEnv('10.0.0.7')).toThrow(/OTEL_INSTRUMENTATION_COMMON_PEER_SERVICE_MAPPING.*"10\.0\.0\.7="/);
+    expect(() => withEnv('10.0.0.7')).toThrow(
+      /OTEL_INSTRUMENTATION_COMMON_PEER_SERVICE_MAPPING.*"10\.0\.0\.7="/,
+    );
   });
 });
 
