@@ -8,7 +8,7 @@ import { type TracepointOptions, tracepointSpanProcessors } from './tracepoint-p
 /** The OpenTelemetry SDK surface the add-on uses, loaded from the app's own dependencies. */
 interface NodeSdkModule {
   NodeSDK: new (config: Record<string, unknown>) => { start(): void; shutdown(): Promise<void> };
-  tracing?: { BatchSpanProcessor: new (exporter: unknown, config?: unknown) => object };
+  tracing?: { BatchSpanProcessor: BatchSpanProcessorClass };
 }
 
 export interface StartedTracepoint {
@@ -57,6 +57,32 @@ function callerPropagator(load: NodeJS.Require): TextMapPropagator {
       propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
     }),
   });
+}
+
+type BatchSpanProcessorClass = new (...args: unknown[]) => object;
+
+/**
+ * A BatchSpanProcessor over `exporter` from the app's SDK line: sdk-node 0.2xx
+ * re-exports it as `tracing` (constructor `(exporter)`); on the 3.x line it is
+ * in @opentelemetry/sdk-trace (constructor `({ exporter })`), resolved next to
+ * the app's sdk-node so it is the same line.
+ */
+function otlpBatchProcessor(sdkNode: NodeSdkModule, load: NodeJS.Require, exporter: unknown): object {
+  const legacy = sdkNode.tracing?.BatchSpanProcessor;
+  if (legacy !== undefined) return new legacy(exporter);
+  const nextToSdk = createRequire(load.resolve('@opentelemetry/sdk-node'));
+  let line3: { BatchSpanProcessor?: BatchSpanProcessorClass } | undefined;
+  try {
+    line3 = nextToSdk('@opentelemetry/sdk-trace') as typeof line3;
+  } catch {
+    line3 = undefined;
+  }
+  if (line3?.BatchSpanProcessor !== undefined) return new line3.BatchSpanProcessor({ exporter });
+  const base = nextToSdk('@opentelemetry/sdk-trace-base') as { BatchSpanProcessor?: BatchSpanProcessorClass };
+  if (base.BatchSpanProcessor === undefined) {
+    throw new Error("found no BatchSpanProcessor for OTLP next to the app's @opentelemetry/sdk-node");
+  }
+  return new base.BatchSpanProcessor(exporter);
 }
 
 /** Options from TRACEPOINT_* switches; the exporter reads TRACEPOINT_CLICKHOUSE_* itself. */
@@ -110,10 +136,7 @@ export function startTracepoint(options: StartOptions = {}): StartedTracepoint |
       const { OTLPTraceExporter } = load('@opentelemetry/exporter-trace-otlp-http') as {
         OTLPTraceExporter: new () => unknown;
       };
-      const Batch = sdkNode.tracing?.BatchSpanProcessor;
-      if (Batch === undefined)
-        throw new Error('this @opentelemetry/sdk-node has no tracing.BatchSpanProcessor for OTLP');
-      spanProcessors.push(new Batch(new OTLPTraceExporter()));
+      spanProcessors.push(otlpBatchProcessor(sdkNode, load, new OTLPTraceExporter()));
     }
     // NodeSDK would otherwise start OTLP metrics and logs pipelines nobody asked for.
     env.OTEL_METRICS_EXPORTER ??= 'none';

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   createEmbeddedClient,
   type LocalHttpServer,
@@ -67,6 +69,64 @@ describe.each(apps)('the add-on on an $kind app', ({ kind, flag, register, app }
       `SELECT sum(span_count) AS n FROM ${database}.trace_point_stats WHERE stat_type = 'endpoint'`,
     );
     expect(Number(stats?.n)).toBe(7);
+  });
+});
+
+describe('OTEL_TRACES_EXPORTER=otlp', () => {
+  it('sends the same cleaned spans to an OTLP/HTTP receiver and to ClickHouse', async () => {
+    const database = 'addon_otlp';
+    // A real OTLP/HTTP JSON receiver on loopback.
+    const bodies: {
+      resourceSpans: { scopeSpans: { spans: { name: string; traceId: string; kind: number }[] }[] }[];
+    }[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (req.url === '/v1/traces') bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        res.setHeader('content-type', 'application/json');
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const { out, err } = await runNodeWithStderr(
+        `${packageDir}test/fixtures/app.mjs`,
+        {
+          TRACEPOINT_RESOLVE_FROM: legDir(),
+          TRACEPOINT_CLICKHOUSE_URL: server.url,
+          TRACEPOINT_CLICKHOUSE_DATABASE: database,
+          OTEL_SERVICE_NAME: 'shop-otlp',
+          OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici',
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/v1/traces`,
+        },
+        ['--import', `${packageDir}register.mjs`],
+      );
+      expect(out).toContain('"done":true');
+      expect(err).not.toContain('tracepoint:');
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+    const otlp = bodies.flatMap((body) =>
+      body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((scope) => scope.spans)),
+    );
+    const stored = await rows<{ SpanName: string; TraceId: string; SpanKind: string }>(
+      `SELECT SpanName, TraceId, SpanKind FROM ${database}.otel_traces`,
+    );
+    // Server spans: the cleaner ran first, so OTLP gets the templated names and no probe.
+    const serverNames = (names: string[]) => names.sort();
+    expect(serverNames(otlp.filter((span) => span.kind === 2).map((span) => span.name))).toEqual([
+      'GET /boom',
+      'GET /orders/{id}',
+      'GET /orders/{id}',
+    ]);
+    expect(
+      serverNames(stored.filter((span) => span.SpanKind === 'Server').map((span) => span.SpanName)),
+    ).toEqual(serverNames(otlp.filter((span) => span.kind === 2).map((span) => span.name)));
+    expect(new Set(otlp.map((span) => span.traceId))).toEqual(new Set(stored.map((span) => span.TraceId)));
+    expect(otlp).toHaveLength(stored.length);
   });
 });
 
