@@ -85,7 +85,11 @@ function progressLine(stats) {
   return `  [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${seconds} s  ${stats.requests} requests  ${rate.toFixed(0)}/s  ${failed.toFixed(1)}% failed`;
 }
 
-const startedAt = new Date(Date.now() - 1000);
+// Stats rows start on 10 s boundaries: the dashboards' window is the load's, widened to them,
+// so rates are per second of load rather than of the whole run.
+const TEN_SECONDS = 10_000;
+let loadStart;
+let loadEnd;
 console.log(
   'tracepoint demo: gateway -> orders -> inventory -> PostgreSQL, traced by the add-on into ClickHouse',
 );
@@ -153,6 +157,7 @@ try {
   // 3. Load.
   console.log(`load: ${seconds} s, ${users} users on ${gateway.url}`);
   const tty = process.stdout.isTTY;
+  loadStart = new Date(Math.floor(Date.now() / TEN_SECONDS) * TEN_SECONDS);
   const stats = await driveLoad({
     gatewayUrl: gateway.url,
     probeUrls: [gateway.url, orders.url, inventory.url],
@@ -164,6 +169,7 @@ try {
       else if (Math.round(progress.elapsedMs / 1000) % 5 === 0) console.log(line);
     },
   });
+  loadEnd = new Date((Math.floor(Date.now() / TEN_SECONDS) + 1) * TEN_SECONDS);
   if (tty) process.stdout.write(`\r${progressLine(stats)}\n`);
   const statuses = [...stats.byStatus].sort(([a], [b]) => a - b).map(([status, n]) => `${status}: ${n}`);
   console.log(`load done: ${stats.requests} requests (${statuses.join(', ')})`);
@@ -180,7 +186,18 @@ try {
   );
   const dashboard = spawn(
     process.execPath,
-    [bin, 'dashboard', '--url', clickhouseUrl, '--from', utcText(startedAt), '--html', pageFile],
+    [
+      bin,
+      'dashboard',
+      '--url',
+      clickhouseUrl,
+      '--from',
+      utcText(loadStart),
+      '--to',
+      utcText(loadEnd),
+      '--html',
+      pageFile,
+    ],
     { stdio: 'inherit' },
   );
   const code = await new Promise((done) => dashboard.once('exit', done));
