@@ -1,0 +1,188 @@
+// Item 1 of the benchmarks: what tracing costs an HTTP service. Five configurations of the same
+// app (app-under-test.mjs) under the same fixed-concurrency wrk load, interleaved round by round
+// so machine noise hits them alike; each run is a fresh process (peak RSS is its own).
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runWrk } from './wrk-load.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+const CONFIGS = [
+  { id: 'a', label: 'no tracing', env: { BENCH_CONFIG: 'none' } },
+  {
+    id: 'b',
+    label: 'NodeSDK + BatchSpanProcessor + OTLP/HTTP to a local sink',
+    env: { BENCH_CONFIG: 'otlp' },
+  },
+  {
+    id: 'c',
+    label: 'NodeSDK + BatchSpanProcessor + no-op exporter (SDK floor)',
+    env: { BENCH_CONFIG: 'noop' },
+  },
+  {
+    id: 'd',
+    label: 'tracepoint (cleaner + aggregator + exporter) to the local ClickHouse HTTP server',
+    env: { BENCH_CONFIG: 'tracepoint' },
+  },
+  {
+    id: 'e',
+    label: 'tracepoint to the embedded engine (chDB in the app process)',
+    env: { BENCH_CONFIG: 'tracepoint' },
+  },
+];
+
+const SIZES = {
+  smoke: { rounds: 1, warmSeconds: 1, seconds: 2, connections: 8 },
+  full: { rounds: 3, warmSeconds: 3, seconds: 10, connections: 16 },
+};
+
+function forkReady(script, args, env) {
+  const child = fork(script, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ child, message }));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
+  });
+}
+
+function ask(child, message) {
+  return new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send(message);
+  });
+}
+
+async function stop(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.send('stop');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The local ClickHouse HTTP server (chDB behind ClickHouse's HTTP interface), in its own process. */
+async function startClickHouseServer(path) {
+  const bin = fileURLToPath(new URL('./bin.js', import.meta.resolve('@tracepoint/clickhouse-local')));
+  const child = fork(bin, ['--port', '0', '--path', path], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const url = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /HTTP interface: (http:\/\/\S+)/.exec(line);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`clickhouse-local exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+function median(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export async function run({ size = 'full' } = {}) {
+  const plan = SIZES[size];
+  if (plan === undefined) throw new Error(`size must be smoke or full, got ${size}`);
+  const work = mkdtempSync(join(tmpdir(), 'tracepoint-bench-app-'));
+  const downstream = await forkReady(join(here, 'app-downstream.mjs'), [], {});
+  const downstreamUrl = `http://127.0.0.1:${downstream.message.port}`;
+  const clickhouse = await startClickHouseServer(join(work, 'server'));
+  const envOf = {
+    d: { TRACEPOINT_CLICKHOUSE_URL: clickhouse.url },
+    e: { TRACEPOINT_DATA_DIR: join(work, 'embedded') },
+  };
+  const runs = [];
+  try {
+    for (let round = 0; round < plan.rounds; round++) {
+      // Rotate the order each round: no configuration always runs first or last.
+      const order = CONFIGS.map((_, i) => CONFIGS[(i + round) % CONFIGS.length]);
+      for (const config of order) {
+        const { child, message } = await forkReady(join(here, 'app-under-test.mjs'), [], {
+          ...config.env,
+          ...envOf[config.id],
+          BENCH_DOWNSTREAM_URL: downstreamUrl,
+        });
+        try {
+          const url = `http://127.0.0.1:${message.port}/orders/1`;
+          runWrk(url, { seconds: plan.warmSeconds, connections: plan.connections });
+          const before = await ask(child, 'stats');
+          const load = runWrk(url, { seconds: plan.seconds, connections: plan.connections });
+          const after = await ask(child, 'stats');
+          runs.push({
+            config: config.id,
+            round,
+            ...load,
+            cpuMicrosPerRequest: (after.cpuMicros - before.cpuMicros) / load.requests,
+            peakRssMiB: after.maxRssKiB / 1024,
+          });
+        } finally {
+          await stop(child);
+        }
+      }
+    }
+  } finally {
+    downstream.child.disconnect();
+    clickhouse.child.kill('SIGTERM');
+    await new Promise((resolve) => clickhouse.child.once('exit', resolve));
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const summary = Object.fromEntries(
+    CONFIGS.map(({ id }) => {
+      const mine = runs.filter((r) => r.config === id);
+      return [
+        id,
+        {
+          requestsPerSecond: median(mine.map((r) => r.requestsPerSecond)),
+          p50Ms: median(mine.map((r) => r.p50Ms)),
+          p99Ms: median(mine.map((r) => r.p99Ms)),
+          cpuMicrosPerRequest: median(mine.map((r) => r.cpuMicrosPerRequest)),
+          peakRssMiB: Math.max(...mine.map((r) => r.peakRssMiB)),
+          failed: mine.reduce((n, r) => n + r.failed, 0),
+        },
+      ];
+    }),
+  );
+  const rate = (id) => summary[id].requestsPerSecond;
+  const lossRatio = (rate('a') - rate('d')) / (rate('a') - rate('b'));
+  const versusFloor = rate('d') / rate('c');
+  const targets = [
+    {
+      name: '(d) loses at most half the throughput (b) loses against (a): loss(d) / loss(b) <= 0.5',
+      target: 0.5,
+      measured: Number(lossRatio.toFixed(3)),
+      met: lossRatio <= 0.5,
+    },
+    {
+      name: '(d) within 3% of (c): req/s(d) / req/s(c) >= 0.97',
+      target: 0.97,
+      measured: Number(versusFloor.toFixed(3)),
+      met: versusFloor >= 0.97,
+    },
+  ];
+  const fmt = (n, digits = 0) => n.toFixed(digits);
+  const rows = CONFIGS.map(({ id, label }) => {
+    const s = summary[id];
+    return `| (${id}) ${label} | ${fmt(s.requestsPerSecond)} | ${fmt(s.requestsPerSecond / rate('a'), 3)} | ${fmt(s.requestsPerSecond / rate('c'), 3)} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.cpuMicrosPerRequest)} | ${fmt(s.peakRssMiB)} |`;
+  });
+  const markdown = `An HTTP service (node:http, instrumentation-http; per request three child spans with attributes and one outgoing HTTP call to an untraced downstream, i.e. 5 spans) under wrk with ${plan.connections} connections, ${plan.seconds} s per run after ${plan.warmSeconds} s of warm-up, ${plan.rounds} interleaved round(s); medians across rounds, peak RSS is the largest. CPU is the app process's user + system time per request. The downstream, the OTLP sink and the ClickHouse server run in their own processes on the same 2 cores.
+
+| configuration | req/s | vs (a) | vs (c) | p50 ms | p99 ms | CPU µs/req | peak RSS MiB |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${rows.join('\n')}
+`;
+  return { id: 'app-overhead', title: 'App overhead', raw: { plan, runs, summary }, markdown, targets };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await run({ size: process.argv[2] ?? 'full' });
+  console.log(result.markdown);
+  console.log(result.targets);
+}

@@ -1,0 +1,157 @@
+// Item 5 of the benchmarks: the shape of tracepoint's inserts at a steady span rate. The spans
+// go through the full pipeline in a child process to the local ClickHouse HTTP server, through a
+// pass-through HTTP proxy here that counts each INSERT per table and reads the rows it wrote
+// from ClickHouse's X-ClickHouse-Summary header.
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const SIZES = { smoke: { seconds: 5, rate: 2_000 }, full: { seconds: 600, rate: 10_000 } };
+
+async function startClickHouseServer(path) {
+  const bin = fileURLToPath(new URL('./bin.js', import.meta.resolve('@tracepoint/clickhouse-local')));
+  const child = fork(bin, ['--port', '0', '--path', path], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const url = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /HTTP interface: (http:\/\/\S+)/.exec(line);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`clickhouse-local exited with ${code}`)));
+  });
+  return { child, url: new URL(url) };
+}
+
+/** Forwards every request to `target`, recording INSERTs: table, time, rows written. */
+function startCountingProxy(target) {
+  const inserts = [];
+  const agent = new http.Agent({ keepAlive: true });
+  const server = http.createServer((req, res) => {
+    const query = new URL(req.url, 'http://x').searchParams.get('query') ?? '';
+    const insert = /^\s*INSERT INTO\s+(\S+)/i.exec(query);
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent,
+      },
+      (answer) => {
+        if (insert && answer.statusCode === 200) {
+          const summary = JSON.parse(answer.headers['x-clickhouse-summary'] ?? '{}');
+          inserts.push({
+            table: insert[1].replaceAll('`', ''),
+            at: Date.now(),
+            rows: Number(summary.written_rows ?? 0),
+          });
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      res.statusCode = 502;
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, inserts, close: () => server.close() }),
+    ),
+  );
+}
+
+export async function run({ size = 'full' } = {}) {
+  const plan = SIZES[size];
+  if (plan === undefined) throw new Error(`size must be smoke or full, got ${size}`);
+  const work = mkdtempSync(join(tmpdir(), 'tracepoint-bench-inserts-'));
+  const clickhouse = await startClickHouseServer(work);
+  const proxy = await startCountingProxy(clickhouse.url);
+  let generated;
+  let parts;
+  try {
+    const generator = fork(join(here, 'insert-shape-generator.mjs'), [], {
+      env: {
+        ...process.env,
+        TRACEPOINT_CLICKHOUSE_URL: proxy.url,
+        BENCH_SECONDS: String(plan.seconds),
+        BENCH_SPANS_PER_SECOND: String(plan.rate),
+      },
+    });
+    generated = await new Promise((resolve, reject) => {
+      generator.once('message', resolve);
+      generator.once('exit', (code) => code !== 0 && reject(new Error(`generator exited with ${code}`)));
+    });
+    const response = await fetch(
+      `${clickhouse.url.href}?query=${encodeURIComponent(
+        "SELECT table, count() AS parts FROM system.parts WHERE active AND database = 'default' GROUP BY table ORDER BY table FORMAT JSON",
+      )}`,
+    );
+    parts = Object.fromEntries((await response.json()).data.map((row) => [row.table, Number(row.parts)]));
+  } finally {
+    proxy.close();
+    clickhouse.child.kill('SIGTERM');
+    await new Promise((resolve) => clickhouse.child.once('exit', resolve));
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const tables = [...new Set(proxy.inserts.map((i) => i.table))].sort();
+  const perTable = tables.map((table) => {
+    const mine = proxy.inserts.filter((i) => i.table === table);
+    const rows = mine.reduce((n, i) => n + i.rows, 0);
+    const name = table.split('.').pop();
+    return {
+      table,
+      inserts: mine.length,
+      insertsPerSecond: mine.length / generated.seconds,
+      rowsPerInsert: rows / mine.length,
+      minRowsPerInsert: Math.min(...mine.map((i) => i.rows)),
+      rows,
+      activeParts: parts[name] ?? 0,
+    };
+  });
+  // The span tables carry the load; the stats table gets one small insert per 10 s interval by design.
+  const spanTables = perTable.filter((t) => /otel_traces$|trace_points_spans$/.test(t.table));
+  const worstRows = Math.min(...spanTables.map((t) => t.rowsPerInsert));
+  const worstRate = Math.max(...perTable.map((t) => t.insertsPerSecond));
+  const targets = [
+    {
+      name: `rows per insert into the span tables >= 5000 (at ${plan.rate} spans/s)`,
+      target: 5000,
+      measured: Math.round(worstRows),
+      met: worstRows >= 5000,
+    },
+    {
+      name: `inserts per second per table <= 1 (at ${plan.rate} spans/s)`,
+      target: 1,
+      measured: Number(worstRate.toFixed(3)),
+      met: worstRate <= 1,
+    },
+  ];
+  const markdown = `${generated.spans} spans in ${generated.seconds.toFixed(0)} s (${Math.round(generated.spans / generated.seconds)} spans/s, target ${plan.rate}) through the full pipeline (cleaner, aggregator, exporter with its defaults: flush every 1 s) to the local ClickHouse HTTP server, counted by a pass-through proxy. Active parts are read at the end of the run.
+
+| table | inserts | inserts/s | rows/insert (mean) | rows/insert (min) | rows | active parts |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+${perTable.map((t) => `| ${t.table} | ${t.inserts} | ${t.insertsPerSecond.toFixed(2)} | ${Math.round(t.rowsPerInsert)} | ${t.minRowsPerInsert} | ${t.rows} | ${t.activeParts} |`).join('\n')}
+`;
+  return {
+    id: 'insert-shape',
+    title: 'Insert shape at steady load',
+    raw: { plan, generated, perTable, parts },
+    markdown,
+    targets,
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await run({ size: process.argv[2] ?? 'full' });
+  console.log(result.markdown);
+  console.log(result.targets);
+}

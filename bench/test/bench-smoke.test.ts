@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error plain ES module without declarations
+import { BENCHMARKS } from '../run.mjs';
+
+interface BenchResult {
+  id: string;
+  title: string;
+  markdown: string;
+  raw: unknown;
+  targets: { name: string; target: number; measured: number; met: boolean }[];
+}
+
+// The benchmarks carry their own OpenTelemetry 2.x dependencies (bench/package.json), so one
+// leg is enough to keep them from rotting; the 3.x leg reports them as skipped.
+const line = process.env.TRACEPOINT_OTEL_LINE ?? '2';
+
+describe.skipIf(line !== '2')('benchmarks at smoke size', () => {
+  it.each(BENCHMARKS as { id: string; module: string }[])(
+    '$id runs and reports a table and its targets',
+    async ({ id, module }) => {
+      const { run } = (await import(`../${module.slice(2)}`)) as {
+        run: (options: { size: string }) => Promise<BenchResult>;
+      };
+      const result = await run({ size: 'smoke' });
+      expect(result.id).toBe(id);
+      expect(result.markdown).toMatch(/\n\|.*\|\n\| *-+/);
+      expect(result.targets.length).toBeGreaterThan(0);
+      for (const target of result.targets) {
+        expect(Number.isFinite(target.measured), target.name).toBe(true);
+        expect(typeof target.met).toBe('boolean');
+      }
+    },
+    240_000,
+  );
+});
