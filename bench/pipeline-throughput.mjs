@@ -8,7 +8,12 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { otelTracesRow, tracePointSpanRow } from '@tracepoint/exporter-clickhouse';
+import {
+  attributesMapJson,
+  OtelTracesLineEncoder,
+  rowLine,
+  tracePointSpanRow,
+} from '@tracepoint/exporter-clickhouse';
 import { AggregatorSpanProcessor } from '@tracepoint/processor-aggregator';
 import { CleanerSpanProcessor } from '@tracepoint/processor-cleaner';
 import { createSpanMapper } from '@tracepoint/semantic-mapping';
@@ -284,16 +289,15 @@ export function buildSpans(count, seed = 42) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Row encoding as the exporter does it. Its appendRow (table-writer.ts) is not exported, so this
-// replicates it: one `JSON.stringify(row)` + '\n' line per row (FORMAT JSONCompactEachRow), with
-// the row's UTC day and byte count kept; insertOnce then sends `Buffer.from(lines.join(''))`.
-// The body is built per 512 spans here so it is the same unit the OTLP serializers produce.
+// Row encoding with the exporter's own encoders (OtelTracesLineEncoder, tracePointSpanRow +
+// rowLine): one JSONCompactEachRow line per row, the row's UTC day and byte count kept, as the
+// exporter's appendLine does; insertOnce then sends `Buffer.from(lines.join(''))`. The body is
+// built per 512 spans here so it is the same unit the OTLP serializers produce.
 
 function newBatch() {
   return { lines: [], days: [], bytes: 0 };
 }
-function appendRow(batch, row, day) {
-  const line = `${JSON.stringify(row)}\n`;
+function appendLine(batch, line, day) {
   batch.lines.push(line);
   batch.days.push(day);
   batch.bytes += line.length;
@@ -301,6 +305,7 @@ function appendRow(batch, row, day) {
 
 /** Both tables' rows for a stream of spans; every BATCH spans the insert bodies are built. */
 function rowEncoder() {
+  const traceLines = new OtelTracesLineEncoder();
   let traces = newBatch();
   let points = newBatch();
   let spans = 0;
@@ -315,9 +320,9 @@ function rowEncoder() {
   return {
     add(span, tracePoints) {
       const day = Math.floor(span.startTime[0] / SECONDS_PER_DAY);
-      appendRow(traces, otelTracesRow(span), day);
+      appendLine(traces, traceLines.line(span), day);
       const pointRow = tracePointSpanRow(span, tracePoints);
-      if (pointRow !== undefined) appendRow(points, pointRow, day);
+      if (pointRow !== undefined) appendLine(points, rowLine(pointRow), day);
       if (++spans === BATCH) flush();
     },
     end() {
@@ -604,18 +609,18 @@ ${verdict}${shiftNote}
 /** Bytes of JSON per span for each table, and of the resource map every otel_traces row repeats. */
 function rowShapeOf(spans) {
   const mapSpan = createSpanMapper();
+  const traceLines = new OtelTracesLineEncoder();
   let traces = 0;
   let points = 0;
   for (const span of spans) {
-    traces += JSON.stringify(otelTracesRow(span)).length + 1;
+    traces += traceLines.line(span).length;
     const row = tracePointSpanRow(span, mapSpan(span));
     if (row !== undefined) points += JSON.stringify(row).length + 1;
   }
   return {
     otelTracesBytesPerSpan: traces / spans.length,
     tracePointSpansBytesPerSpan: points / spans.length,
-    // Column 9 of otel_traces is ResourceAttributes (OTEL_TRACES_INSERT_COLUMNS order).
-    resourceMapBytes: JSON.stringify(otelTracesRow(spans[0])[8]).length,
+    resourceMapBytes: attributesMapJson(spans[0].resource.attributes).length,
   };
 }
 
@@ -641,9 +646,9 @@ function missedNote(ratio, by, rowShape) {
   const encodingTail = by.encoding.ratioToJson < 1 ? '' : ` ${fmtRatio(by.encoding.ratioToJson)}x`;
   return `**Target missed**: the full pipeline runs at ${fmtRatio(ratio)}x the OTLP JSON serializer's spans per CPU second, against a goal of 2x; it would have to get ${(2 / ratio).toFixed(1)}x faster (from ${by.pipeline.cpuMicrosPerSpan.toFixed(1)} to ${(by.otlpJson.cpuMicrosPerSpan / 2).toFixed(1)} µs of CPU per span).
 
-Where the time goes, per span, stage by stage alone: ${shares}. The pipeline costs about their sum, plus a second mapping: the aggregator and the exporter each map the span. Row encoding alone is ${encodingVsJson} the OTLP JSON serializer${encodingTail} because it writes more JSON: ${rowBytes} B per span for the two tables against ${jsonBytes} B of OTLP JSON (${nsPerByte(by.encoding)} against ${nsPerByte(by.otlpJson)} ns of CPU per byte). A CPU profile of stage (e) shows \`JSON.stringify\` of the rows as the largest single cost (about 30%), then UTF-8 encoding of the insert body (\`Buffer.from\`, about 11%), the cleaner's secret detectors (one large RegExp over every string value, about 15%), the aggregator's key building and lookups (about 13%) and the two mappings (about 9% each).
+Where the time goes, per span, stage by stage alone: ${shares}. The pipeline costs about their sum, plus a second mapping: the aggregator and the exporter each map the span. Row encoding alone is ${encodingVsJson} the OTLP JSON serializer${encodingTail} because it writes more JSON: ${rowBytes} B per span for the two tables against ${jsonBytes} B of OTLP JSON (${nsPerByte(by.encoding)} against ${nsPerByte(by.otlpJson)} ns of CPU per byte). A CPU profile of stage (e) (warm, 20,000 spans) shows the cleaner at about 25% (its value redaction about 14%, of which the one-scan secret prefilter RegExp over every string value is 8%), building the JSONCompactEachRow text about 30% (string concatenation flattened when a batch's lines are joined, the attribute maps, \`Buffer.from\` 5%), the aggregator 12% (its interval table 6%), mapping 9% (done twice: the aggregator and the exporter each map the span) and GC 11%.
 
-What would close the gap: encode the resource map once per resource, not in every \`otel_traces\` row (it is shared by all spans, and here it is ${rowShape.resourceMapBytes} of the row's ${Math.round(rowShape.otelTracesBytesPerSpan)} B); map each span once and hand the points from the aggregator to the exporter; skip the value detectors on values already seen (user agents, routes and hosts repeat) or on keys that cannot hold secrets; build the insert body directly as bytes. Even all of that leaves the pipeline doing the work of a JSON serializer over more bytes plus cleaning and aggregation, so 2x a bare OTLP JSON serializer looks out of reach with JSONCompactEachRow; a binary insert format (RowBinary) is the change that could get there.`;
+What would close the gap: map each span once and hand the points from the aggregator to the exporter; skip the value detectors on values already seen (user agents, routes and hosts repeat) or on keys that cannot hold secrets; write the insert body as bytes instead of joined strings. The resource map (${rowShape.resourceMapBytes} of the row's ${Math.round(rowShape.otelTracesBytesPerSpan)} B) is already encoded once per resource. Even all of that leaves the pipeline doing the work of a JSON serializer over more bytes plus cleaning and aggregation, so 2x a bare OTLP JSON serializer looks out of reach with JSONCompactEachRow; a binary insert format (RowBinary) is the change that could get there.`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -9,19 +9,20 @@ import {
 } from './exporter-options.js';
 import { type ExporterStats, emptyStats, observeStats } from './exporter-stats.js';
 import { classifyInsertError, toError } from './insert-error.js';
-import { otelTracesRow } from './otel-traces-row.js';
+import { OtelTracesLineEncoder } from './otel-traces-row.js';
 import { OTEL_TRACES_INSERT_COLUMNS } from './otel-traces-schema.js';
 import { PushStream } from './push-stream.js';
 import { prepareSchema, SchemaMismatchError } from './schema-manager.js';
 import { UnsupportedServerVersionError } from './server-version.js';
 import { qualifiedName } from './table-ddl.js';
 import {
-  appendRow,
+  appendLine,
   emptyBatch,
   type InsertTarget,
   insertTarget,
   type RowBatch,
   resetSessionSettings,
+  rowLine,
   TableWriter,
 } from './table-writer.js';
 import { tracePointSpanRow } from './trace-point-row.js';
@@ -80,6 +81,7 @@ export class ClickHouseSpanExporter {
   private readonly config: ExporterConfig;
   private readonly counters: ExporterStats = emptyStats();
   private readonly mapSpan: ReturnType<typeof createSpanMapper>;
+  private readonly traceLines = new OtelTracesLineEncoder();
   private readonly tokenPrefix = randomUUID();
   private tokenSequence = 0;
   private starting: Promise<Started> | undefined;
@@ -133,7 +135,11 @@ export class ClickHouseSpanExporter {
     const { writer } = await this.start();
     const batch = emptyBatch();
     for (const record of records)
-      appendRow(batch, tracePointStatsRow(record), Math.floor(record.intervalStartSeconds / 86_400));
+      appendLine(
+        batch,
+        rowLine(tracePointStatsRow(record)),
+        Math.floor(record.intervalStartSeconds / 86_400),
+      );
     const rejected = await this.track(writer.write(this.statsTarget, batch, `${this.nextToken()}-stats`));
     this.counters.rowsWritten[this.config.statsTable] =
       (this.counters.rowsWritten[this.config.statsTable] ?? 0) + records.length - rejected;
@@ -267,17 +273,18 @@ export class ClickHouseSpanExporter {
   /** Encodes each span into its rows; a span that cannot be read is counted and skipped. */
   private encode(
     spans: readonly SpanLike[],
-    add: (table: number, row: unknown[], day: number) => void,
+    add: (table: number, line: string, day: number) => void,
     fits: (span: SpanLike) => boolean,
   ): void {
     const points = this.queues[1];
     for (const span of spans) {
-      let traceRow: unknown[];
-      let pointRow: unknown[] | undefined;
+      let traceLine: string;
+      let pointLine: string | undefined;
       let day: number;
       try {
-        traceRow = otelTracesRow(span);
-        pointRow = points === undefined ? undefined : tracePointSpanRow(span, this.mapSpan(span));
+        traceLine = this.traceLines.line(span);
+        const pointRow = points === undefined ? undefined : tracePointSpanRow(span, this.mapSpan(span));
+        pointLine = pointRow === undefined ? undefined : rowLine(pointRow);
         day = Math.floor(span.startTime[0] / SECONDS_PER_DAY);
       } catch (error) {
         this.counters.spansFailed++;
@@ -288,8 +295,8 @@ export class ClickHouseSpanExporter {
         this.counters.spansDropped++;
         continue;
       }
-      add(0, traceRow, day);
-      if (pointRow !== undefined) add(1, pointRow, day);
+      add(0, traceLine, day);
+      if (pointLine !== undefined) add(1, pointLine, day);
     }
   }
 
@@ -301,7 +308,7 @@ export class ClickHouseSpanExporter {
     const batches = this.queues.map(() => emptyBatch());
     this.encode(
       spans,
-      (table, row, day) => appendRow(batches[table] as RowBatch, row, day),
+      (table, line, day) => appendLine(batches[table] as RowBatch, line, day),
       () => true,
     );
     const results = await Promise.allSettled(
@@ -334,12 +341,12 @@ export class ClickHouseSpanExporter {
     let dropped = 0;
     this.encode(
       spans,
-      (table, row, day) => {
+      (table, line, day) => {
         const queue = this.queues[table] as TableQueue;
         if (this.config.mode === 'push') {
-          this.queuedBytes += this.streamFor(queue).write(row, day);
+          this.queuedBytes += this.streamFor(queue).write(line, day);
         } else {
-          this.queuedBytes += appendRow(queue.batch, row, day);
+          this.queuedBytes += appendLine(queue.batch, line, day);
           if (
             queue.batch.lines.length >= this.config.maxBatchRows ||
             queue.batch.bytes >= this.config.maxBatchBytes

@@ -14,7 +14,7 @@ export {
 export type { ExporterStats } from './exporter-stats.js';
 export { assertIdentifier } from './identifier.js';
 export { classifyInsertError, type InsertFailureKind } from './insert-error.js';
-export { otelTracesRow } from './otel-traces-row.js';
+export { attributesMapJson, OtelTracesLineEncoder } from './otel-traces-row.js';
 export {
   OTEL_TRACES_COLUMNS,
   OTEL_TRACES_INSERT_COLUMNS,
@@ -38,7 +38,7 @@ export {
 export { MIN_CLICKHOUSE_VERSION, UnsupportedServerVersionError, versionAtLeast } from './server-version.js';
 export { withTracingSuppressed } from './suppress-tracing.js';
 export { type ColumnSpec, LOCAL_TABLE_SUFFIX, type SchemaTarget } from './table-ddl.js';
-export { MAX_PARTITIONS_PER_INSERT } from './table-writer.js';
+export { MAX_PARTITIONS_PER_INSERT, rowLine } from './table-writer.js';
 export { tracePointSpanRow } from './trace-point-row.js';
 export { sketchQuantileSql, statsEndpointsSql, statsServiceGraphSql } from './trace-point-stats-queries.js';
 export {

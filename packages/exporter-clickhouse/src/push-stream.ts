@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { withTracingSuppressed } from './suppress-tracing.js';
-import { appendRow, drainResponse, emptyBatch, type InsertTarget, type RowBatch } from './table-writer.js';
+import { appendLine, drainResponse, emptyBatch, type InsertTarget, type RowBatch } from './table-writer.js';
 
 /**
  * One open streaming insert: rows are written to the request body as they
@@ -34,10 +34,10 @@ export class PushStream {
     this.done.catch(() => undefined);
   }
 
-  /** Sends the row at once; returns its encoded size. */
-  write(row: unknown[], day: number): number {
-    const bytes = appendRow(this.batch, row, day);
-    this.body.write(this.batch.lines[this.batch.lines.length - 1]);
+  /** Sends the encoded row at once; returns its size. */
+  write(line: string, day: number): number {
+    const bytes = appendLine(this.batch, line, day);
+    this.body.write(line);
     return bytes;
   }
 

@@ -33,12 +33,17 @@ export function emptyBatch(): RowBatch {
   return { lines: [], days: [], bytes: 0 };
 }
 
-export function appendRow(batch: RowBatch, row: unknown[], day: number): number {
-  const line = `${JSON.stringify(row)}\n`;
+/** Adds one encoded line (with its newline); returns its size. */
+export function appendLine(batch: RowBatch, line: string, day: number): number {
   batch.lines.push(line);
   batch.days.push(day);
   batch.bytes += line.length;
   return line.length;
+}
+
+/** One row as a JSONCompactEachRow line. */
+export function rowLine(row: unknown[]): string {
+  return `${JSON.stringify(row)}\n`;
 }
 
 export class ExportTimeoutError extends Error {

@@ -12,7 +12,7 @@ import {
   ClickHouseSpanExporter,
   type ExportResultLike,
   MAX_PARTITIONS_PER_INSERT,
-  otelTracesRow,
+  OtelTracesLineEncoder,
   SchemaMismatchError,
 } from '@tracepoint/exporter-clickhouse';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
@@ -116,7 +116,7 @@ describe('bad rows and partitions', () => {
     await expect(
       embedded.insert({
         table: 'partitions_probe',
-        values: spans.map((span) => [otelTracesRow(span)[0]]),
+        values: spans.map((span) => [JSON.parse(new OtelTracesLineEncoder().line(span))[0]]),
         format: 'JSONCompactEachRow',
       }),
     ).rejects.toMatchObject({ type: 'TOO_MANY_PARTS' });
