@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { EXPORTER_DEFAULTS } from '@tracepoint/exporter-clickhouse';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SIZES = { smoke: { seconds: 5, rate: 2_000 }, full: { seconds: 600, rate: 10_000 } };
@@ -135,7 +136,7 @@ export async function run({ size = 'full' } = {}) {
       met: worstRate <= 1,
     },
   ];
-  const markdown = `${generated.spans} spans in ${generated.seconds.toFixed(0)} s (${Math.round(generated.spans / generated.seconds)} spans/s, target ${plan.rate}) through the full pipeline (cleaner, aggregator, exporter with its defaults: flush every 1 s) to the local ClickHouse HTTP server, counted by a pass-through proxy. Active parts are read at the end of the run.
+  const markdown = `${generated.spans} spans in ${generated.seconds.toFixed(0)} s (${Math.round(generated.spans / generated.seconds)} spans/s, target ${plan.rate}) through the full pipeline (cleaner, aggregator, exporter with its defaults: flush every ${EXPORTER_DEFAULTS.flushIntervalMillis / 1000} s or at ${EXPORTER_DEFAULTS.maxBatchBytes / 2 ** 20} MiB) to the local ClickHouse HTTP server, counted by a pass-through proxy. Active parts are read at the end of the run.
 
 | table | inserts | inserts/s | rows/insert (mean) | rows/insert (min) | rows | active parts |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |

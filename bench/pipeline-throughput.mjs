@@ -16,7 +16,7 @@ import {
 } from '@tracepoint/exporter-clickhouse';
 import { AggregatorSpanProcessor } from '@tracepoint/processor-aggregator';
 import { CleanerSpanProcessor } from '@tracepoint/processor-cleaner';
-import { createSpanMapper } from '@tracepoint/semantic-mapping';
+import { createSpanMapper, forgetSpanMapping, mapSpan } from '@tracepoint/semantic-mapping';
 
 // Full: enough distinct spans that no stage runs out of a warm cache of a few objects; each stage
 // repeats passes until minMillis so one sample is long enough for timer and CPU-clock resolution.
@@ -346,9 +346,8 @@ function makeStages(spans) {
   const batches = [];
   for (let i = 0; i < spans.length; i += BATCH) batches.push(spans.slice(i, i + BATCH));
 
-  const mapSpan = createSpanMapper();
-  // Row encoding alone: points are mapped up front, so this stage is the encoding only; the
-  // exporter maps inside encode(), which is stage (a) plus this one.
+  // Row encoding alone: points are mapped up front, so this stage is the encoding only. mapSpan
+  // (not a createSpanMapper mapper) leaves nothing on the spans, so no later stage reuses it.
   const premapped = spans.map((span) => mapSpan(span));
 
   let cleaned = 0;
@@ -374,7 +373,8 @@ function makeStages(spans) {
   const encoder = rowEncoder();
 
   // The whole batch path per span, as tracepoint's processors chain in an app: the cleaner's copy
-  // goes to the aggregator, then to the exporter's encoding (which maps it again, as it does).
+  // goes to the aggregator, then to the exporter's encoding, whose mapper (same default options)
+  // reads the points the aggregator's mapper left on the span, as in @tracepoint/node.
   const pipelineAggregator = new AggregatorSpanProcessor({
     sink: noopSink,
     intervalMillis: 3_600_000,
@@ -417,7 +417,12 @@ function makeStages(spans) {
       id: 'aggregator',
       label: '(c) aggregator (onEnd)',
       pass() {
-        for (let i = 0; i < spans.length; i++) aggregator.onEnd(spans[i]);
+        // The aggregator's mapper keeps its points on the span for the exporter; the same span
+        // objects come back every pass, so they are forgotten to measure the mapping each time.
+        for (let i = 0; i < spans.length; i++) {
+          forgetSpanMapping(spans[i]);
+          aggregator.onEnd(spans[i]);
+        }
         return aggregator.heldKeys;
       },
     },
@@ -608,7 +613,6 @@ ${verdict}${shiftNote}
 
 /** Bytes of JSON per span for each table, and of the resource map every otel_traces row repeats. */
 function rowShapeOf(spans) {
-  const mapSpan = createSpanMapper();
   const traceLines = new OtelTracesLineEncoder();
   let traces = 0;
   let points = 0;
@@ -646,9 +650,9 @@ function missedNote(ratio, by, rowShape) {
   const encodingTail = by.encoding.ratioToJson < 1 ? '' : ` ${fmtRatio(by.encoding.ratioToJson)}x`;
   return `**Target missed**: the full pipeline runs at ${fmtRatio(ratio)}x the OTLP JSON serializer's spans per CPU second, against a goal of 2x; it would have to get ${(2 / ratio).toFixed(1)}x faster (from ${by.pipeline.cpuMicrosPerSpan.toFixed(1)} to ${(by.otlpJson.cpuMicrosPerSpan / 2).toFixed(1)} µs of CPU per span).
 
-Where the time goes, per span, stage by stage alone: ${shares}. The pipeline costs about their sum, plus a second mapping: the aggregator and the exporter each map the span. Row encoding alone is ${encodingVsJson} the OTLP JSON serializer${encodingTail} because it writes more JSON: ${rowBytes} B per span for the two tables against ${jsonBytes} B of OTLP JSON (${nsPerByte(by.encoding)} against ${nsPerByte(by.otlpJson)} ns of CPU per byte). A CPU profile of stage (e) (warm, 20,000 spans) shows the cleaner at about 25% (its value redaction about 14%, of which the one-scan secret prefilter RegExp over every string value is 8%), building the JSONCompactEachRow text about 30% (string concatenation flattened when a batch's lines are joined, the attribute maps, \`Buffer.from\` 5%), the aggregator 12% (its interval table 6%), mapping 9% (done twice: the aggregator and the exporter each map the span) and GC 11%.
+Where the time goes, per span, stage by stage alone: ${shares}. The pipeline costs about their sum: the span is mapped once (the exporter reuses the aggregator's points). Row encoding alone is ${encodingVsJson} the OTLP JSON serializer${encodingTail} because it writes more JSON: ${rowBytes} B per span for the two tables against ${jsonBytes} B of OTLP JSON (${nsPerByte(by.encoding)} against ${nsPerByte(by.otlpJson)} ns of CPU per byte). A CPU profile of stage (e) (warm, 20,000 spans) shows the cleaner at about 23% (its value redaction 13%, of which the one-scan secret prefilter RegExp over every string value is 7%), the JSONCompactEachRow text about 30% (\`Buffer.from\` of a batch's joined lines 14%, which is where the concatenated strings are flattened; the row and attribute-map builders the rest), the aggregator 11% (its interval table 6%), mapping 4% (once) and GC 7%.
 
-What would close the gap: map each span once and hand the points from the aggregator to the exporter; skip the value detectors on values already seen (user agents, routes and hosts repeat) or on keys that cannot hold secrets; write the insert body as bytes instead of joined strings. The resource map (${rowShape.resourceMapBytes} of the row's ${Math.round(rowShape.otelTracesBytesPerSpan)} B) is already encoded once per resource. Even all of that leaves the pipeline doing the work of a JSON serializer over more bytes plus cleaning and aggregation, so 2x a bare OTLP JSON serializer looks out of reach with JSONCompactEachRow; a binary insert format (RowBinary) is the change that could get there.`;
+What would close the gap: skip the value detectors on values already seen (user agents, routes and hosts repeat) or on keys that cannot hold secrets; write the insert body as bytes instead of joined strings. The resource map (${rowShape.resourceMapBytes} of the row's ${Math.round(rowShape.otelTracesBytesPerSpan)} B) is already encoded once per resource. Even all of that leaves the pipeline doing the work of a JSON serializer over more bytes plus cleaning and aggregation, so 2x a bare OTLP JSON serializer looks out of reach with JSONCompactEachRow; a binary insert format (RowBinary) is the change that could get there.`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -90,7 +90,7 @@ export const EXPORTER_DEFAULTS = {
   ttlDays: 0,
   maxBatchRows: 100_000,
   maxBatchBytes: 16 * 1024 * 1024,
-  flushIntervalMillis: 1_000,
+  flushIntervalMillis: 2_000,
   maxQueueBytes: 64 * 1024 * 1024,
   asyncInsert: false,
   pushRolloverMillis: 5_000,

@@ -12,6 +12,7 @@ export {
 export {
   ExportingSpanProcessor,
   type ExportingStats,
+  MAX_PENDING_SPANS,
   type SpanExporterLike,
 } from './exporting-span-processor.js';
 export {

@@ -16,6 +16,7 @@ export { DROPPED_BY_CLEANER, isDroppedByCleaner } from './cleaner-mark.js';
 export { hrTimeToNanoString, hrTimeToNanos } from './hrtime.js';
 export {
   createSpanMapper,
+  forgetSpanMapping,
   mapSpan,
   mapSpanResolved,
   methodOfSpan,

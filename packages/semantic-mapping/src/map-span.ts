@@ -239,23 +239,62 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
 const resolvedCache = new WeakMap<SpanMappingOptions, ResolvedSpanMappingOptions>();
 const DEFAULT_OPTIONS = resolveSpanMappingOptions();
 
+function resolvedOnce(options: SpanMappingOptions | undefined): ResolvedSpanMappingOptions {
+  if (options === undefined) return DEFAULT_OPTIONS;
+  let resolved = resolvedCache.get(options);
+  if (resolved === undefined) {
+    resolved = resolveSpanMappingOptions(options);
+    resolvedCache.set(options, resolved);
+  }
+  return resolved;
+}
+
 /**
  * The trace points of one finished span (see `mapSpanResolved` for the rules).
  * Options are validated on first use of an options object and cached; a bad
  * option throws a TypeError naming it. For a hot loop, prefer `createSpanMapper`.
  */
 export function mapSpan(span: SpanLike, options?: SpanMappingOptions): TracePoint[] {
-  if (options === undefined) return mapSpanResolved(span, DEFAULT_OPTIONS);
-  let resolved = resolvedCache.get(options);
-  if (resolved === undefined) {
-    resolved = resolveSpanMappingOptions(options);
-    resolvedCache.set(options, resolved);
-  }
-  return mapSpanResolved(span, resolved);
+  return mapSpanResolved(span, resolvedOnce(options));
 }
 
-/** A mapper with its options validated once, up front. */
+// The points a mapper computed, kept on the span with the options they were computed with.
+const MAPPED_WITH = Symbol('tracepoint.mappedWith');
+const MAPPED_POINTS = Symbol('tracepoint.mappedPoints');
+interface MappedSpan {
+  [MAPPED_WITH]?: ResolvedSpanMappingOptions;
+  [MAPPED_POINTS]?: TracePoint[];
+}
+
+/**
+ * Forgets the points a mapper kept on a span, so the next mapper maps it
+ * again: for code that changes a span after mapping it, or replays the same
+ * span objects (benchmarks).
+ */
+export function forgetSpanMapping(span: SpanLike): void {
+  const mapped = span as SpanLike & MappedSpan;
+  if (mapped[MAPPED_WITH] !== undefined) mapped[MAPPED_WITH] = undefined;
+}
+
+/**
+ * A mapper with its options validated once, up front. Mappers made from the
+ * same options (none, or the same options object) share their work through
+ * the span: the aggregator maps a span as it ends and the exporter encodes the
+ * points already on it instead of mapping the span a second time. Call it only
+ * on ended spans (they no longer change), and treat the points as read-only.
+ */
 export function createSpanMapper(options?: SpanMappingOptions): (span: SpanLike) => TracePoint[] {
-  const resolved = resolveSpanMappingOptions(options);
-  return (span) => mapSpanResolved(span, resolved);
+  const resolved = resolvedOnce(options);
+  return (span) => {
+    const mapped = span as SpanLike & MappedSpan;
+    if (mapped[MAPPED_WITH] === resolved) return mapped[MAPPED_POINTS] as TracePoint[];
+    const points = mapSpanResolved(span, resolved);
+    try {
+      mapped[MAPPED_WITH] = resolved;
+      mapped[MAPPED_POINTS] = points;
+    } catch {
+      // A frozen or proxied span: the next mapper maps it again.
+    }
+    return points;
+  };
 }

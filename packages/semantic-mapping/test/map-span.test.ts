@@ -1,6 +1,7 @@
 import { type Attributes, type Link, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
   createSpanMapper,
+  forgetSpanMapping,
   hrTimeToNanoString,
   mapSpan,
   PARAMS_DROPPED_KEY,
@@ -200,6 +201,28 @@ describe('params', () => {
       'server.address': 'a',
       [PARAMS_DROPPED_KEY]: '3',
     });
+  });
+});
+
+describe('createSpanMapper shares its work through the span', () => {
+  it('mappers of the same options map a span once; other options map it on their own', () => {
+    const s = span(SpanKind.PRODUCER, producerAttributes);
+    const first = createSpanMapper()(s);
+    // A second mapper with no options (the exporter's, after the aggregator's) reads the same points.
+    expect(createSpanMapper()(s)).toBe(first);
+    const options = { serviceName: 'renamed' };
+    const renamed = createSpanMapper(options)(s);
+    expect(renamed).not.toBe(first);
+    expect(renamed[0]?.sourceComponent).toBe('renamed');
+    expect(createSpanMapper(options)(s)).toBe(renamed);
+    // Each mapper still gets its own options' points, whichever mapped last.
+    expect(createSpanMapper()(s)).toEqual(mapSpan(s));
+    expect(createSpanMapper()(s)[0]?.sourceComponent).toBe('billing');
+    const kept = createSpanMapper()(s);
+    forgetSpanMapping(s);
+    const again = createSpanMapper()(s);
+    expect(again).not.toBe(kept);
+    expect(again).toEqual(kept);
   });
 });
 
