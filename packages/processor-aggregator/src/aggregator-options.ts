@@ -20,7 +20,7 @@ export interface AggregatorOptions {
   maxKeys?: number;
   /** Most distinct values per dimension (span name, methods, components, exception type) per interval. */
   maxValuesPerDimension?: number;
-  /** Most latency buckets per key; at 1% accuracy, 2048 buckets span 1 ns to about 40 days. */
+  /** Most latency buckets per key; at 1% accuracy, 2048 buckets span 1 ns to about 19 years. */
   maxSketchBuckets?: number;
   /** Options of @tracepoint/semantic-mapping for the edge and exception keys. */
   mapping?: SpanMappingOptions;

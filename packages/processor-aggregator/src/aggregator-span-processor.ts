@@ -28,6 +28,12 @@ export interface AggregatorStats {
   overflow: OverflowCounts;
   /** Spans that could not be read (counted, skipped). */
   unreadable: number;
+  /**
+   * Spans that ended more than one interval ahead of this process's clock,
+   * filed in the current interval instead (an interval is held until it ends,
+   * so a skewed clock would otherwise hold keys for as long as the skew).
+   */
+  futureEndClamped: number;
 }
 
 /**
@@ -50,6 +56,7 @@ export class AggregatorSpanProcessor {
     recordsFailed: 0,
     overflow: { dimension: {}, keys: 0 },
     unreadable: 0,
+    futureEndClamped: 0,
   };
   private readonly timer: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
@@ -166,8 +173,17 @@ export class AggregatorSpanProcessor {
 
   /** The table of the interval a span ended in (aligned to the wall clock, so processes agree). */
   private tableFor(endSeconds: number): IntervalTable {
-    const start = Math.floor(endSeconds / this.intervalSeconds) * this.intervalSeconds;
+    let start = Math.floor(endSeconds / this.intervalSeconds) * this.intervalSeconds;
     let table = this.tables.get(start);
+    if (table === undefined) {
+      // Only a new interval reads the clock: spans of held intervals never do.
+      const current = Math.floor(Date.now() / 1000 / this.intervalSeconds) * this.intervalSeconds;
+      if (start > current + this.intervalSeconds) {
+        this.counters.futureEndClamped++;
+        start = current;
+        table = this.tables.get(start);
+      }
+    }
     if (table === undefined) {
       table = new IntervalTable(start, this.config, this.counters.overflow);
       this.tables.set(start, table);

@@ -106,6 +106,50 @@ describe('bounded memory', () => {
     expect(sink.records.length).toBeLessThanOrEqual(100);
   });
 
+  it('1M spans over 160k distinct keys, every value under its dimension cap: maxKeys holds, overflow counted', async () => {
+    const sink = collectingSink();
+    const maxKeys = 2_000;
+    const aggregator = new AggregatorSpanProcessor({ sink, maxKeys, intervalMillis: 3_600_000 });
+    const resources = Array.from({ length: 400 }, (_, i) => ({ attributes: { 'service.name': `svc-${i}` } }));
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 1_000_000; i++) {
+      // 400 services x 400 names: no dimension passes maxValuesPerDimension, only the key count does.
+      aggregator.onEnd(
+        span(`op-${Math.floor(i / 400) % 400}`, 1 + (i % 100), { resource: resources[i % 400] }),
+      );
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    const cap = maxKeys * 4096;
+    console.log(
+      `1M spans, 160k keys: ${aggregator.heldKeys} keys held, heap grew ${(grown / 1048576).toFixed(1)} MiB (cap ${(cap / 1048576).toFixed(1)} MiB), ${aggregator.stats().overflow.keys} spans under the overflow key`,
+    );
+    expect(aggregator.heldKeys).toBeLessThanOrEqual(maxKeys);
+    expect(grown).toBeLessThan(cap);
+    const stats = aggregator.stats();
+    expect(stats.overflow.dimension).toEqual({});
+    expect(stats.overflow.keys).toBeGreaterThan(900_000);
+    await aggregator.shutdown();
+    const endpoints = sink.records.filter((r) => r.statType === 'endpoint');
+    expect(endpoints.reduce((n, r) => n + r.spanCount, 0)).toBe(1_000_000);
+    expect(endpoints.some((r) => r.service === OVERFLOW_VALUE)).toBe(true);
+  }, 120_000);
+
+  it('a span ending far ahead of the clock is filed in the current interval, not held until then', async () => {
+    const sink = collectingSink();
+    const aggregator = new AggregatorSpanProcessor({ sink, intervalMillis: 10_000 });
+    const now = Math.floor(Date.now() / 1000);
+    const yearAhead = now + 365 * 86_400;
+    aggregator.onEnd(span('skewed', 2, { startTime: [yearAhead - 1, 0], endTime: [yearAhead, 0] }));
+    aggregator.onEnd(span('on time', 2));
+    expect(aggregator.stats().futureEndClamped).toBe(1);
+    await aggregator.shutdown();
+    const starts = new Set(sink.records.map((r) => r.intervalStartSeconds));
+    expect(starts.size).toBe(1);
+    expect([...starts][0]).toBeLessThanOrEqual(now);
+  });
+
   it('a sketch keeps at most maxBuckets buckets, collapsing the fastest values', () => {
     const sketch = new LogSketch(Math.log(1.01 / 0.99), 1e-6, 64);
     for (let exponent = -6; exponent <= 8; exponent += 0.01) sketch.add(10 ** exponent, 1);

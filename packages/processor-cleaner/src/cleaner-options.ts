@@ -46,7 +46,7 @@ export interface CleanerOptions {
   dropRules?: readonly DropRule[];
   /** Built-in rule: drop health, readiness and liveness probes (server spans). */
   dropHealthChecks?: boolean;
-  /** Built-in rule: drop successful GET/HEAD of static assets (server spans). */
+  /** Built-in rule: drop server spans whose path ends in a static-asset extension (any method or status). */
   dropStaticAssets?: boolean;
   /** `service.name` for spans whose resource has none (or `unknown_service…`); default `OTEL_SERVICE_NAME`, else the app's package.json name. */
   serviceName?: string;
