@@ -876,7 +876,7 @@ ${lines.join('\n')}
       (m) => m.aggregate.readRows === whole.find((w) => w.dashboard === m.dashboard).aggregate.readRows,
     );
     markdown +=
-      `\nMissed: ${missed.map((t) => `${t.name.split(':')[0]} ${t.measured}`).join(', ')} against 1%. Two causes, both visible above. ` +
+      `\nMissed: ${missed.map((t) => `${t.name.split(':')[0]} ${t.measured}%`).join(', ')} against 1%. Two causes, both visible above. ` +
       `(1) The stats rows themselves: one row per key and ${INTERVAL_MS / 1000} s interval, ${endpointRowsPerInterval.toFixed(0)} endpoint keys per interval here, so one endpoint row stands for ${spansPerEndpointRow.toFixed(0)} spans; even reading only its own rows a dashboard would read ${floors} of the spans. The ratio is about keys / spans per interval: 1% needs about 100 spans per key and interval, ${int((endpointRowsPerInterval * 100) / (INTERVAL_MS / 1000))} spans/s at this key count, or coarser rows for long ranges (a per-minute or per-hour rollup of trace_point_stats). ` +
       `(2) Granules: the engine reads whole granules of 8,192 rows, and the stats table's sort key (stat_type, service, source_component, target_component, interval_start) has time last, so each dashboard reads every granule of its stat type${sameForRecent ? `, the same ${int(whole[0].aggregate.readRows)} rows for the last ${plan.recentMinutes} minutes as for ${plan.rangeMinutes}` : ''}. Time earlier in the key (e.g. (stat_type, toStartOfHour(interval_start), service, …)) or a smaller index_granularity would let a window read only its own rows; the raw spans' key already prunes by time within each service and span name.\n`;
   }

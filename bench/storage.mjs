@@ -351,7 +351,7 @@ function report({ size, plan, demo, spans, batches, layouts, attributeKeys }) {
     .join(', ');
   if (!bytesTarget.met) {
     notes.push(
-      `**Missed: ${bytesTarget.measured} per span against ${bytesTarget.target}** (${(tracepoint.bytesPerSpan - TARGET_BYTES_PER_SPAN).toFixed(1)} B over). ` +
+      `**Missed: ${bytesTarget.measured} B per span against ${bytesTarget.target} B** (${(tracepoint.bytesPerSpan - TARGET_BYTES_PER_SPAN).toFixed(1)} B over). ` +
         `The OTel-compatible \`otel_traces\` alone takes ${perSpan(spanTable, spans)} B/span, ${perSpan(attributeBytes, spans)} of it the attribute maps (${attributes.map((c) => `${c.column} ${perSpan(c.compressed, spans)}`).join(', ')}); ` +
         `the biggest columns are ${biggest}. Ids (trace, span, parent) take ${perSpan(idBytes, spans)} B/span over the two span tables, which both store them: ZSTD already packs hex text to about 4 bits a character, so binary ids would save little, storing them once would save ${perSpan(
           total(
@@ -366,7 +366,7 @@ function report({ size, plan, demo, spans, batches, layouts, attributeKeys }) {
   }
   if (!ratioTarget.met) {
     notes.push(
-      `**Missed: ${ratioTarget.measured} the Collector DDL against ${ratioTarget.target}.** tracepoint's \`otel_traces\` is the Collector's table with the same columns and codecs (${perSpan(spanTable, spans)} B/span against ${perSpan(colTable('otel_traces'), spans)}), so tracepoint cannot be smaller than the Collector while it writes that table too; ` +
+      `**Missed: ${ratioTarget.measured}x the Collector DDL against ${ratioTarget.target}x.** tracepoint's \`otel_traces\` is the Collector's table with the same columns and codecs (${perSpan(spanTable, spans)} B/span against ${perSpan(colTable('otel_traces'), spans)}), so tracepoint cannot be smaller than the Collector while it writes that table too; ` +
         `on top of it come ${extra.map((p) => `${p.table} ${perSpan(p.compressed, spans)}`).join(', ')} B/span (${perSpan(extraBytes, spans)} in all), which the Collector layout does not have. ` +
         `Reaching 0.7x needs \`otel_traces\` itself below ${perSpan(TARGET_RATIO * collector.compressed - extraBytes - tpTable('otel_traces_trace_id_ts'), spans)} B/span: fewer attributes stored per span (the maps dominate, above), or the trace points served as a view over \`otel_traces\` instead of a second copy of ids and times.`,
     );
