@@ -9,6 +9,7 @@ import {
 import { hrTimeToDateTime64Text } from './date-time-text.js';
 
 const quote = JSON.stringify as (value: string) => string;
+const NEWLINE = 10;
 
 /**
  * Attributes as the JSON object of a Map(LowCardinality(String), String)
@@ -66,7 +67,7 @@ export class OtelTracesLineEncoder {
     const events = span.events;
     const links = span.links;
     const scope = span.instrumentationScope;
-    return (
+    const line =
       `[${quote(hrTimeToDateTime64Text(span.startTime))},${quote(context.traceId)},${quote(context.spanId)},` +
       `${quote(span.parentSpanContext?.spanId ?? '')},${quote(context.traceState?.serialize() ?? '')},` +
       `${quote(span.name)},${quote(spanKindName(span.kind))},${this.resourceColumns(span.resource)},` +
@@ -74,8 +75,12 @@ export class OtelTracesLineEncoder {
       `${quote(hrTimeToNanoString(span.duration))},${quote(statusCodeName(span.status.code))},` +
       `${quote(span.status.message ?? '')},${arrayJson(events, eventTime)},${arrayJson(events, eventName)},` +
       `${arrayJson(events, eventAttributes)},${arrayJson(links, linkTraceId)},${arrayJson(links, linkSpanId)},` +
-      `${arrayJson(links, linkTraceState)},${arrayJson(links, linkAttributes)}]\n`
-    );
+      `${arrayJson(links, linkTraceState)},${arrayJson(links, linkAttributes)}]\n`;
+    // Concatenation leaves a rope of dozens of pieces, about 3x the text in heap (measured) for as
+    // long as the row waits in the queue; reading a character flattens it into one string now.
+    if (line.charCodeAt(line.length - 1) !== NEWLINE)
+      throw new Error('an otel_traces row was not terminated');
+    return line;
   }
 
   /** `ServiceName` and `ResourceAttributes`, as the text between their commas. */
