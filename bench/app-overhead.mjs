@@ -5,8 +5,8 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startLocalClickHouseServer } from './local-clickhouse-server.mjs';
 import { runWrk } from './wrk-load.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -67,20 +67,6 @@ async function stop(child) {
   clearTimeout(timer);
 }
 
-/** The local ClickHouse HTTP server (chDB behind ClickHouse's HTTP interface), in its own process. */
-async function startClickHouseServer(path) {
-  const bin = fileURLToPath(new URL('./bin.js', import.meta.resolve('@tracepoint/clickhouse-local')));
-  const child = fork(bin, ['--port', '0', '--path', path], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const url = await new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const match = /HTTP interface: (http:\/\/\S+)/.exec(line);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`clickhouse-local exited with ${code}`)));
-  });
-  return { child, url };
-}
-
 function median(values) {
   const sorted = [...values].sort((x, y) => x - y);
   const mid = Math.floor(sorted.length / 2);
@@ -93,7 +79,7 @@ export async function run({ size = 'full' } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'tracepoint-bench-app-'));
   const downstream = await forkReady(join(here, 'app-downstream.mjs'), [], {});
   const downstreamUrl = `http://127.0.0.1:${downstream.message.port}`;
-  const clickhouse = await startClickHouseServer(join(work, 'server'));
+  const clickhouse = await startLocalClickHouseServer(join(work, 'server'));
   const envOf = {
     d: { TRACEPOINT_CLICKHOUSE_URL: clickhouse.url },
     e: { TRACEPOINT_DATA_DIR: join(work, 'embedded') },

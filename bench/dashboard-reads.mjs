@@ -30,6 +30,7 @@ import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
 import { DASHBOARDS, tracepointSpanProcessors } from '@tracepoint/node';
 import { CallerPropagator } from '@tracepoint/semantic-mapping';
+import { seededRandom } from './seeded-random.mjs';
 
 const SIZES = {
   smoke: { spans: 20_000, rangeMinutes: 10, recentMinutes: 2 },
@@ -46,21 +47,9 @@ const TARGET_RATIO = 0.01;
 // untraced payment provider), HTTP server spans with http.route, client spans with
 // server.address/port and peer.service, PostgreSQL spans, 4xx/5xx, exceptions.
 
-/** Deterministic PRNG (mulberry32), so runs of one size see the same traffic. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class ShopTraffic {
   constructor(spanProcessors, seed) {
-    this.rand = random(seed);
+    this.rand = seededRandom(seed);
     this.spans = 0;
     this.traces = 0;
     this.propagator = new CallerPropagator({ propagator: new W3CTraceContextPropagator() });

@@ -7,25 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXPORTER_DEFAULTS } from '@tracepoint/exporter-clickhouse';
+import { startLocalClickHouseServer } from './local-clickhouse-server.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SIZES = { smoke: { seconds: 5, rate: 2_000 }, full: { seconds: 600, rate: 10_000 } };
-
-async function startClickHouseServer(path) {
-  const bin = fileURLToPath(new URL('./bin.js', import.meta.resolve('@tracepoint/clickhouse-local')));
-  const child = fork(bin, ['--port', '0', '--path', path], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const url = await new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const match = /HTTP interface: (http:\/\/\S+)/.exec(line);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`clickhouse-local exited with ${code}`)));
-  });
-  return { child, url: new URL(url) };
-}
 
 /** Forwards every request to `target`, recording INSERTs: table, time, rows written. */
 function startCountingProxy(target) {
@@ -73,7 +60,10 @@ export async function run({ size = 'full' } = {}) {
   const plan = SIZES[size];
   if (plan === undefined) throw new Error(`size must be smoke or full, got ${size}`);
   const work = mkdtempSync(join(tmpdir(), 'tracepoint-bench-inserts-'));
-  const clickhouse = await startClickHouseServer(work);
+  const clickhouse = await startLocalClickHouseServer(work).then(({ child, url }) => ({
+    child,
+    url: new URL(url),
+  }));
   const proxy = await startCountingProxy(clickhouse.url);
   let generated;
   let parts;

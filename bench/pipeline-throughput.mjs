@@ -17,6 +17,7 @@ import {
 import { AggregatorSpanProcessor } from '@tracepoint/processor-aggregator';
 import { CleanerSpanProcessor } from '@tracepoint/processor-cleaner';
 import { createSpanMapper, forgetSpanMapping, mapSpan } from '@tracepoint/semantic-mapping';
+import { seededRandom } from './seeded-random.mjs';
 
 // Full: enough distinct spans that no stage runs out of a warm cache of a few objects; each stage
 // repeats passes until minMillis so one sample is long enough for timer and CPU-clock resolution.
@@ -30,17 +31,6 @@ const SECONDS_PER_DAY = 86_400;
 
 // ---------------------------------------------------------------------------------------------
 // Span generation: seeded so every run builds the same spans (ids, attributes, durations).
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The SDK's RandomIdGenerator uses Math.random; this one makes the ids repeatable too. */
 function seededIdGenerator(random) {
@@ -147,7 +137,7 @@ const pick = (random, list) => list[(random() * list.length) | 0];
 
 /** Real SDK spans, ended in the order an app ends them (children before their parent). */
 export function buildSpans(count, seed = 42) {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const spans = [];
   const collector = {
     onStart() {},
