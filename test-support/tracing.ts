@@ -30,8 +30,11 @@ export function startTracing(options: {
   propagator?: TextMapPropagator;
   /** Passed to the provider as they are (e.g. `idGenerator`, `spanLimits`). */
   providerConfig?: Record<string, unknown>;
-  /** Resource attributes besides `service.name`; `serviceName: ''` leaves the name out. */
-  resourceAttributes?: Record<string, string>;
+  /**
+   * Resource attributes besides `service.name`; `serviceName: ''` leaves the name out. A promise
+   * value is an attribute a resource detector delivers later (as NodeSDK's `host.id`).
+   */
+  resourceAttributes?: Record<string, string | Promise<string>>;
 }): TestTracing {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(options.propagator ?? new W3CTraceContextPropagator());
@@ -40,7 +43,7 @@ export function startTracing(options: {
     resource: resourceFromAttributes({
       ...(options.serviceName === '' ? {} : { 'service.name': options.serviceName }),
       ...options.resourceAttributes,
-    }),
+    } as Record<string, string>),
     spanProcessors: options.spanProcessors,
   });
   trace.setGlobalTracerProvider(provider);

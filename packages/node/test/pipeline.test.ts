@@ -75,3 +75,50 @@ describe('tracepointSpanProcessors on real HTTP traffic', () => {
     expect(pipeline.aggregator?.stats()).toMatchObject({ recordsFailed: 0, skippedDropped: 1 });
   });
 });
+
+describe('a resource whose detectors are still async (NodeSDK host.id)', () => {
+  it('settles it without waiting in the hot path, and writes every row with its late, cleaned attributes', async () => {
+    const database = 'pipeline_async_resource';
+    let deliver: (value: string) => void = () => undefined;
+    const hostId = new Promise<string>((resolve) => {
+      deliver = resolve;
+    });
+    let deliverToken: (value: string) => void = () => undefined;
+    const token = new Promise<string>((resolve) => {
+      deliverToken = resolve;
+    });
+    const pipeline = tracepointSpanProcessors({
+      exporter: { client, database, flushIntervalMillis: 100 },
+      aggregator: { intervalMillis: 3_600_000 },
+    });
+    const tracing = startTracing({
+      serviceName: 'orders',
+      spanProcessors: pipeline.spanProcessors as never,
+      resourceAttributes: { 'host.id': hostId, 'deployment.api_token': token },
+    });
+    // Spans end before the detector answers: nothing may block, and their rows must still get host.id.
+    const first = tracing.tracer.startSpan('early 0');
+    const resource = (first as unknown as { resource: { asyncAttributesPending: boolean } }).resource;
+    expect(resource.asyncAttributesPending).toBe(true);
+    first.end();
+    for (let i = 1; i < 20; i++) tracing.tracer.startSpan(`early ${i}`).end();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    deliver('host-7');
+    deliverToken('s3cr3t-deploy-token-value');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 20; i++) tracing.tracer.startSpan(`late ${i}`).end();
+    await tracing.stop();
+
+    const rows_ = await rows<{ host: string; token: string; n: string }>(
+      `SELECT ResourceAttributes['host.id'] AS host, ResourceAttributes['deployment.api_token'] AS token, count() AS n
+       FROM ${database}.otel_traces GROUP BY host, token`,
+    );
+    expect(rows_).toEqual([{ host: 'host-7', token: '[REDACTED:blockedKey]', n: '40' }]);
+    // The processors started the wait themselves (no BatchSpanProcessor here to do it).
+    expect(resource.asyncAttributesPending).toBe(false);
+    const [stats] = await rows<{ n: string }>(
+      `SELECT sum(count) AS n FROM ${database}.trace_point_stats WHERE stat_type = 'endpoint' AND service = 'orders'`,
+    );
+    expect(Number(stats?.n)).toBe(40);
+  });
+});

@@ -4,6 +4,7 @@ import {
   isDroppedByCleaner,
   type SpanLike,
   spanKindName,
+  startSettling,
   statusCodeName,
   type TracePoint,
   withTracingSuppressed,
@@ -117,6 +118,7 @@ export class AggregatorSpanProcessor {
     const duration = span.duration;
     const durationMs = duration[0] * 1e3 + duration[1] / 1e6;
     const error = span.status.code === SpanStatusCode.ERROR;
+    startSettling(span.resource);
     const service = String(span.resource.attributes['service.name'] ?? 'unknown_service');
     const table = this.tableFor(span.endTime[0]);
     this.counters.spans++;

@@ -10,6 +10,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import {
+  attributesPending,
   DB_SYSTEM,
   DROPPED_BY_CLEANER,
   HTTP_REQUEST_METHOD,
@@ -20,6 +21,7 @@ import {
   SERVER_ADDRESS,
   SERVER_PORT,
   type SpanLike,
+  startSettling,
   type TimedEventLike,
   URL_TEMPLATE,
 } from '@tracepoint/semantic-mapping';
@@ -111,6 +113,8 @@ export class SpanCleaner {
   private readonly serviceName: string | undefined;
   private lastResource: object | undefined;
   private lastResourceOut: SpanLike['resource'] | undefined;
+  private pendingResource: object | undefined;
+  private pendingView: SpanLike['resource'] | undefined;
 
   constructor(
     private readonly config: ResolvedCleanerConfig,
@@ -457,21 +461,52 @@ export class SpanCleaner {
    */
   private cleanResource(resource: SpanLike['resource']): SpanLike['resource'] {
     if (resource === this.lastResource && this.lastResourceOut !== undefined) return this.lastResourceOut;
+    if (attributesPending(resource)) return this.settlingView(resource);
     let out = resource;
     if (resource !== undefined && resource !== null) {
-      const source = resource.attributes ?? {};
-      let attributes = this.values.cleanAttributes(source, undefined) ?? {};
-      if (this.serviceName !== undefined && isMissingServiceName(attributes['service.name'])) {
-        attributes = withAttribute(attributes, source, 'service.name', this.serviceName);
-        this.stats.fix('fill.serviceName');
-      }
+      const attributes = this.cleanResourceAttributes(resource);
       // Methods and other fields (schemaUrl, async attribute handling) stay reachable through the prototype.
-      if (attributes !== source)
+      if (attributes !== resource.attributes)
         out = Object.create(resource, { attributes: { value: attributes, enumerable: true } });
     }
     this.lastResource = resource;
     this.lastResourceOut = out;
     return out;
+  }
+
+  /** The resource's attributes cleaned, with a service name filled in; the same object when nothing changed. */
+  private cleanResourceAttributes(resource: SpanLike['resource']): SpanLike['resource']['attributes'] {
+    const source = resource.attributes ?? {};
+    let attributes = this.values.cleanAttributes(source, undefined) ?? {};
+    if (this.serviceName !== undefined && isMissingServiceName(attributes['service.name'])) {
+      attributes = withAttribute(attributes, source, 'service.name', this.serviceName);
+      this.stats.fix('fill.serviceName');
+    }
+    return attributes;
+  }
+
+  /**
+   * A resource whose detectors still owe attributes (NodeSDK's `host.id`)
+   * cannot be cleaned once for good: a copy taken now would miss them for
+   * ever. Spans get a view whose attributes are cleaned when read, and kept
+   * once the resource has settled; until then each read cleans again (the
+   * cleaner's counters may count a resource fix more than once in those
+   * first milliseconds).
+   */
+  private settlingView(resource: SpanLike['resource']): SpanLike['resource'] {
+    if (resource === this.pendingResource && this.pendingView !== undefined) return this.pendingView;
+    startSettling(resource);
+    let settled: SpanLike['resource']['attributes'] | undefined;
+    const attributes = (): SpanLike['resource']['attributes'] => {
+      if (settled !== undefined) return settled;
+      if (attributesPending(resource)) return this.cleanResourceAttributes(resource);
+      settled = this.cleanResource(resource).attributes;
+      return settled;
+    };
+    const view = Object.create(resource, { attributes: { get: attributes, enumerable: true } });
+    this.pendingResource = resource;
+    this.pendingView = view;
+    return view;
   }
 }
 

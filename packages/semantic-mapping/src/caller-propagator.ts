@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/api';
 import { CALLER_METHOD, SERVICE_NAME } from './attribute-names.js';
 import { CALLER_CONTEXT_KEY, decodeCallerEntry, encodeCallerEntry, TRACESTATE_KEY } from './caller-entry.js';
+import { startSettling } from './resource-settling.js';
 
 export interface CallerPropagatorOptions {
   /** The W3C trace-context propagator (or a composite holding it) that writes `traceparent`/`tracestate`. */
@@ -86,6 +87,7 @@ export class CallerPropagator implements TextMapPropagator {
       if (span === undefined) return context;
       const spanContext = span.spanContext();
       if (!trace.isSpanContextValid(spanContext)) return context;
+      if (this.component === undefined) startSettling(span.resource);
       const component = this.component ?? stringField(span.resource?.attributes?.[SERVICE_NAME]);
       if (component === undefined) return context;
       const entry = encodeCallerEntry(component, stringField(span.attributes?.[CALLER_METHOD]));

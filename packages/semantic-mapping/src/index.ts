@@ -26,6 +26,7 @@ export {
 } from './map-span.js';
 export { type MappingRule, METHOD_RULES, type RuleExample, TARGET_COMPONENT_RULES } from './mapping-rules.js';
 export { isVariableSegment, PATH_PLACEHOLDER, pathOfUrl, templatePath } from './path-template.js';
+export { attributesPending, settleResources, startSettling } from './resource-settling.js';
 export { renderMappingRulesTable } from './rules-table.js';
 export {
   DEFAULT_PARAM_ATTRIBUTES,
