@@ -11,6 +11,7 @@ import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import {
   attributesMapJson,
   OtelTracesLineEncoder,
+  RowBatch,
   rowLine,
   tracePointSpanRow,
 } from '@tracepoint/exporter-clickhouse';
@@ -280,39 +281,35 @@ export function buildSpans(count, seed = 42) {
 
 // ---------------------------------------------------------------------------------------------
 // Row encoding with the exporter's own encoders (OtelTracesLineEncoder, tracePointSpanRow +
-// rowLine): one JSONCompactEachRow line per row, the row's UTC day and byte count kept, as the
-// exporter's appendLine does; insertOnce then sends `Buffer.from(lines.join(''))`. The body is
-// built per 512 spans here so it is the same unit the OTLP serializers produce.
-
-function newBatch() {
-  return { lines: [], days: [], bytes: 0 };
-}
-function appendLine(batch, line, day) {
-  batch.lines.push(line);
-  batch.days.push(day);
-  batch.bytes += line.length;
-}
+// rowLine) into its RowBatch: one JSONCompactEachRow line per row with its UTC day, turned into
+// UTF-8 chunks as the batch grows, as the exporter's queues do. A batch is cut every 512 spans
+// here so it is the same unit the OTLP serializers produce.
 
 /** Both tables' rows for a stream of spans; every BATCH spans the insert bodies are built. */
 function rowEncoder() {
   const traceLines = new OtelTracesLineEncoder();
-  let traces = newBatch();
-  let points = newBatch();
+  let traces = new RowBatch();
+  let points = new RowBatch();
   let spans = 0;
   let bodyBytes = 0;
+  const bodySize = (batch) => {
+    let size = 0;
+    for (const chunk of batch.body({ from: 0, to: batch.rows })) size += chunk.length;
+    return size;
+  };
   const flush = () => {
-    bodyBytes += Buffer.from(traces.lines.join('')).length;
-    if (points.lines.length > 0) bodyBytes += Buffer.from(points.lines.join('')).length;
-    traces = newBatch();
-    points = newBatch();
+    bodyBytes += bodySize(traces);
+    if (points.rows > 0) bodyBytes += bodySize(points);
+    traces = new RowBatch();
+    points = new RowBatch();
     spans = 0;
   };
   return {
     add(span, tracePoints) {
       const day = Math.floor(span.startTime[0] / SECONDS_PER_DAY);
-      appendLine(traces, traceLines.line(span), day);
+      traces.append(traceLines.line(span), day);
       const pointRow = tracePointSpanRow(span, tracePoints);
-      if (pointRow !== undefined) appendLine(points, rowLine(pointRow), day);
+      if (pointRow !== undefined) points.append(rowLine(pointRow), day);
       if (++spans === BATCH) flush();
     },
     end() {

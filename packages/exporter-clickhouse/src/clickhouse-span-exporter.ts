@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createSpanMapper, type SpanLike } from '@tracepoint/semantic-mapping';
+import { createSpanMapper, type SpanLike, settleResources } from '@tracepoint/semantic-mapping';
 import { type Connection, EmbeddedEngineUnavailableError, openConnection } from './clickhouse-connection.js';
 import {
   type ClickHouseSpanExporterOptions,
@@ -12,15 +12,13 @@ import { classifyInsertError, toError } from './insert-error.js';
 import { OtelTracesLineEncoder } from './otel-traces-row.js';
 import { OTEL_TRACES_INSERT_COLUMNS } from './otel-traces-schema.js';
 import { PushStream } from './push-stream.js';
+import { RowBatch } from './row-batch.js';
 import { prepareSchema, SchemaMismatchError } from './schema-manager.js';
 import { UnsupportedServerVersionError } from './server-version.js';
 import { qualifiedName } from './table-ddl.js';
 import {
-  appendLine,
-  emptyBatch,
   type InsertTarget,
   insertTarget,
-  type RowBatch,
   resetSessionSettings,
   rowLine,
   TableWriter,
@@ -90,6 +88,7 @@ export class ClickHouseSpanExporter {
   private queuedBytes = 0;
   private readonly pending = new Set<Promise<unknown>>();
   private shutdownPromise: Promise<void> | undefined;
+  private queuedAfterSettling = false;
   private readonly loggedStartErrors = new Set<string>();
 
   /** Throws a TypeError naming the option when the options are invalid; nothing else throws. */
@@ -133,13 +132,9 @@ export class ClickHouseSpanExporter {
   async writeStats(records: readonly TracePointStatsRecord[]): Promise<number> {
     if (records.length === 0) return 0;
     const { writer } = await this.start();
-    const batch = emptyBatch();
+    const batch = new RowBatch();
     for (const record of records)
-      appendLine(
-        batch,
-        rowLine(tracePointStatsRow(record)),
-        Math.floor(record.intervalStartSeconds / 86_400),
-      );
+      batch.append(rowLine(tracePointStatsRow(record)), Math.floor(record.intervalStartSeconds / 86_400));
     const rejected = await this.track(writer.write(this.statsTarget, batch, `${this.nextToken()}-stats`));
     this.counters.rowsWritten[this.config.statsTable] =
       (this.counters.rowsWritten[this.config.statsTable] ?? 0) + records.length - rejected;
@@ -177,7 +172,17 @@ export class ClickHouseSpanExporter {
         report({ code: 1, error: new Error('ClickHouseSpanExporter is shut down') });
         return;
       }
-      const task = this.config.mode === 'sync' ? this.exportSync(spans) : this.enqueue(spans);
+      const run = () => (this.config.mode === 'sync' ? this.exportSync(spans) : this.enqueue(spans));
+      // Rows are encoded once a resource's async attributes (NodeSDK's host.id) have arrived, as
+      // BatchSpanProcessor does; bounded, so a detector that never answers cannot hold spans.
+      const settled = settleResources(spans);
+      const task =
+        settled === undefined
+          ? run()
+          : this.bounded(settled).then(() => {
+              this.queuedAfterSettling = true;
+              return run();
+            });
       this.track(task.then(report, (error: unknown) => report({ code: 1, error: toError(error) })));
     } catch (error) {
       report({ code: 1, error: toError(error) });
@@ -203,7 +208,7 @@ export class ClickHouseSpanExporter {
     return {
       target,
       countsSpans,
-      batch: emptyBatch(),
+      batch: new RowBatch(),
       stream: undefined,
       timer: undefined,
       chain: Promise.resolve(),
@@ -305,10 +310,10 @@ export class ClickHouseSpanExporter {
       this.counters.spansFailed += spans.length;
       throw error;
     });
-    const batches = this.queues.map(() => emptyBatch());
+    const batches = this.queues.map(() => new RowBatch());
     this.encode(
       spans,
-      (table, line, day) => appendLine(batches[table] as RowBatch, line, day),
+      (table, line, day) => (batches[table] as RowBatch).append(line, day),
       () => true,
     );
     const results = await Promise.allSettled(
@@ -326,12 +331,12 @@ export class ClickHouseSpanExporter {
 
   /** Writes one batch of a table and keeps the counters; rejects when it finally failed. */
   private async write(writer: TableWriter, queue: TableQueue, batch: RowBatch, token: string): Promise<void> {
-    if (batch.lines.length === 0) return;
+    if (batch.rows === 0) return;
     try {
       const rejected = await writer.write(queue.target, batch, token);
-      this.recordWritten(queue, batch.lines.length - rejected);
+      this.recordWritten(queue, batch.rows - rejected);
     } catch (error) {
-      if (queue.countsSpans) this.counters.spansFailed += batch.lines.length;
+      if (queue.countsSpans) this.counters.spansFailed += batch.rows;
       throw error;
     }
   }
@@ -346,9 +351,9 @@ export class ClickHouseSpanExporter {
         if (this.config.mode === 'push') {
           this.queuedBytes += this.streamFor(queue).write(line, day);
         } else {
-          this.queuedBytes += appendLine(queue.batch, line, day);
+          this.queuedBytes += queue.batch.append(line, day);
           if (
-            queue.batch.lines.length >= this.config.maxBatchRows ||
+            queue.batch.rows >= this.config.maxBatchRows ||
             queue.batch.bytes >= this.config.maxBatchBytes
           ) {
             this.flushQueue(queue);
@@ -397,8 +402,8 @@ export class ClickHouseSpanExporter {
     const stream = queue.stream;
     const batch = stream?.batch ?? queue.batch;
     queue.stream = undefined;
-    if (stream === undefined) queue.batch = emptyBatch();
-    if (batch.lines.length === 0 && stream === undefined) return queue.chain;
+    if (stream === undefined) queue.batch = new RowBatch();
+    if (batch.rows === 0 && stream === undefined) return queue.chain;
     const token = stream?.token ?? this.nextToken();
     const run = async (): Promise<void> => {
       let written = false;
@@ -408,7 +413,7 @@ export class ClickHouseSpanExporter {
           try {
             await stream.end();
             this.counters.inserts++;
-            this.recordWritten(queue, batch.lines.length);
+            this.recordWritten(queue, batch.rows);
             await resetSessionSettings(connection, { insert_deduplication_token: token });
             return;
           } catch {
@@ -420,10 +425,8 @@ export class ClickHouseSpanExporter {
         await this.write(writer, queue, batch, token);
       } catch (error) {
         // write() counts its own failures; a failed start is counted here.
-        if (!written && queue.countsSpans) this.counters.spansFailed += batch.lines.length;
-        this.config.logger.error(
-          `lost ${batch.lines.length} ${queue.target.name} rows: ${toError(error).message}`,
-        );
+        if (!written && queue.countsSpans) this.counters.spansFailed += batch.rows;
+        this.config.logger.error(`lost ${batch.rows} ${queue.target.name} rows: ${toError(error).message}`);
       } finally {
         this.queuedBytes -= batch.bytes;
       }
@@ -433,7 +436,11 @@ export class ClickHouseSpanExporter {
   }
 
   private async flushAll(): Promise<void> {
-    await Promise.all(this.queues.map((queue) => this.flushQueue(queue)));
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    // An export that waited for its resource to settle queued its rows late: flush again then.
+    do {
+      this.queuedAfterSettling = false;
+      await Promise.all(this.queues.map((queue) => this.flushQueue(queue)));
+      while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    } while (this.queuedAfterSettling);
   }
 }

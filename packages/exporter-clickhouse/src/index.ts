@@ -23,6 +23,7 @@ export {
   TRACE_ID_TS_MV_SUFFIX,
   TRACE_ID_TS_SUFFIX,
 } from './otel-traces-schema.js';
+export { ROW_CHUNK_CHARS, RowBatch, type RowRange, rowCount, splitRanges } from './row-batch.js';
 export {
   expectedTables,
   MIGRATIONS_TABLE,
@@ -44,6 +45,7 @@ export { sketchQuantileSql, statsEndpointsSql, statsServiceGraphSql } from './tr
 export {
   SKETCH_GAMMA,
   SKETCH_RELATIVE_ACCURACY,
+  STATS_INDEX_GRANULARITY,
   TRACE_POINT_STATS_COLUMNS,
   TRACE_POINT_STATS_INSERT_COLUMNS,
   type TracePointStatsRecord,

@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { RowBatch } from './row-batch.js';
 import { withTracingSuppressed } from './suppress-tracing.js';
-import { appendLine, drainResponse, emptyBatch, type InsertTarget, type RowBatch } from './table-writer.js';
+import { drainResponse, type InsertTarget } from './table-writer.js';
 
 /**
  * One open streaming insert: rows are written to the request body as they
@@ -10,7 +11,7 @@ import { appendLine, drainResponse, emptyBatch, type InsertTarget, type RowBatch
  * can be retried as an ordinary insert with the same deduplication token.
  */
 export class PushStream {
-  readonly batch: RowBatch = emptyBatch();
+  readonly batch = new RowBatch();
   private readonly body = new PassThrough();
   private readonly done: Promise<unknown>;
 
@@ -36,7 +37,7 @@ export class PushStream {
 
   /** Sends the encoded row at once; returns its size. */
   write(line: string, day: number): number {
-    const bytes = appendLine(this.batch, line, day);
+    const bytes = this.batch.append(line, day);
     this.body.write(line);
     return bytes;
   }

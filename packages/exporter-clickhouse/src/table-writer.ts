@@ -4,6 +4,7 @@ import type { Connection } from './clickhouse-connection.js';
 import type { ExporterConfig } from './exporter-options.js';
 import type { ExporterStats } from './exporter-stats.js';
 import { classifyInsertError, toError } from './insert-error.js';
+import { type RowBatch, type RowRange, rowCount, splitRanges } from './row-batch.js';
 import { withTracingSuppressed } from './suppress-tracing.js';
 
 /** ClickHouse refuses one insert block that touches more partitions (max_partitions_per_insert_block). */
@@ -20,25 +21,6 @@ export interface InsertTarget {
 export function insertTarget(name: string, qualified: string, columns: readonly string[]): InsertTarget {
   const list = columns.map((column) => `\`${column}\``).join(', ');
   return { name, statement: `INSERT INTO ${qualified} (${list}) FORMAT JSONCompactEachRow` };
-}
-
-/** Encoded rows for one table: JSONCompactEachRow lines and the UTC day each row's partition is. */
-export interface RowBatch {
-  lines: string[];
-  days: number[];
-  bytes: number;
-}
-
-export function emptyBatch(): RowBatch {
-  return { lines: [], days: [], bytes: 0 };
-}
-
-/** Adds one encoded line (with its newline); returns its size. */
-export function appendLine(batch: RowBatch, line: string, day: number): number {
-  batch.lines.push(line);
-  batch.days.push(day);
-  batch.bytes += line.length;
-  return line.length;
 }
 
 /** One row as a JSONCompactEachRow line. */
@@ -90,10 +72,11 @@ export class TableWriter {
   async write(target: InsertTarget, batch: RowBatch, token: string): Promise<number> {
     const deadline = Date.now() + this.config.exportTimeoutMillis;
     let rejected = 0;
-    for (const [index, lines] of splitByPartition(batch).entries()) {
+    for (const [index, ranges] of splitByPartition(batch).entries()) {
       rejected += await this.writeChecked(
         target,
-        lines,
+        batch,
+        ranges,
         index === 0 ? token : `${token}.p${index}`,
         deadline,
       );
@@ -103,38 +86,45 @@ export class TableWriter {
 
   private async writeChecked(
     target: InsertTarget,
-    lines: string[],
+    batch: RowBatch,
+    ranges: RowRange[],
     token: string,
     deadline: number,
   ): Promise<number> {
     try {
-      await this.insertWithRetry(target, lines, token, deadline);
+      await this.insertWithRetry(target, batch, ranges, token, deadline);
       return 0;
     } catch (error) {
       if (classifyInsertError(error) !== 'bad-data') throw error;
-      if (lines.length === 1) {
+      const rows = rowCount(ranges);
+      if (rows === 1) {
         this.stats.rowsRejected++;
-        this.logBadRow(target, lines[0] as string, toError(error));
+        this.logBadRow(
+          target,
+          batch.line((ranges.find((range) => range.to > range.from) as RowRange).from),
+          toError(error),
+        );
         return 1;
       }
-      const half = lines.length >> 1;
+      const [head, tail] = splitRanges(ranges, rows >> 1);
       // Derived tokens: each half is its own insert, and stays idempotent when retried.
       return (
-        (await this.writeChecked(target, lines.slice(0, half), `${token}.a`, deadline)) +
-        (await this.writeChecked(target, lines.slice(half), `${token}.b`, deadline))
+        (await this.writeChecked(target, batch, head, `${token}.a`, deadline)) +
+        (await this.writeChecked(target, batch, tail, `${token}.b`, deadline))
       );
     }
   }
 
   private async insertWithRetry(
     target: InsertTarget,
-    lines: string[],
+    batch: RowBatch,
+    ranges: readonly RowRange[],
     token: string,
     deadline: number,
   ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.insertOnce(target, lines, token);
+        await this.insertOnce(target, batch, ranges, token);
         this.stats.inserts++;
         return;
       } catch (error) {
@@ -164,13 +154,20 @@ export class TableWriter {
     return settings;
   }
 
-  private async insertOnce(target: InsertTarget, lines: string[], token: string): Promise<void> {
+  private async insertOnce(
+    target: InsertTarget,
+    batch: RowBatch,
+    ranges: readonly RowRange[],
+    token: string,
+  ): Promise<void> {
     const client = this.connection.active();
     const settings = this.insertSettings(token);
+    const body: Buffer[] = [];
+    for (const range of ranges) batch.body(range, body);
     await withTracingSuppressed(async () => {
       const result = await client.exec({
         query: target.statement,
-        values: Readable.from([Buffer.from(lines.join(''))], { objectMode: false }),
+        values: Readable.from(body, { objectMode: false }),
         clickhouse_settings: settings,
       });
       await drainResponse(result.stream);
@@ -202,20 +199,25 @@ export async function resetSessionSettings(
   await connection.active().command({ query: `SET ${names.map((name) => `${name} = DEFAULT`).join(', ')}` });
 }
 
-/** Lines grouped so no group spans more than MAX_PARTITIONS_PER_INSERT days. */
-function splitByPartition(batch: RowBatch): string[][] {
+/** The batch's rows grouped so no group spans more than MAX_PARTITIONS_PER_INSERT days. */
+function splitByPartition(batch: RowBatch): RowRange[][] {
   const distinct = new Set(batch.days);
-  if (distinct.size <= MAX_PARTITIONS_PER_INSERT) return [batch.lines];
-  const groups = new Map<number, string[]>();
-  batch.days.forEach((day, i) => {
-    const group = groups.get(day);
-    if (group === undefined) groups.set(day, [batch.lines[i] as string]);
-    else group.push(batch.lines[i] as string);
-  });
-  const days = [...groups.keys()].sort((a, b) => a - b);
-  const out: string[][] = [];
+  if (distinct.size <= MAX_PARTITIONS_PER_INSERT) return [[{ from: 0, to: batch.rows }]];
+  // Runs of consecutive rows of one day, gathered per day.
+  const runs = new Map<number, RowRange[]>();
+  for (let from = 0; from < batch.rows; ) {
+    const day = batch.days[from] as number;
+    let to = from + 1;
+    while (to < batch.rows && batch.days[to] === day) to++;
+    const dayRuns = runs.get(day);
+    if (dayRuns === undefined) runs.set(day, [{ from, to }]);
+    else dayRuns.push({ from, to });
+    from = to;
+  }
+  const days = [...runs.keys()].sort((a, b) => a - b);
+  const out: RowRange[][] = [];
   for (let i = 0; i < days.length; i += MAX_PARTITIONS_PER_INSERT) {
-    out.push(days.slice(i, i + MAX_PARTITIONS_PER_INSERT).flatMap((day) => groups.get(day) as string[]));
+    out.push(days.slice(i, i + MAX_PARTITIONS_PER_INSERT).flatMap((day) => runs.get(day) as RowRange[]));
   }
   return out;
 }
