@@ -28,7 +28,9 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
+import { STATS_INDEX_GRANULARITY } from '@tracepoint/exporter-clickhouse';
 import { DASHBOARDS, tracepointSpanProcessors } from '@tracepoint/node';
+import { AGGREGATOR_DEFAULTS } from '@tracepoint/processor-aggregator';
 import { CallerPropagator } from '@tracepoint/semantic-mapping';
 import { seededRandom } from './seeded-random.mjs';
 
@@ -37,7 +39,7 @@ const SIZES = {
   full: { spans: 1_000_000, rangeMinutes: 120, recentMinutes: 15 },
 };
 /** The aggregator's default interval: what users get. */
-const INTERVAL_MS = 10_000;
+const INTERVAL_MS = AGGREGATOR_DEFAULTS.intervalMillis;
 /** Spans go to the exporter's queue as they end; flushing it every so often keeps it far below maxQueueBytes. */
 const FLUSH_EVERY_SPANS = 20_000;
 const TARGET_RATIO = 0.01;
@@ -848,7 +850,7 @@ ${lines.join('\n')}
     const rawPart = errorsWhole.aggregate.estimate
       .filter((e) => e.table !== 'trace_point_stats')
       .reduce((n, e) => n + e.rows, 0);
-    markdown += `\nThe errors dashboard is not an aggregates-only dashboard: its counts come from trace_point_stats (estimate ${int(statsPart)} rows), but its sample message and stack come from the \`trace_points\` view, whose \`timestamp\` filter is computed after the view's ARRAY JOIN and cannot prune (estimate ${int(rawPart)} rows of trace_points_spans), so it reads ${percent(errorsWhole.ratio)} of what the raw exceptions query reads.\n`;
+    markdown += `\nThe errors dashboard is not an aggregates-only dashboard: its counts come from trace_point_stats (estimate ${int(statsPart)} rows), but its sample message and stack come from raw trace points in \`trace_points_spans\` (estimate ${int(rawPart)} rows), so it reads about what the raw exceptions query reads (${percent(errorsWhole.ratio)} over the whole range).\n`;
   }
   if (missed.length > 0) {
     const statRows = (type) => statsShape.find((x) => x.statType === type)?.rows ?? 0;
@@ -867,7 +869,9 @@ ${lines.join('\n')}
     markdown +=
       `\nMissed: ${missed.map((t) => `${t.name.split(':')[0]} ${t.measured}%`).join(', ')} against 1%. Two causes, both visible above. ` +
       `(1) The stats rows themselves: one row per key and ${INTERVAL_MS / 1000} s interval, ${endpointRowsPerInterval.toFixed(0)} endpoint keys per interval here, so one endpoint row stands for ${spansPerEndpointRow.toFixed(0)} spans; even reading only its own rows a dashboard would read ${floors} of the spans. The ratio is about keys / spans per interval: 1% needs about 100 spans per key and interval, ${int((endpointRowsPerInterval * 100) / (INTERVAL_MS / 1000))} spans/s at this key count, or coarser rows for long ranges (a per-minute or per-hour rollup of trace_point_stats). ` +
-      `(2) Granules: the engine reads whole granules of 8,192 rows, and the stats table's sort key (stat_type, service, source_component, target_component, interval_start) has time last, so each dashboard reads every granule of its stat type${sameForRecent ? `, the same ${int(whole[0].aggregate.readRows)} rows for the last ${plan.recentMinutes} minutes as for ${plan.rangeMinutes}` : ''}. Time earlier in the key (e.g. (stat_type, toStartOfHour(interval_start), service, …)) or a smaller index_granularity would let a window read only its own rows; the raw spans' key already prunes by time within each service and span name.\n`;
+      (sameForRecent
+        ? `(2) Granules: the last ${plan.recentMinutes} minutes read the same ${int(whole[0].aggregate.readRows)} rows as all ${plan.rangeMinutes}, so the stats table's sort key did not prune by time.\n`
+        : `(2) Granules: the engine reads whole granules (${STATS_INDEX_GRANULARITY} rows in the stats table, time right after the stat type in its key), so a window reads up to a granule more than its own rows.\n`);
   }
   return {
     id: 'dashboard-reads',

@@ -52,6 +52,9 @@ export const SKETCH_RELATIVE_ACCURACY = 0.01;
 /** Bucket growth factor γ = (1 + α) / (1 - α). Writers and SQL must use the same value. */
 export const SKETCH_GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
 
+/** Rows per granule of the stats table (8192 elsewhere). */
+export const STATS_INDEX_GRANULARITY = 1024;
+
 export interface TracePointStatsSchemaOptions {
   table: string;
   ttlDays: number;
@@ -63,10 +66,13 @@ export function tracePointStatsTableSpec(options: TracePointStatsSchemaOptions):
     columns: TRACE_POINT_STATS_COLUMNS,
     engine: 'MergeTree',
     partitionBy: 'toDate(interval_start)',
-    // Dashboards read one stat type over a time range, grouped by service or by edge.
-    orderBy: '(stat_type, service, source_component, target_component, interval_start)',
+    // Dashboards read one stat type over a time range, grouped by service or by edge: time right
+    // after the type, so a window reads only its own granules (with time last, the last 15
+    // minutes read every row of the type); small granules, since a key's row stands for
+    // many spans and the table is small.
+    orderBy: '(stat_type, interval_start, service, source_component, target_component)',
     ttl: ttlExpression('interval_start', options.ttlDays),
-    settings: mergeTreeSettings(),
+    settings: { ...mergeTreeSettings(), index_granularity: STATS_INDEX_GRANULARITY },
     shardingKey: 'cityHash64(service)',
   };
 }

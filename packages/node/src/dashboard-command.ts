@@ -13,7 +13,7 @@ const USAGE = `usage: tracepoint dashboard [--url <http(s)://host:8123 | chdb:<p
 Defaults: TRACEPOINT_CLICKHOUSE_URL (else the embedded engine at ./.tracepoint/clickhouse), the last hour, 10 rows,
 and the slowest trace for the one-trace dashboards.`;
 
-const TABLES = /`(trace_point_stats|trace_points|otel_traces)`/g;
+const TABLES = /`(trace_point_stats|trace_points_spans|trace_points|otel_traces)`/g;
 const MAX_CELL = 48;
 
 function cell(value: unknown): string {

@@ -72,7 +72,8 @@ ORDER BY minute, service`,
   {
     id: 'errors',
     title: 'Errors and exceptions',
-    description: 'Top exception types by count, with a sample message and stack from the raw trace points.',
+    description:
+      'Top exception types by count, with a sample message and stack from the raw trace points (read from their storage table, whose time key a window can prune; the trace_points view computes its timestamp after the ARRAY JOIN).',
     reads: 'aggregates + raw sample',
     parameters: [FROM, TO, LIMIT],
     sql: `SELECT counted.service, counted.exception_type, counted.exceptions, sample.message, sample.stacktrace
@@ -83,9 +84,10 @@ FROM (
   GROUP BY service, exception_type
 ) AS counted
 LEFT JOIN (
-  SELECT exception_type, any(exception_message) AS message, any(exception_stacktrace) AS stacktrace
-  FROM \`trace_points\`
-  WHERE trace_type = 'exception' AND timestamp >= {from:DateTime} AND timestamp < {to:DateTime}
+  SELECT e.type AS exception_type, any(e.message) AS message, any(e.stacktrace) AS stacktrace
+  FROM \`trace_points_spans\`
+  ARRAY JOIN exceptions AS e
+  WHERE timestamp >= {from:DateTime} AND timestamp < {to:DateTime} AND notEmpty(exceptions.type)
   GROUP BY exception_type
 ) AS sample USING (exception_type)
 ORDER BY counted.exceptions DESC, counted.service, counted.exception_type

@@ -28,7 +28,7 @@ export interface AggregatorOptions {
 }
 
 export const AGGREGATOR_DEFAULTS = {
-  intervalMillis: 10_000,
+  intervalMillis: 60_000,
   maxKeys: 10_000,
   maxValuesPerDimension: 1_000,
   maxSketchBuckets: 2_048,
