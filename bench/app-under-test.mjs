@@ -36,7 +36,15 @@ if (config !== 'none') {
     const exporter = process.env.TRACEPOINT_CLICKHOUSE_URL
       ? {}
       : { client: createEmbeddedClient({ path: process.env.TRACEPOINT_DATA_DIR }) };
-    spanProcessors = tracepointSpanProcessors({ exporter }).spanProcessors;
+    // BENCH_TRACEPOINT_OFF (comma-separated caller, cleaner, aggregator) switches parts off, to
+    // see what each costs; unset in the benchmark itself.
+    const off = new Set((process.env.BENCH_TRACEPOINT_OFF ?? '').split(',').filter(Boolean));
+    spanProcessors = tracepointSpanProcessors({
+      exporter,
+      caller: off.has('caller') ? false : undefined,
+      cleaner: off.has('cleaner') ? false : undefined,
+      aggregator: off.has('aggregator') ? false : undefined,
+    }).spanProcessors;
   } else {
     throw new Error(`BENCH_CONFIG must be none, otlp, noop or tracepoint, got ${config}`);
   }
