@@ -277,3 +277,35 @@ describe.each(MODES)('redaction rules (%s)', (mode) => {
     expect(span?.resource.attributes['process.command_args']).toBe('node app.js --password=REDACTED');
   });
 });
+
+describe('repeated values', () => {
+  it.each(MODES)(
+    'remembers clean texts, yet redacts and counts a repeated secret every time (%s)',
+    async (mode) => {
+      // More distinct clean texts than the cleaner remembers, so its bound is crossed in between.
+      const entries: { id: string; key: string; value: string }[] = [];
+      for (let i = 0; i < 5000; i++) {
+        entries.push({
+          id: `clean-${i}`,
+          key: 'user_agent.original',
+          value: `Mozilla/5.0 (X11; Linux) build ${i}`,
+        });
+        if (i % 1000 === 0) {
+          entries.push({ id: `secret-${i}`, key: 'app.note', value: 'mail bob@example.com now' });
+          entries.push({
+            id: `again-${i}`,
+            key: 'user_agent.original',
+            value: 'Mozilla/5.0 (X11; Linux) build 0',
+          });
+        }
+      }
+      const { run, cleanedOf } = await cleanValues(entries, {}, mode);
+      for (let i = 0; i < 5000; i += 1000) {
+        expect(cleanedOf(`secret-${i}`, 'app.note')).toBe('mail [REDACTED:email] now');
+        expect(cleanedOf(`again-${i}`, 'user_agent.original')).toBe('Mozilla/5.0 (X11; Linux) build 0');
+      }
+      expect(cleanedOf('clean-4999', 'user_agent.original')).toBe('Mozilla/5.0 (X11; Linux) build 4999');
+      expect(run.stats.redactions).toEqual({ email: 5 });
+    },
+  );
+});
