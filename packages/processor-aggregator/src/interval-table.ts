@@ -22,7 +22,9 @@ export const DIMENSIONS = [
 export type Dimensions = [string, string, string, string, string, string, string, string, string];
 
 /** Dimensions whose values can be many (names, methods, components); the rest are small enums. */
-const CAPPED: ReadonlySet<number> = new Set([0, 1, 4, 5, 6, 7, 8]);
+const CAPPED: readonly boolean[] = DIMENSIONS.map((_, i) => i !== 2 && i !== 3);
+
+const keyOf = (statType: StatType, dims: Dimensions): string => `${statType}\u0000${dims.join('\u0000')}`;
 
 interface Aggregate {
   readonly statType: StatType;
@@ -59,26 +61,19 @@ export class IntervalTable {
   }
 
   add(statType: StatType, dims: Dimensions, durationMs: number, weight: number, error: boolean): void {
-    for (let i = 0; i < dims.length; i++) {
-      if (!CAPPED.has(i)) continue;
-      const value = dims[i] as string;
-      const seen = this.values[i] as Set<string>;
-      if (seen.has(value)) continue;
-      if (seen.size < this.config.maxValuesPerDimension) seen.add(value);
-      else {
-        dims[i] = OVERFLOW_VALUE;
-        const name = DIMENSIONS[i] as string;
-        this.overflow.dimension[name] = (this.overflow.dimension[name] ?? 0) + 1;
-      }
-    }
-    let key = `${statType}\u0000${dims.join('\u0000')}`;
+    let key = keyOf(statType, dims);
     let aggregate = this.aggregates.get(key);
+    // A key held already has every value counted against the caps; only a new key is checked.
+    if (aggregate === undefined && this.capValues(dims)) {
+      key = keyOf(statType, dims);
+      aggregate = this.aggregates.get(key);
+    }
     if (aggregate === undefined) {
       if (this.aggregates.size >= this.config.maxKeys - 3) {
         // The last slots are the overflow keys, one per stat type, so counts still add up.
         this.overflow.keys++;
         const overflowDims = DIMENSIONS.map(() => OVERFLOW_VALUE) as Dimensions;
-        key = `${statType}\u0000${overflowDims.join('\u0000')}`;
+        key = keyOf(statType, overflowDims);
         aggregate = this.aggregates.get(key) ?? this.create(key, statType, overflowDims);
       } else aggregate = this.create(key, statType, dims);
     }
@@ -89,6 +84,28 @@ export class IntervalTable {
     if (durationMs < aggregate.min) aggregate.min = durationMs;
     if (durationMs > aggregate.max) aggregate.max = durationMs;
     aggregate.sketch.add(durationMs, weight);
+  }
+
+  /**
+   * Counts the key's values against maxValuesPerDimension, replacing those
+   * over the cap by the overflow value; true when one was replaced.
+   */
+  private capValues(dims: Dimensions): boolean {
+    let replaced = false;
+    for (let i = 0; i < dims.length; i++) {
+      if (!CAPPED[i]) continue;
+      const value = dims[i] as string;
+      const seen = this.values[i] as Set<string>;
+      if (seen.has(value)) continue;
+      if (seen.size < this.config.maxValuesPerDimension) seen.add(value);
+      else {
+        dims[i] = OVERFLOW_VALUE;
+        replaced = true;
+        const name = DIMENSIONS[i] as string;
+        this.overflow.dimension[name] = (this.overflow.dimension[name] ?? 0) + 1;
+      }
+    }
+    return replaced;
   }
 
   records(intervalSeconds: number): StatsRecord[] {
