@@ -85,7 +85,8 @@ function progressLine(stats) {
   return `  [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${seconds} s  ${stats.requests} requests  ${rate.toFixed(0)}/s  ${failed.toFixed(1)}% failed`;
 }
 
-// Stats rows start on 10 s boundaries: the dashboards' window is the load's, widened to them,
+// Stats rows start on 10 s boundaries (the services' aggregator interval here, below): the
+// dashboards' window is the load's, widened to them,
 // so rates are per second of load rather than of the whole run.
 const TEN_SECONDS = 10_000;
 let loadStart;
@@ -128,6 +129,8 @@ try {
     OTEL_NODE_ENABLED_INSTRUMENTATIONS:
       process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ?? 'http,undici,express,pg',
     SHOP_DB_URL: dbUrl,
+    // A 30 s demo wants finer stats rows than the default minute.
+    TRACEPOINT_AGGREGATOR_INTERVAL_MS: String(TEN_SECONDS),
     // Callees name their callers (a tracestate member) ...
     TRACEPOINT_PROPAGATE_CALLER: 'on',
   };
