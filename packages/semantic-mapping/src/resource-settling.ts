@@ -38,7 +38,7 @@ export function startSettling(resource: unknown): void {
  * Never rejects: a failing detector leaves its attribute out.
  */
 export function settleResources(spans: readonly { readonly resource: unknown }[]): Promise<void> | undefined {
-  let waits: Promise<unknown>[] | undefined;
+  const waits: Promise<unknown>[] = [];
   let previous: unknown;
   for (const span of spans) {
     const resource = span.resource;
@@ -48,10 +48,10 @@ export function settleResources(spans: readonly { readonly resource: unknown }[]
     const settling = resource as SettlingResource;
     if (typeof settling.waitForAsyncAttributes !== 'function') continue;
     try {
-      (waits ??= []).push(settling.waitForAsyncAttributes().catch(() => undefined));
+      waits.push(settling.waitForAsyncAttributes().catch(() => undefined));
     } catch {
       // As above: read as it is.
     }
   }
-  return waits === undefined ? undefined : Promise.all(waits).then(() => undefined);
+  return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
 }
