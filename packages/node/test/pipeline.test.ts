@@ -23,16 +23,39 @@ async function rows<T>(query: string): Promise<T[]> {
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
 }
 
+/** tracepoint's processors into `database` on the embedded engine, under real SDK tracing as `orders`. */
+function tracedPipeline(
+  database: string,
+  intervalMillis: number,
+  tracing: Omit<Parameters<typeof startTracing>[0], 'serviceName' | 'spanProcessors'>,
+) {
+  const pipeline = tracepointSpanProcessors({
+    exporter: { client, database, flushIntervalMillis: 100 },
+    aggregator: { intervalMillis },
+  });
+  return {
+    pipeline,
+    tracing: startTracing({
+      serviceName: 'orders',
+      spanProcessors: pipeline.spanProcessors as never,
+      ...tracing,
+    }),
+  };
+}
+
+/** A promise and the function that resolves it. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
 describe('tracepointSpanProcessors on real HTTP traffic', () => {
   it('cleans, aggregates and exports spans, trace points and stats into ClickHouse', async () => {
     const database = 'pipeline';
-    const pipeline = tracepointSpanProcessors({
-      exporter: { client, database, flushIntervalMillis: 100 },
-      aggregator: { intervalMillis: 1_000 },
-    });
-    const tracing = startTracing({
-      serviceName: 'orders',
-      spanProcessors: pipeline.spanProcessors as never,
+    const { pipeline, tracing } = tracedPipeline(database, 1_000, {
       instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()],
     });
     const http = legRequire('node:http') as typeof import('node:http');
@@ -79,22 +102,10 @@ describe('tracepointSpanProcessors on real HTTP traffic', () => {
 describe('a resource whose detectors are still async (NodeSDK host.id)', () => {
   it('settles it without waiting in the hot path, and writes every row with its late, cleaned attributes', async () => {
     const database = 'pipeline_async_resource';
-    let deliver: (value: string) => void = () => undefined;
-    const hostId = new Promise<string>((resolve) => {
-      deliver = resolve;
-    });
-    let deliverToken: (value: string) => void = () => undefined;
-    const token = new Promise<string>((resolve) => {
-      deliverToken = resolve;
-    });
-    const pipeline = tracepointSpanProcessors({
-      exporter: { client, database, flushIntervalMillis: 100 },
-      aggregator: { intervalMillis: 3_600_000 },
-    });
-    const tracing = startTracing({
-      serviceName: 'orders',
-      spanProcessors: pipeline.spanProcessors as never,
-      resourceAttributes: { 'host.id': hostId, 'deployment.api_token': token },
+    const hostId = deferred<string>();
+    const token = deferred<string>();
+    const { tracing } = tracedPipeline(database, 3_600_000, {
+      resourceAttributes: { 'host.id': hostId.promise, 'deployment.api_token': token.promise },
     });
     // Spans end before the detector answers: nothing may block, and their rows must still get host.id.
     const first = tracing.tracer.startSpan('early 0');
@@ -103,8 +114,8 @@ describe('a resource whose detectors are still async (NodeSDK host.id)', () => {
     first.end();
     for (let i = 1; i < 20; i++) tracing.tracer.startSpan(`early ${i}`).end();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    deliver('host-7');
-    deliverToken('s3cr3t-deploy-token-value');
+    hostId.resolve('host-7');
+    token.resolve('s3cr3t-deploy-token-value');
     await new Promise((resolve) => setTimeout(resolve, 10));
     for (let i = 0; i < 20; i++) tracing.tracer.startSpan(`late ${i}`).end();
     await tracing.stop();
