@@ -179,7 +179,7 @@ export class ClickHouseSpanExporter {
       const task =
         settled === undefined
           ? run()
-          : this.bounded(settled).then(() => {
+          : this.bounded(settled, 'resource attributes did not arrive').then(() => {
               this.queuedAfterSettling = true;
               return run();
             });
@@ -191,12 +191,12 @@ export class ClickHouseSpanExporter {
 
   /** Sends everything queued and waits for inserts in flight; bounded by exportTimeoutMillis. */
   forceFlush(): Promise<void> {
-    return this.bounded(this.flushAll());
+    return this.bounded(this.flushAll(), 'flush did not finish');
   }
 
   /** Flushes, then releases the connection it opened. Idempotent and bounded. */
   shutdown(): Promise<void> {
-    this.shutdownPromise ??= this.bounded(this.flushAll()).finally(async () => {
+    this.shutdownPromise ??= this.bounded(this.flushAll(), 'flush did not finish').finally(async () => {
       for (const queue of this.queues) if (queue.timer) clearTimeout(queue.timer);
       const started = await this.starting?.catch(() => undefined);
       await started?.connection.close().catch(() => undefined);
@@ -221,13 +221,12 @@ export class ClickHouseSpanExporter {
     return promise;
   }
 
-  private bounded(work: Promise<void>): Promise<void> {
+  /** `work`, given up on after exportTimeoutMillis with one warning that starts with `late`. */
+  private bounded(work: Promise<void>, late: string): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        this.config.logger.warn(
-          `flush did not finish within ${this.config.exportTimeoutMillis} ms; continuing`,
-        );
+        this.config.logger.warn(`${late} within ${this.config.exportTimeoutMillis} ms; continuing`);
         resolve();
       }, this.config.exportTimeoutMillis);
       timer.unref?.();
