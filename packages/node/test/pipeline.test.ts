@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
+import type { ClickHouseSpanExporterOptions } from '@tracepoint/exporter-clickhouse';
 import { tracepointSpanProcessors } from '@tracepoint/node';
 import { HttpInstrumentation, legRequire, UndiciInstrumentation } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,9 +29,10 @@ function tracedPipeline(
   database: string,
   intervalMillis: number,
   tracing: Omit<Parameters<typeof startTracing>[0], 'serviceName' | 'spanProcessors'>,
+  exporter: Omit<ClickHouseSpanExporterOptions, 'client' | 'database'> = {},
 ) {
   const pipeline = tracepointSpanProcessors({
-    exporter: { client, database, flushIntervalMillis: 100 },
+    exporter: { client, database, flushIntervalMillis: 100, ...exporter },
     aggregator: { intervalMillis },
   });
   return {
@@ -131,5 +133,30 @@ describe('a resource whose detectors are still async (NodeSDK host.id)', () => {
       `SELECT sum(count) AS n FROM ${database}.trace_point_stats WHERE stat_type = 'endpoint' AND service = 'orders'`,
     );
     expect(Number(stats?.n)).toBe(40);
+  });
+
+  it('does not hold spans for ever when a detector never answers: they go out without its attribute, with one warning', async () => {
+    const database = 'pipeline_resource_never_settles';
+    const warnings: string[] = [];
+    const { tracing } = tracedPipeline(
+      database,
+      3_600_000,
+      { resourceAttributes: { 'host.id': new Promise<string>(() => undefined) } },
+      {
+        exportTimeoutMillis: 600,
+        requestTimeoutMillis: 500,
+        logger: { warn: (message) => warnings.push(message), error: (message) => warnings.push(message) },
+      },
+    );
+    for (let i = 0; i < 10; i++) tracing.tracer.startSpan(`stuck ${i}`).end();
+    await tracing.stop();
+
+    const [written] = await rows<{ n: string; host: string }>(
+      `SELECT count() AS n, any(ResourceAttributes['host.id']) AS host, any(ServiceName) AS service FROM ${database}.otel_traces`,
+    );
+    expect(written).toMatchObject({ n: '10', host: '', service: 'orders' });
+    expect(
+      warnings.filter((w) => w.startsWith('resource attributes did not arrive within 600 ms')),
+    ).toHaveLength(1);
   });
 });
