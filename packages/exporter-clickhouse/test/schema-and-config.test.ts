@@ -1,11 +1,14 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
 import {
+  ClickHouseSpanExporter,
   ENVIRONMENT_VARIABLES,
   resolveExporterConfig,
   type SchemaOptions,
+  STATS_INDEX_GRANULARITY,
   schemaStatements,
   TRACE_POINTS_COLUMNS,
+  type TracePointStatsRecord,
   versionAtLeast,
 } from '@tracepoint/exporter-clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,5 +127,54 @@ describe('configuration', () => {
     expect(versionAtLeast('23.8.1', '23.8')).toBe(true);
     expect(versionAtLeast('23.3.9', '23.8')).toBe(false);
     expect(versionAtLeast('18.16.1', '23.8')).toBe(false);
+  });
+});
+
+describe('trace_point_stats sort key', () => {
+  it('lets a dashboard time window read only its own granules', async () => {
+    const database = 'stats_key';
+    const exporter = new ClickHouseSpanExporter({ client: engine, database, mode: 'sync' });
+    // Two hours of one-minute rows: 3 stat types x 40 keys x 120 minutes = 14,400 rows.
+    const end = Math.floor(Date.now() / 3_600_000) * 3_600;
+    const records: TracePointStatsRecord[] = [];
+    for (let minute = 0; minute < 120; minute++)
+      for (const statType of ['endpoint', 'edge', 'exception'] as const)
+        for (let key = 0; key < 40; key++)
+          records.push({
+            intervalStartSeconds: end - 7_200 + minute * 60,
+            intervalSeconds: 60,
+            statType,
+            service: `svc-${key % 8}`,
+            spanName: `op-${key}`,
+            spanKind: 'Server',
+            statusCode: 'Unset',
+            sourceComponent: `svc-${key % 5}`,
+            targetComponent: `svc-${key % 8}`,
+            sourceMethod: '',
+            targetMethod: `op-${key}`,
+            exceptionType: '',
+            spanCount: 10,
+            count: 10,
+            errorCount: 0,
+            durationSumMs: 50,
+            durationMinMs: 1,
+            durationMaxMs: 9,
+            sketchKeys: [100],
+            sketchCounts: [10],
+          });
+    expect(await exporter.writeStats(records)).toBe(0);
+    await engine.command({ query: `OPTIMIZE TABLE ${database}.trace_point_stats FINAL` });
+    const estimate = async (where: string) => {
+      const result = await engine.query({
+        query: `EXPLAIN ESTIMATE SELECT sum(count) FROM ${database}.trace_point_stats WHERE ${where}`,
+        format: 'JSONEachRow',
+      });
+      return Number(((await result.json()) as { rows: string }[])[0]?.rows);
+    };
+    const lastQuarter = `stat_type = 'endpoint' AND interval_start >= toDateTime(${end - 900}) AND interval_start < toDateTime(${end})`;
+    // 15 minutes of endpoint rows are 600; their granules, not the 4,800 endpoint rows or all 14,400.
+    expect(await estimate(lastQuarter)).toBeLessThanOrEqual(600 + 2 * STATS_INDEX_GRANULARITY);
+    expect(await estimate("stat_type = 'endpoint'")).toBeGreaterThanOrEqual(4_800);
+    await exporter.shutdown();
   });
 });
