@@ -90,6 +90,9 @@ export class ClickHouseSpanExporter {
   private shutdownPromise: Promise<void> | undefined;
   private queuedAfterSettling = false;
   private readonly loggedStartErrors = new Set<string>();
+  /** Set when start-up failed for good: every later export fails at once with it. */
+  private startFailure: Error | undefined;
+  private loggedLostAtStart = false;
 
   /** Throws a TypeError naming the option when the options are invalid; nothing else throws. */
   constructor(options: ClickHouseSpanExporterOptions = {}) {
@@ -172,6 +175,14 @@ export class ClickHouseSpanExporter {
         report({ code: 1, error: new Error('ClickHouseSpanExporter is shut down') });
         return;
       }
+      if (this.startFailure !== undefined) {
+        // A server too old, a schema that does not match, no engine: these spans can never be written.
+        this.counters.spansFailed += spans.length;
+        report({ code: 1, error: this.startFailure });
+        return;
+      }
+      // Queued rows wait for start-up; starting now finds a permanent failure before the first flush.
+      if (this.config.mode !== 'sync') this.start().catch(() => undefined);
       const run = () => (this.config.mode === 'sync' ? this.exportSync(spans) : this.enqueue(spans));
       // Rows are encoded once a resource's async attributes (NodeSDK's host.id) have arrived, as
       // BatchSpanProcessor does; bounded, so a detector that never answers cannot hold spans.
@@ -264,7 +275,8 @@ export class ClickHouseSpanExporter {
         this.config.logger.error(`ClickHouse exporter cannot start: ${message}`);
       }
       // A server that is down now may be up at the next export; a wrong version or schema will not change.
-      if (!permanent(error)) this.starting = undefined;
+      if (permanent(error)) this.startFailure = toError(error);
+      else this.starting = undefined;
       throw error;
     });
     return this.starting;
@@ -425,13 +437,28 @@ export class ClickHouseSpanExporter {
       } catch (error) {
         // write() counts its own failures; a failed start is counted here.
         if (!written && queue.countsSpans) this.counters.spansFailed += batch.rows;
-        this.config.logger.error(`lost ${batch.rows} ${queue.target.name} rows: ${toError(error).message}`);
+        if (!written && error === this.startFailure) this.logLostAtStart(queue, batch.rows);
+        else
+          this.config.logger.error(`lost ${batch.rows} ${queue.target.name} rows: ${toError(error).message}`);
       } finally {
         this.queuedBytes -= batch.bytes;
       }
     };
     queue.chain = this.track(queue.chain.then(run, run));
     return queue.chain;
+  }
+
+  /**
+   * Rows queued before start-up failed for good are lost: one line for them
+   * all (the failure itself is logged by start()). Trace-point rows belong to
+   * the same spans, so only the span table's loss is told.
+   */
+  private logLostAtStart(queue: TableQueue, rows: number): void {
+    if (!queue.countsSpans || this.loggedLostAtStart) return;
+    this.loggedLostAtStart = true;
+    this.config.logger.error(
+      `lost ${rows} ${queue.target.name} rows queued while the exporter was starting; exports now fail at once (counted in stats().spansFailed): ${this.startFailure?.message}`,
+    );
   }
 
   private async flushAll(): Promise<void> {
