@@ -79,7 +79,7 @@ export class ClickHouseSpanExporter {
   private readonly config: ExporterConfig;
   private readonly counters: ExporterStats = emptyStats();
   private readonly mapSpan: ReturnType<typeof createSpanMapper>;
-  private readonly traceLines = new OtelTracesLineEncoder();
+  private readonly traceLines = new OtelTracesLineEncoder(this.counters);
   private readonly tokenPrefix = randomUUID();
   private tokenSequence = 0;
   private starting: Promise<Started> | undefined;
@@ -137,7 +137,10 @@ export class ClickHouseSpanExporter {
     const { writer } = await this.start();
     const batch = new RowBatch();
     for (const record of records)
-      batch.append(rowLine(tracePointStatsRow(record)), Math.floor(record.intervalStartSeconds / 86_400));
+      batch.append(
+        rowLine(tracePointStatsRow(record), this.counters),
+        Math.floor(record.intervalStartSeconds / 86_400),
+      );
     const rejected = await this.track(writer.write(this.statsTarget, batch, `${this.nextToken()}-stats`));
     this.counters.rowsWritten[this.config.statsTable] =
       (this.counters.rowsWritten[this.config.statsTable] ?? 0) + records.length - rejected;
@@ -300,7 +303,7 @@ export class ClickHouseSpanExporter {
       try {
         traceLine = this.traceLines.line(span);
         const pointRow = points === undefined ? undefined : tracePointSpanRow(span, this.mapSpan(span));
-        pointLine = pointRow === undefined ? undefined : rowLine(pointRow);
+        pointLine = pointRow === undefined ? undefined : rowLine(pointRow, this.counters);
         day = Math.floor(span.startTime[0] / SECONDS_PER_DAY);
       } catch (error) {
         this.counters.spansFailed++;

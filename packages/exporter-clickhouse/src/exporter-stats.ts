@@ -14,6 +14,11 @@ export interface ExporterStats {
   insertsRetried: number;
   /** Inserts that succeeded. */
   inserts: number;
+  /**
+   * Lone surrogates (a string cut inside a surrogate pair) written as U+FFFD,
+   * per occurrence in each table's row: they have no UTF-8 form.
+   */
+  loneSurrogatesReplaced: number;
   /** Rows written, per table. */
   rowsWritten: Record<string, number>;
 }
@@ -26,6 +31,7 @@ export function emptyStats(): ExporterStats {
     rowsRejected: 0,
     insertsRetried: 0,
     inserts: 0,
+    loneSurrogatesReplaced: 0,
     rowsWritten: {},
   };
 }
@@ -45,6 +51,11 @@ const COUNTERS: ReadonlyArray<[keyof Omit<ExporterStats, 'rowsWritten'>, string,
   ],
   ['insertsRetried', 'tracepoint.exporter.inserts.retried', 'Insert attempts retried'],
   ['inserts', 'tracepoint.exporter.inserts', 'Successful inserts'],
+  [
+    'loneSurrogatesReplaced',
+    'tracepoint.exporter.lone_surrogates.replaced',
+    'Lone surrogates in span text written as U+FFFD',
+  ],
 ];
 
 /**

@@ -16,9 +16,13 @@ const RETRYABLE_CODES = new Set([159, 202, 209, 210, 241, 242, 252, 279, 319, 39
 
 /**
  * Codes of a batch the server could not take because of its content: the
- * parse and conversion errors one bad row causes. Such a batch is split to find it.
+ * parse and conversion errors one bad row causes (25 CANNOT_PARSE_ESCAPE_SEQUENCE:
+ * invalid UTF-8 or a lone surrogate escape; 130 CANNOT_READ_ARRAY_FROM_TEXT).
+ * Such a batch is split to find it.
  */
-const BAD_DATA_CODES = new Set([6, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 321, 349, 1001]);
+const BAD_DATA_CODES = new Set([
+  6, 25, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 130, 131, 321, 349, 1001,
+]);
 
 export type InsertFailureKind = 'retry' | 'bad-data' | 'fatal';
 

@@ -6,6 +6,7 @@ import type { ExporterStats } from './exporter-stats.js';
 import { classifyInsertError, toError } from './insert-error.js';
 import { type RowBatch, type RowRange, rowCount, splitRanges } from './row-batch.js';
 import { withTracingSuppressed } from './suppress-tracing.js';
+import { type TextRepairs, wellFormedValues } from './well-formed-text.js';
 
 /** ClickHouse refuses one insert block that touches more partitions (max_partitions_per_insert_block). */
 export const MAX_PARTITIONS_PER_INSERT = 100;
@@ -23,9 +24,9 @@ export function insertTarget(name: string, qualified: string, columns: readonly 
   return { name, statement: `INSERT INTO ${qualified} (${list}) FORMAT JSONCompactEachRow` };
 }
 
-/** One row as a JSONCompactEachRow line. */
-export function rowLine(row: unknown[]): string {
-  return `${JSON.stringify(row)}\n`;
+/** One row as a JSONCompactEachRow line, valid UTF-8: lone surrogates become U+FFFD, counted in `repairs`. */
+export function rowLine(row: unknown[], repairs: TextRepairs = { loneSurrogatesReplaced: 0 }): string {
+  return `${JSON.stringify(wellFormedValues(row, repairs))}\n`;
 }
 
 export class ExportTimeoutError extends Error {

@@ -56,7 +56,12 @@ describe('otel_traces line encoding', () => {
       expect(column(row, 'SpanId')).toBe(span.spanContext().spanId);
       expect(column(row, 'SpanName')).toBe(span.name);
       expect(column(row, 'ServiceName')).toBe('line-service');
-      expect(column(row, 'SpanAttributes')).toEqual(attributesToStringMap(span.attributes));
+      // A lone surrogate has no UTF-8 form: the line carries U+FFFD in its place.
+      const wellFormed = span.name === 'parent' ? { lone: 'half \uFFFD surrogate' } : {};
+      expect(column(row, 'SpanAttributes')).toEqual({
+        ...attributesToStringMap(span.attributes),
+        ...wellFormed,
+      });
       expect(column(row, 'ResourceAttributes')).toEqual(attributesToStringMap(span.resource.attributes));
       expect(column(row, 'Events.Name')).toEqual(span.events.map((e) => e.name));
       expect(column(row, 'Events.Attributes')).toEqual(
@@ -74,6 +79,7 @@ describe('otel_traces line encoding', () => {
       quote: hostile.quote,
       controls: hostile.controls,
       unicode: hostile.unicode,
+      lone: 'half \uFFFD surrogate',
       number: '3.5',
       flag: 'true',
       list: '["a","b\\"c"]',

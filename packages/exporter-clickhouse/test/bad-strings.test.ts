@@ -1,0 +1,212 @@
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import {
+  createEmbeddedClient,
+  type LocalHttpServer,
+  startLocalHttpServer,
+} from '@tracepoint/clickhouse-local';
+import {
+  ClickHouseSpanExporter,
+  classifyInsertError,
+  type ExportResultLike,
+} from '@tracepoint/exporter-clickhouse';
+import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDataDir } from '../../../test-support/data-dir.js';
+import { startTracing } from '../../../test-support/tracing.js';
+
+const dataDir = tempDataDir('exporter-bad-strings');
+let server: LocalHttpServer;
+let embedded: ClickHouseClient;
+
+const quiet = { warn() {}, error() {} };
+const SMILE = '😀';
+/** What ClickHouse holds where the encoder met a lone surrogate. */
+const REPLACEMENT = '\uFFFD';
+/** The SDK's attributeValueLengthLimit in these tests: it cuts `SMILE` after its high surrogate. */
+const LIMIT = 8;
+const CUT = `abcdefg${SMILE}`;
+
+/** Real SDK spans, each with the given HTTP method; `good` strings are whole. */
+async function recordMethods(methods: readonly string[]): Promise<ReadableSpan[]> {
+  const memory = new InMemorySpanExporter();
+  const tracing = startTracing({ serviceName: 'bad-strings', spanProcessors: [simpleSpanProcessor(memory)] });
+  for (const [i, method] of methods.entries()) {
+    const span = tracing.tracer.startSpan(`op ${i}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': method, 'http.route': '/a/{id}' },
+    });
+    span.end();
+  }
+  await tracing.provider.forceFlush();
+  const spans = memory.getFinishedSpans().slice();
+  await tracing.stop();
+  return spans;
+}
+
+/** Real SDK spans: `good` spans whose strings are whole, and one whose strings were cut or built inside a surrogate pair. */
+async function recordBatch(good: number): Promise<{ spans: ReadableSpan[]; bad: ReadableSpan }> {
+  const memory = new InMemorySpanExporter();
+  const tracing = startTracing({
+    serviceName: 'bad-strings',
+    spanProcessors: [simpleSpanProcessor(memory)],
+    providerConfig: { spanLimits: { attributeValueLengthLimit: LIMIT } },
+  });
+  for (let i = 0; i < good; i++) {
+    const span = tracing.tracer.startSpan(`GET ${i}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': 'GET', 'http.route': '/a/{id}', note: `ok ${SMILE}`, i },
+    });
+    span.end();
+  }
+  const lone = SMILE.slice(0, 1);
+  // Cut the way the SDK cuts span attributes; event and link attributes are not cut by every SDK line.
+  const half = CUT.slice(0, LIMIT);
+  const bad = tracing.tracer.startSpan(`GET ${lone}`, {
+    kind: SpanKind.SERVER,
+    // The SDK cuts both to LIMIT characters, in the middle of the emoji; http.route also becomes a trace-point param.
+    attributes: { 'http.request.method': 'GET', 'http.route': CUT, note: CUT },
+    links: [
+      {
+        context: { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 },
+        attributes: { why: half },
+      },
+    ],
+  });
+  bad.addEvent(`event ${lone}`, { detail: half });
+  bad.recordException(new Error(`boom ${lone}`));
+  bad.setStatus({ code: SpanStatusCode.ERROR, message: `status ${lone}` });
+  bad.end();
+  await tracing.provider.forceFlush();
+  const spans = memory.getFinishedSpans().slice();
+  await tracing.stop();
+  const badSpan = spans.find((span) => span.name === `GET ${SMILE.slice(0, 1)}`);
+  if (badSpan === undefined || badSpan.attributes.note !== CUT.slice(0, LIMIT))
+    throw new Error('the SDK did not cut the attribute inside the surrogate pair');
+  // The bad span in the middle of the batch, as a flush would bring it.
+  const goodSpans = spans.filter((span) => span !== badSpan);
+  return { spans: [...goodSpans.slice(0, good >> 1), badSpan, ...goodSpans.slice(good >> 1)], bad: badSpan };
+}
+
+function exportOnce(
+  exporter: ClickHouseSpanExporter,
+  batch: readonly ReadableSpan[],
+): Promise<ExportResultLike> {
+  return new Promise((resolve) => exporter.export(batch, resolve));
+}
+
+async function rows<T>(sql: string): Promise<T[]> {
+  return (await embedded.query({ query: sql, format: 'JSONEachRow' })).json<T>();
+}
+
+async function count(sql: string): Promise<number> {
+  const [row] = await rows<{ n: string }>(sql);
+  return Number(row?.n);
+}
+
+beforeAll(async () => {
+  server = await startLocalHttpServer({ path: dataDir.path, port: 0 });
+  embedded = createEmbeddedClient({ path: dataDir.path });
+});
+
+afterAll(async () => {
+  await embedded?.close();
+  await server?.close();
+  dataDir.remove();
+});
+
+const transports = [
+  { name: 'embedded engine', database: 'cut_embedded', client: () => embedded },
+  { name: 'local HTTP server', database: 'cut_http', client: () => createClient({ url: server.url }) },
+];
+
+describe.each(transports)('a string cut inside a surrogate pair, over the $name', ({ database, client }) => {
+  it('lands as U+FFFD, counted, with the 40 good spans of its batch, in both tables', async () => {
+    const { spans, bad } = await recordBatch(40);
+    const exporter = new ClickHouseSpanExporter({ client: client(), database, mode: 'async', logger: quiet });
+    expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
+    await exporter.shutdown();
+
+    expect(await count(`SELECT count() AS n FROM ${database}.otel_traces`)).toBe(41);
+    expect(await count(`SELECT count() AS n FROM ${database}.trace_points_spans`)).toBe(41);
+    const half = `abcdefg${REPLACEMENT}`;
+    const [row] = await rows<Record<string, unknown>>(
+      `SELECT SpanName, SpanAttributes, StatusMessage, Events.Name AS eventNames, Events.Attributes AS eventAttributes,
+              Links.Attributes AS linkAttributes
+       FROM ${database}.otel_traces WHERE SpanId = '${bad.spanContext().spanId}'`,
+    );
+    expect(row).toMatchObject({
+      SpanName: `GET ${REPLACEMENT}`,
+      SpanAttributes: { 'http.route': half, note: half },
+      StatusMessage: `status ${REPLACEMENT}`,
+      eventNames: [`event ${REPLACEMENT}`, 'exception'],
+      linkAttributes: [{ why: half }],
+    });
+    const [detail, exception] = (row?.eventAttributes ?? []) as Record<string, string>[];
+    expect(detail).toEqual({ detail: half });
+    expect(exception?.['exception.message']).toBe(`boom ${REPLACEMENT}`);
+    const [point] = await rows<Record<string, unknown>>(
+      `SELECT target_method, exceptions.message AS messages, params FROM ${database}.trace_points_spans
+       WHERE span_id = '${bad.spanContext().spanId}'`,
+    );
+    expect(point).toMatchObject({ params: { 'http.route': half }, messages: [`boom ${REPLACEMENT}`] });
+    // Each lone surrogate is counted once per row it was written in: the U+FFFD the tables now hold.
+    const replaced =
+      (await count(
+        `SELECT sum(countSubstrings(formatRow('TSV', *), '${REPLACEMENT}')) AS n FROM ${database}.otel_traces`,
+      )) +
+      (await count(
+        `SELECT sum(countSubstrings(formatRow('TSV', *), '${REPLACEMENT}')) AS n FROM ${database}.trace_points_spans`,
+      ));
+    expect(replaced).toBeGreaterThan(0);
+    expect(exporter.stats()).toMatchObject({
+      spansExported: 41,
+      spansFailed: 0,
+      rowsRejected: 0,
+      loneSurrogatesReplaced: replaced,
+    });
+  });
+});
+
+describe.each(transports)('a batch with a bad string, over the $name', ({ database, client }) => {
+  it('keeps both tables equal when only the trace-point row holds the cut (a param cut by maxParamLength)', async () => {
+    const methods = Array.from({ length: 41 }, (_, i) => (i === 20 ? `GET${SMILE}` : 'GET'));
+    const spans = await recordMethods(methods);
+    const db = `${database}_param`;
+    // maxParamLength 4 cuts `GET😀` after its high surrogate in params only; otel_traces keeps it whole.
+    const exporter = new ClickHouseSpanExporter({
+      client: client(),
+      database: db,
+      mode: 'sync',
+      mapping: { maxParamLength: 4 },
+      logger: quiet,
+    });
+    expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
+    await exporter.shutdown();
+    expect(await count(`SELECT count() AS n FROM ${db}.otel_traces`)).toBe(41);
+    expect(await count(`SELECT count() AS n FROM ${db}.trace_points_spans`)).toBe(41);
+    expect(
+      await rows(
+        `SELECT params['http.request.method'] AS method FROM ${db}.trace_points_spans WHERE method != 'GET'`,
+      ),
+    ).toEqual([{ method: `GET${REPLACEMENT}…` }]);
+    expect(exporter.stats()).toMatchObject({ spansExported: 41, loneSurrogatesReplaced: 1 });
+  });
+
+  it('classifies CANNOT_PARSE_ESCAPE_SEQUENCE (code 25) as bad data, so its batch is split', async () => {
+    const probe = client();
+    const table = `${database}_escape_probe`;
+    await probe.command({
+      query: `CREATE TABLE IF NOT EXISTS default.${table} (s String) ENGINE = MergeTree ORDER BY s`,
+    });
+    // What any encoder that lets a lone surrogate through sends: the server refuses the whole insert.
+    const error = await probe
+      .insert({ table: `default.${table}`, values: [['\uD83D']], format: 'JSONCompactEachRow' })
+      .then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+    expect(error).toMatchObject({ code: '25' });
+    expect(classifyInsertError(error)).toBe('bad-data');
+  });
+});
