@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createSpanMapper, type SpanLike, settleResources } from '@tracepoint/semantic-mapping';
 import { type Connection, EmbeddedEngineUnavailableError, openConnection } from './clickhouse-connection.js';
+import { DEDUPLICATION_WINDOW } from './deduplication-window.js';
 import {
   type ClickHouseSpanExporterOptions,
   type ExporterConfig,
@@ -13,7 +14,7 @@ import { OtelTracesLineEncoder } from './otel-traces-row.js';
 import { OTEL_TRACES_INSERT_COLUMNS } from './otel-traces-schema.js';
 import { PushStream } from './push-stream.js';
 import { RowBatch } from './row-batch.js';
-import { prepareSchema, SchemaMismatchError } from './schema-manager.js';
+import { prepareSchema, SchemaMismatchError, type SchemaReport } from './schema-manager.js';
 import { UnsupportedServerVersionError } from './server-version.js';
 import { qualifiedName } from './table-ddl.js';
 import {
@@ -40,6 +41,8 @@ export interface ExportResultLike {
 interface Started {
   connection: Connection;
   writer: TableWriter;
+  /** Optional tables that cannot be written (createSchema: false), with the problem. */
+  unavailable: ReadonlyMap<string, string>;
 }
 
 /** A table's rows waiting for their insert (async mode) or its open stream (push mode). */
@@ -93,6 +96,9 @@ export class ClickHouseSpanExporter {
   /** Set when start-up failed for good: every later export fails at once with it. */
   private startFailure: Error | undefined;
   private loggedLostAtStart = false;
+  /** Set at start-up when trace points cannot be written: spans go on without them. */
+  private tracePointsOff = false;
+  private warnedStatsUnavailable = false;
 
   /** Throws a TypeError naming the option when the options are invalid; nothing else throws. */
   constructor(options: ClickHouseSpanExporterOptions = {}) {
@@ -134,7 +140,18 @@ export class ClickHouseSpanExporter {
    */
   async writeStats(records: readonly TracePointStatsRecord[]): Promise<number> {
     if (records.length === 0) return 0;
-    const { writer } = await this.start();
+    const { writer, unavailable } = await this.start();
+    const missing = unavailable.get(this.config.statsTable);
+    if (missing !== undefined) {
+      const error = new Error(`aggregate rows are not written: ${missing} (createSchema is false)`);
+      if (!this.warnedStatsUnavailable) {
+        this.warnedStatsUnavailable = true;
+        this.config.logger.warn(
+          `${error.message}; writeStats fails until the table exists and the exporter restarts`,
+        );
+      }
+      throw error;
+    }
     const batch = new RowBatch();
     for (const record of records)
       batch.append(
@@ -251,6 +268,7 @@ export class ClickHouseSpanExporter {
   private start(): Promise<Started> {
     this.starting ??= (async () => {
       const connection = await openConnection(this.config);
+      let report: SchemaReport;
       try {
         const { cluster, database, tracesTable, tracePointsTable, statsTable, tracePoints, ttlDays } =
           this.config;
@@ -258,7 +276,12 @@ export class ClickHouseSpanExporter {
         // Start-up fails over like inserts do: the first URL being down must not stop the exporter.
         for (let tried = 1; ; tried++) {
           try {
-            await prepareSchema(connection.active(), schema, this.config.createSchema, connection.label);
+            report = await prepareSchema(
+              connection.active(),
+              schema,
+              this.config.createSchema,
+              connection.label,
+            );
             break;
           } catch (error) {
             if (tried >= connection.size || permanent(error) || classifyInsertError(error) !== 'retry')
@@ -270,7 +293,12 @@ export class ClickHouseSpanExporter {
         await connection.close().catch(() => undefined);
         throw error;
       }
-      return { connection, writer: new TableWriter(connection, this.config, this.counters) };
+      this.reportSchema(report);
+      return {
+        connection,
+        writer: new TableWriter(connection, this.config, this.counters),
+        unavailable: report.unavailable,
+      };
     })().catch((error: unknown) => {
       const message = toError(error).message;
       if (!this.loggedStartErrors.has(message)) {
@@ -285,6 +313,24 @@ export class ClickHouseSpanExporter {
     return this.starting;
   }
 
+  /** One warning per problem start-up found that does not stop the exporter. */
+  private reportSchema(report: SchemaReport): void {
+    const { logger, tracePointsTable, database } = this.config;
+    const tracePoints = report.unavailable.get(`${tracePointsTable}${TRACE_POINT_SPANS_SUFFIX}`);
+    if (this.config.tracePoints && tracePoints !== undefined) {
+      this.tracePointsOff = true;
+      logger.warn(
+        `trace points are off: ${tracePoints} (createSchema is false); spans are still written to ${this.config.tracesTable}`,
+      );
+    }
+    if (report.withoutDeduplication.length > 0) {
+      const tables = report.withoutDeduplication.map((table) => `${database}.${table}`).join(', ');
+      logger.warn(
+        `no deduplication window on ${tables}: a retried insert that had landed is written twice. Set one with ALTER TABLE <table> MODIFY SETTING non_replicated_deduplication_window = ${DEDUPLICATION_WINDOW}${this.config.createSchema ? '' : ', or start once with createSchema: true'}`,
+      );
+    }
+  }
+
   private nextToken(): string {
     return `${this.tokenPrefix}-${++this.tokenSequence}`;
   }
@@ -295,7 +341,7 @@ export class ClickHouseSpanExporter {
     add: (table: number, line: string, day: number) => void,
     fits: (span: SpanLike) => boolean,
   ): void {
-    const points = this.queues[1];
+    const points = this.tracePointsOff ? undefined : this.queues[1];
     for (const span of spans) {
       let traceLine: string;
       let pointLine: string | undefined;
@@ -422,7 +468,12 @@ export class ClickHouseSpanExporter {
     const run = async (): Promise<void> => {
       let written = false;
       try {
-        const { connection, writer } = await this.start();
+        const { connection, writer, unavailable } = await this.start();
+        if (unavailable.has(queue.target.name)) {
+          // Rows queued before start-up turned this table's writer off; the warning has told.
+          await stream?.end().catch(() => undefined);
+          return;
+        }
         if (stream !== undefined) {
           try {
             await stream.end();

@@ -1,3 +1,4 @@
+import { DEDUPLICATION_WINDOW } from './deduplication-window.js';
 import {
   type ColumnSpec,
   createTableStatements,
@@ -74,7 +75,7 @@ export function mergeTreeSettings(): Record<string, number> {
     // Whole daily parts expire at once instead of being rewritten row by row.
     ttl_only_drop_parts: 1,
     // insert_deduplication_token works on non-replicated MergeTree only with a window.
-    non_replicated_deduplication_window: 1000,
+    non_replicated_deduplication_window: DEDUPLICATION_WINDOW,
   };
 }
 

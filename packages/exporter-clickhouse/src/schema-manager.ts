@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import {
-  OTEL_TRACES_COLUMNS,
-  otelTracesStatements,
-  TRACE_ID_TS_COLUMNS,
-  TRACE_ID_TS_SUFFIX,
-} from './otel-traces-schema.js';
+import { setWindowStatement, tablesWithoutWindow } from './deduplication-window.js';
+import { classifyInsertError } from './insert-error.js';
+import { OTEL_TRACES_COLUMNS, otelTracesStatements } from './otel-traces-schema.js';
 import { MIN_CLICKHOUSE_VERSION, UnsupportedServerVersionError, versionAtLeast } from './server-version.js';
 import { withTracingSuppressed } from './suppress-tracing.js';
 import {
@@ -121,24 +118,27 @@ export async function serverVersion(client: ClickHouseClient): Promise<string> {
   return (await result.text()).trim();
 }
 
-/** The tables and columns the exporter writes, for verification when it may not create them. */
+/** What writes a table: spans always; trace points when `tracePoints`; stats when an aggregator calls `writeStats`. */
+export type TableWriterRole = 'spans' | 'tracePoints' | 'stats';
+
+/**
+ * The tables the exporter inserts into and their columns, for verification
+ * when it may not create them. The trace-id lookup is left out: a view fills it.
+ */
 export function expectedTables(
   options: SchemaOptions,
-): Array<{ table: string; columns: readonly ColumnSpec[] }> {
-  const tables = [
-    { table: options.tracesTable, columns: OTEL_TRACES_COLUMNS as readonly ColumnSpec[] },
-    {
-      table: `${options.tracesTable}${TRACE_ID_TS_SUFFIX}`,
-      columns: TRACE_ID_TS_COLUMNS as readonly ColumnSpec[],
-    },
+): Array<{ table: string; columns: readonly ColumnSpec[]; writer: TableWriterRole }> {
+  const tables: Array<{ table: string; columns: readonly ColumnSpec[]; writer: TableWriterRole }> = [
+    { table: options.tracesTable, columns: OTEL_TRACES_COLUMNS, writer: 'spans' },
   ];
   if (options.tracePoints) {
     tables.push({
       table: `${options.tracePointsTable}${TRACE_POINT_SPANS_SUFFIX}`,
-      columns: TRACE_POINT_SPANS_COLUMNS as readonly ColumnSpec[],
+      columns: TRACE_POINT_SPANS_COLUMNS,
+      writer: 'tracePoints',
     });
   }
-  tables.push({ table: options.statsTable, columns: TRACE_POINT_STATS_COLUMNS as readonly ColumnSpec[] });
+  tables.push({ table: options.statsTable, columns: TRACE_POINT_STATS_COLUMNS, writer: 'stats' });
   return tables;
 }
 
@@ -151,25 +151,49 @@ export class SchemaMismatchError extends Error {
   }
 }
 
+/** What start-up found besides success. */
+export interface SchemaReport {
+  version: string;
+  /** Migration versions applied now. */
+  applied: number[];
+  /**
+   * Optional tables that cannot be written (createSchema: false), with the
+   * problem; their writer is off. The span table is never here: without it
+   * start-up fails.
+   */
+  unavailable: Map<string, string>;
+  /** Tables written without a deduplication window: a retried insert may land twice. */
+  withoutDeduplication: string[];
+}
+
 /**
  * Brings a database to the schema the exporter writes: checks the server
  * version, then creates or migrates (recording each step in
- * `tracepoint_schema_migrations`), or with `create: false` only verifies the
- * columns. Runs with tracing suppressed.
+ * `tracepoint_schema_migrations`) and gives every table it writes a
+ * deduplication window, or with `create: false` only verifies the columns
+ * and reports what is missing or undeduplicated. Runs with tracing suppressed.
  */
 export async function prepareSchema(
   client: ClickHouseClient,
   options: SchemaOptions,
   create: boolean,
   label: string,
-): Promise<{ version: string; applied: number[] }> {
+): Promise<SchemaReport> {
   return withTracingSuppressed(async () => {
     const version = await serverVersion(client);
     if (!versionAtLeast(version, MIN_CLICKHOUSE_VERSION))
       throw new UnsupportedServerVersionError(version, label);
     if (!create) {
-      await verifySchema(client, options);
-      return { version, applied: [] };
+      const unavailable = await verifySchema(client, options);
+      const written = expectedTables(options)
+        .map(({ table }) => table)
+        .filter((table) => !unavailable.has(table));
+      return {
+        version,
+        applied: [],
+        unavailable,
+        withoutDeduplication: await tablesWithoutWindow(client, options, written),
+      };
     }
     for (const statement of bootstrapStatements(options)) await client.command({ query: statement });
     const migrationsTable = qualifiedName(options.database, MIGRATIONS_TABLE);
@@ -188,26 +212,53 @@ export async function prepareSchema(
       });
       applied.push(migration.version);
     }
-    return { version, applied };
+    // A table that existed before (made by the OpenTelemetry Collector) kept its settings through
+    // CREATE IF NOT EXISTS; checked at every start, since such a table can appear at any time.
+    const withoutDeduplication: string[] = [];
+    const tables = expectedTables(options).map(({ table }) => table);
+    for (const storage of await tablesWithoutWindow(client, options, tables)) {
+      try {
+        await client.command({ query: setWindowStatement(options, storage) });
+      } catch (error) {
+        // A server that refuses the ALTER (no ALTER grant) leaves a table that still takes rows.
+        if (classifyInsertError(error) === 'retry') throw error;
+        withoutDeduplication.push(storage);
+      }
+    }
+    return { version, applied, unavailable: new Map(), withoutDeduplication };
   });
 }
 
-export async function verifySchema(client: ClickHouseClient, options: SchemaOptions): Promise<void> {
-  const problems: string[] = [];
-  for (const { table, columns } of expectedTables(options)) {
+/**
+ * Checks the tables the configured writers insert into. A problem with the
+ * span table throws a SchemaMismatchError naming every problem; the others
+ * come back as the optional tables that cannot be written, with the problem.
+ */
+export async function verifySchema(
+  client: ClickHouseClient,
+  options: SchemaOptions,
+): Promise<Map<string, string>> {
+  const problems = new Map<string, string>();
+  let spansWritable = true;
+  for (const { table, columns, writer } of expectedTables(options)) {
     const found = await rows<{ name: string; type: string }>(
       client,
       'SELECT name, type FROM system.columns WHERE database = {database:String} AND table = {table:String}',
       { database: options.database, table },
     );
+    let problem: string | undefined;
     if (found.length === 0) {
-      problems.push(`table ${table} is missing`);
-      continue;
+      problem = `table ${table} is missing`;
+    } else {
+      const names = new Set(found.map((column) => column.name));
+      // system.columns lists Nested columns flattened, as inserts name them.
+      const missing = insertColumnNames(columns).filter((name) => !names.has(name));
+      if (missing.length > 0) problem = `table ${table} lacks column(s) ${missing.join(', ')}`;
     }
-    const names = new Set(found.map((column) => column.name));
-    // system.columns lists Nested columns flattened, as inserts name them.
-    const missing = insertColumnNames(columns).filter((name) => !names.has(name));
-    if (missing.length > 0) problems.push(`table ${table} lacks column(s) ${missing.join(', ')}`);
+    if (problem === undefined) continue;
+    problems.set(table, problem);
+    if (writer === 'spans') spansWritable = false;
   }
-  if (problems.length > 0) throw new SchemaMismatchError(options.database, problems);
+  if (!spansWritable) throw new SchemaMismatchError(options.database, [...problems.values()]);
+  return problems;
 }
