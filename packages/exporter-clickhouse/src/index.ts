@@ -1,5 +1,6 @@
 export { type Connection, EmbeddedEngineUnavailableError, openConnection } from './clickhouse-connection.js';
 export { ClickHouseSpanExporter, type ExportResultLike } from './clickhouse-span-exporter.js';
+export { DEDUPLICATION_WINDOW, tablesWithoutWindow } from './deduplication-window.js';
 export {
   type ClickHouseSpanExporterOptions,
   type ClickHouseTlsOptions,
@@ -31,9 +32,11 @@ export {
   prepareSchema,
   SchemaMismatchError,
   type SchemaOptions,
+  type SchemaReport,
   schemaMigrations,
   schemaStatements,
   serverVersion,
+  type TableWriterRole,
   verifySchema,
 } from './schema-manager.js';
 export { MIN_CLICKHOUSE_VERSION, UnsupportedServerVersionError, versionAtLeast } from './server-version.js';

@@ -9,6 +9,7 @@ import {
 import {
   ClickHouseSpanExporter,
   type ClickHouseSpanExporterOptions,
+  DEDUPLICATION_WINDOW,
   type ExportResultLike,
   type TransmissionMode,
 } from '@tracepoint/exporter-clickhouse';
@@ -195,7 +196,7 @@ describe('a store made by the OpenTelemetry Collector, with createSchema: false'
     expect(await tables(database)).toEqual(COLLECTOR_TABLES);
     expect(log.errors).toEqual([]);
     expect(log.warnings).toEqual([
-      `no deduplication window on ${database}.otel_traces: a retried insert that had landed is written twice. Set one with ALTER TABLE <table> MODIFY SETTING non_replicated_deduplication_window = 1000, or start once with createSchema: true`,
+      `no deduplication window on ${database}.otel_traces: a retried insert that had landed is written twice. Set one with ALTER TABLE <table> MODIFY SETTING non_replicated_deduplication_window = ${DEDUPLICATION_WINDOW}, or start once with createSchema: true`,
     ]);
   });
 
@@ -339,7 +340,7 @@ describe('a Collector-made otel_traces with createSchema: true', () => {
       await exporter.ready();
       for (const table of ['otel_traces', 'trace_points_spans', 'trace_point_stats']) {
         expect(await showCreate(`${database}.${table}`)).toMatch(
-          /non_replicated_deduplication_window = 1000/,
+          `non_replicated_deduplication_window = ${DEDUPLICATION_WINDOW}`,
         );
       }
       const spans = await recordSpans(400);
