@@ -9,6 +9,7 @@ export {
   renderDashboardFile,
   renderGrafanaDashboard,
 } from './dashboards.js';
+export { type EsmHook, type EsmHookOptions, registerEsmHook } from './esm-hook.js';
 export {
   ExportingSpanProcessor,
   type ExportingStats,

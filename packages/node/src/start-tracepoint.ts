@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { CleanerOptions } from '@tracepoint/processor-cleaner';
 import { CallerPropagator } from '@tracepoint/semantic-mapping';
+import { appRequire } from './app-require.js';
+import { onOff } from './on-off.js';
 import { type TracepointOptions, tracepointSpanProcessors } from './tracepoint-processors.js';
 
 /** The OpenTelemetry SDK surface the add-on uses, loaded from the app's own dependencies. */
@@ -20,25 +21,6 @@ export interface StartOptions extends TracepointOptions {
   env?: NodeJS.ProcessEnv;
   /** Where to print the one line a bad configuration gives. */
   logError?: (message: string) => void;
-}
-
-/**
- * Where the app's OpenTelemetry packages are resolved from: TRACEPOINT_RESOLVE_FROM
- * (a directory), else the entry script's directory, else the working directory.
- * The SDK is the app's own (a peer), so its version line is the app's choice.
- */
-function appRequire(env: NodeJS.ProcessEnv): NodeJS.Require {
-  const from =
-    env.TRACEPOINT_RESOLVE_FROM ?? (process.argv[1] ? dirname(resolve(process.argv[1])) : process.cwd());
-  return createRequire(join(resolve(from), 'noop.js'));
-}
-
-function onOff(env: NodeJS.ProcessEnv, name: string, byDefault = true): boolean {
-  const value = env[name]?.trim().toLowerCase();
-  if (value === undefined || value === '') return byDefault;
-  if (value === 'on' || value === 'true') return true;
-  if (value === 'off' || value === 'false') return false;
-  throw new TypeError(`${name} must be on or off, got ${env[name]}`);
 }
 
 /**
@@ -118,6 +100,8 @@ export function startTracepoint(options: StartOptions = {}): StartedTracepoint |
   const env = options.env ?? process.env;
   const logError = options.logError ?? ((message: string) => console.error(message));
   try {
+    // registerEsmHook (register.mjs) reads it before this runs and leaves a bad value to be reported here.
+    onOff(env, 'TRACEPOINT_ESM_HOOK');
     const load = appRequire(env);
     let sdkNode: NodeSdkModule;
     let auto: { getNodeAutoInstrumentations(): unknown[] };

@@ -1,5 +1,9 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import {
   createEmbeddedClient,
   type LocalHttpServer,
@@ -8,6 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legDir, runNodeWithStderr, startNode } from '../../../test-support/child-process.js';
 import { tempDataDir } from '../../../test-support/data-dir.js';
+import { freePort } from '../../../test-support/free-port.js';
 
 const dataDir = tempDataDir('node-addon');
 let server: LocalHttpServer;
@@ -27,6 +32,47 @@ afterAll(async () => {
 
 async function rows<T>(query: string): Promise<T[]> {
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
+}
+
+const VERDACCIO_VERSION = '6.10.4';
+const verdaccioDir = new URL('../../../.cache/verdaccio/', import.meta.url).pathname;
+
+/** verdaccio's bin, installed once into the git-ignored .cache (about 20 s, 65 MB). */
+function verdaccioBin(): string {
+  const installed = join(verdaccioDir, 'node_modules/verdaccio/package.json');
+  if (!existsSync(installed) || JSON.parse(readFileSync(installed, 'utf8')).version !== VERDACCIO_VERSION) {
+    execFileSync(
+      'npm',
+      ['install', '--prefix', verdaccioDir, '--no-audit', '--no-fund', `verdaccio@${VERDACCIO_VERSION}`],
+      { stdio: 'ignore' },
+    );
+  }
+  return join(verdaccioDir, 'node_modules/verdaccio/bin/verdaccio');
+}
+
+/**
+ * verdaccio under the add-on, resolving with its first stdout line (JSON). Like
+ * startNode, with arguments after the script and without vitest's NODE_PATH.
+ */
+function startVerdaccio(
+  env: Record<string, string>,
+  nodeArgs: readonly string[],
+  args: readonly string[],
+): Promise<{ first: { addr?: string }; child: ChildProcess }> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  delete childEnv.NODE_PATH;
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [...nodeArgs, verdaccioBin(), ...args], {
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    createInterface({ input: child.stdout }).once('line', (line) => done({ first: JSON.parse(line), child }));
+    child.once('exit', (code) => fail(new Error(`verdaccio exited early with ${code}:\n${err}`)));
+  });
 }
 
 const apps = [
@@ -70,6 +116,140 @@ describe.each(apps)('the add-on on an $kind app', ({ kind, flag, register, app }
     );
     expect(Number(stats?.n)).toBe(7);
   });
+});
+
+describe('ES modules under --import', () => {
+  const register = ['--import', `${packageDir}register.mjs`];
+
+  it('leaves an `export let` that its module reassigns later live for importers', async () => {
+    const database = 'addon_late_logger';
+    const { out, err } = await runNodeWithStderr(
+      `${packageDir}test/fixtures/late-logger-app.mjs`,
+      {
+        TRACEPOINT_RESOLVE_FROM: legDir(),
+        TRACEPOINT_CLICKHOUSE_URL: server.url,
+        TRACEPOINT_CLICKHOUSE_DATABASE: database,
+        OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http',
+      },
+      register,
+    );
+    expect(out).toContain('{"info":"started"}');
+    expect(out).toContain('"done":true');
+    expect(err).not.toContain('tracepoint:');
+    const spans = await rows<{ SpanName: string }>(
+      `SELECT SpanName FROM ${database}.otel_traces WHERE SpanKind = 'Server'`,
+    );
+    expect(spans.map((span) => span.SpanName)).toEqual(['GET /items/{id}']);
+  });
+
+  it.each([
+    { hook: 'on', routeName: 'GET /orders/:id', expressSpans: 2 },
+    { hook: 'off', routeName: 'GET /orders/{id}', expressSpans: 0 },
+  ])(
+    'an express app imported as ES modules gets its route spans with the hook (TRACEPOINT_ESM_HOOK=$hook)',
+    async ({ hook, routeName, expressSpans }) => {
+      const database = `addon_esm_express_${hook}`;
+      // The app's own directory, its node_modules the leg's: the add-on resolves from the entry script.
+      const appDir = tempDataDir('esm-express');
+      try {
+        copyFileSync(`${packageDir}test/fixtures/express-app.mjs`, join(appDir.path, 'app.mjs'));
+        symlinkSync(join(legDir(), 'node_modules'), join(appDir.path, 'node_modules'));
+        const { out, err } = await runNodeWithStderr(
+          join(appDir.path, 'app.mjs'),
+          {
+            TRACEPOINT_CLICKHOUSE_URL: server.url,
+            TRACEPOINT_CLICKHOUSE_DATABASE: database,
+            TRACEPOINT_ESM_HOOK: hook,
+            OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,express',
+          },
+          register,
+        );
+        expect(out).toContain('"done":true');
+        expect(err).not.toContain('tracepoint:');
+      } finally {
+        appDir.remove();
+      }
+      const spans = await rows<{ SpanKind: string; SpanName: string; ScopeName: string }>(
+        `SELECT SpanKind, SpanName, ScopeName FROM ${database}.otel_traces`,
+      );
+      // express names the server span by its route; without the hook the cleaner templates the path.
+      expect(spans.filter((span) => span.SpanKind === 'Server').map((span) => span.SpanName)).toEqual([
+        routeName,
+        routeName,
+      ]);
+      expect(
+        spans.filter((span) => span.ScopeName === '@opentelemetry/instrumentation-express'),
+      ).toHaveLength(expressSpans);
+    },
+  );
+
+  it('prints one line naming tracepoint and what to do when the hook cannot be registered, and the app runs', async () => {
+    // An install without @opentelemetry/instrumentation: an auto-instrumentations package with no instrumentations.
+    const appDir = tempDataDir('esm-no-instrumentation');
+    try {
+      const auto = join(appDir.path, 'node_modules/@opentelemetry/auto-instrumentations-node');
+      mkdirSync(auto, { recursive: true });
+      writeFileSync(
+        join(auto, 'package.json'),
+        '{"name":"@opentelemetry/auto-instrumentations-node","main":"index.js"}',
+      );
+      writeFileSync(join(auto, 'index.js'), 'exports.getNodeAutoInstrumentations = () => [];\n');
+      symlinkSync(
+        join(legDir(), 'node_modules/@opentelemetry/sdk-node'),
+        join(appDir.path, 'node_modules/@opentelemetry/sdk-node'),
+      );
+      copyFileSync(`${packageDir}test/fixtures/late-logger-app.mjs`, join(appDir.path, 'app.mjs'));
+      copyFileSync(`${packageDir}test/fixtures/late-logger.mjs`, join(appDir.path, 'late-logger.mjs'));
+      const { out, err } = await runNodeWithStderr(
+        join(appDir.path, 'app.mjs'),
+        { TRACEPOINT_CLICKHOUSE_URL: server.url, TRACEPOINT_CLICKHOUSE_DATABASE: 'addon_esm_hook_failed' },
+        register,
+      );
+      expect(out).toContain('"done":true');
+      expect(err.split('\n').filter((line) => line.includes('tracepoint'))).toEqual([
+        "tracepoint: ES modules will not be instrumented (found no @opentelemetry/instrumentation next to the app's auto-instrumentations); fix that, or set TRACEPOINT_ESM_HOOK=off to silence this",
+      ]);
+    } finally {
+      appDir.remove();
+    }
+  });
+
+  // verdaccio 6.10 needs Node.js 22 or later: leg 3 runs it.
+  it.skipIf(Number(process.versions.node.split('.')[0]) < 22)(
+    'starts verdaccio (an ES module app with `export let` loggers) and it answers its ping',
+    async () => {
+      const storage = tempDataDir('verdaccio');
+      const config = join(storage.path, 'config.yaml');
+      writeFileSync(
+        config,
+        [
+          'storage: ./storage',
+          'auth: { htpasswd: { file: ./htpasswd } }',
+          'uplinks: {}',
+          "packages: { '**': { access: $all } }",
+          // Only the "http address" line is logged at warn on Node.js 24: the first line startNode reads.
+          'log: { type: stdout, format: json, level: warn }',
+          '',
+        ].join('\n'),
+      );
+      const { first, child } = await startVerdaccio(
+        {
+          TRACEPOINT_RESOLVE_FROM: legDir(),
+          TRACEPOINT_CLICKHOUSE_URL: server.url,
+          TRACEPOINT_CLICKHOUSE_DATABASE: 'addon_verdaccio',
+          OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,express',
+        },
+        register,
+        ['--config', config, '--listen', `127.0.0.1:${await freePort()}`],
+      );
+      try {
+        expect((await fetch(`${first.addr}-/ping`)).status).toBe(200);
+      } finally {
+        child.kill('SIGKILL');
+        storage.remove();
+      }
+    },
+  );
 });
 
 describe('OTEL_TRACES_EXPORTER=otlp', () => {
@@ -162,20 +342,21 @@ describe('shutdown', () => {
 });
 
 describe('bad configuration', () => {
-  it('prints one line, leaves tracing off, and the app runs', async () => {
+  it.each([
+    ['TRACEPOINT_CLEANER', 'sometimes'],
+    ['TRACEPOINT_ESM_HOOK', 'maybe'],
+  ])('a bad %s prints one line, leaves tracing off, and the app runs', async (name, value) => {
     const { out, err } = await runNodeWithStderr(
       `${packageDir}test/fixtures/app.mjs`,
       {
         TRACEPOINT_RESOLVE_FROM: legDir(),
-        TRACEPOINT_CLEANER: 'sometimes',
+        [name]: value,
         TRACEPOINT_CLICKHOUSE_URL: server.url,
       },
       ['--import', `${packageDir}register.mjs`],
     );
     expect(out).toContain('"done":true');
     const lines = err.split('\n').filter((line) => line.includes('tracepoint'));
-    expect(lines).toEqual([
-      'tracepoint: tracing is off: TRACEPOINT_CLEANER must be on or off, got sometimes',
-    ]);
+    expect(lines).toEqual([`tracepoint: tracing is off: ${name} must be on or off, got ${value}`]);
   });
 });
