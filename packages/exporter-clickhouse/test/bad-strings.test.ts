@@ -210,3 +210,91 @@ describe.each(transports)('a batch with a bad string, over the $name', ({ databa
     expect(classifyInsertError(error)).toBe('bad-data');
   });
 });
+
+/** Real SDK spans, then decoded data (with BigInts) assigned into them as an app does with `Object.assign`. */
+async function recordDecoded(): Promise<{ spans: ReadableSpan[]; decoded: ReadableSpan }> {
+  const memory = new InMemorySpanExporter();
+  const tracing = startTracing({
+    serviceName: 'bigints',
+    spanProcessors: [simpleSpanProcessor(memory)],
+    resourceAttributes: { 'build.ids': [7n] } as unknown as Record<string, string>,
+  });
+  const plain = tracing.tracer.startSpan('plain', { kind: SpanKind.SERVER, attributes: { n: [1, 2] } });
+  plain.end();
+  const span = tracing.tracer.startSpan('decoded', {
+    kind: SpanKind.SERVER,
+    links: [
+      {
+        context: { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 },
+        attributes: { why: 'x' },
+      },
+    ],
+  });
+  span.addEvent('message', { kind: 'x' });
+  span.end();
+  await tracing.provider.forceFlush();
+  const spans = memory.getFinishedSpans().slice();
+  await tracing.stop();
+  const decoded = spans.find((s) => s.name === 'decoded') as ReadableSpan;
+  Object.assign(decoded.attributes, {
+    ids: [1n, 12345678901234567890n],
+    nested: [[2n, -3n], 'x', 0.5],
+    big: 12345678901234567890n,
+    'http.response.status_code': [200n],
+  });
+  const [event] = decoded.events;
+  const [link] = decoded.links;
+  if (event?.attributes === undefined || link?.attributes === undefined)
+    throw new Error('no event or link attributes');
+  Object.assign(event.attributes, { seq: [3n] });
+  Object.assign(link.attributes, { seq: [4n] });
+  return { spans, decoded };
+}
+
+describe.each(transports)(
+  'a BigInt inside an array attribute value, over the $name',
+  ({ database, client }) => {
+    it('lands as a plain decimal number in the JSON array text, wherever it sits, in both tables', async () => {
+      const { spans, decoded } = await recordDecoded();
+      const db = `${database}_bigint`;
+      const warnings: string[] = [];
+      const exporter = new ClickHouseSpanExporter({
+        client: client(),
+        database: db,
+        mode: 'sync',
+        logger: { warn: (message) => warnings.push(message), error() {} },
+      });
+      expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
+      await exporter.shutdown();
+      expect(warnings).toEqual([]);
+      expect(await count(`SELECT count() AS n FROM ${db}.otel_traces`)).toBe(2);
+      expect(await count(`SELECT count() AS n FROM ${db}.trace_points_spans`)).toBe(2);
+      const id = decoded.spanContext().spanId;
+      const [row] = await rows<Record<string, unknown>>(
+        `SELECT SpanAttributes, ResourceAttributes, Events.Attributes AS events, Links.Attributes AS links
+       FROM ${db}.otel_traces WHERE SpanId = '${id}'`,
+      );
+      expect(row).toMatchObject({
+        SpanAttributes: {
+          ids: '[1,12345678901234567890]',
+          nested: '[[2,-3],"x",0.5]',
+          big: '12345678901234567890',
+          'http.response.status_code': '[200]',
+        },
+        events: [{ seq: '[3]' }],
+        links: [{ seq: '[4]' }],
+      });
+      // OpenTelemetry JS 3 drops a BigInt from a resource's attributes itself; 2.x passes it on.
+      const resourceIds = decoded.resource.attributes['build.ids'] === undefined ? undefined : '[7]';
+      expect((row?.ResourceAttributes as Record<string, string> | undefined)?.['build.ids']).toBe(
+        resourceIds,
+      );
+      expect(
+        await rows(
+          `SELECT params['http.response.status_code'] AS status FROM ${db}.trace_points_spans WHERE span_id = '${id}'`,
+        ),
+      ).toEqual([{ status: '[200]' }]);
+      expect(exporter.stats()).toMatchObject({ spansExported: 2, spansFailed: 0 });
+    });
+  },
+);
