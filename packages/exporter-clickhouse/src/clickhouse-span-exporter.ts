@@ -13,7 +13,7 @@ import { classifyInsertError, toError } from './insert-error.js';
 import { OtelTracesLineEncoder } from './otel-traces-row.js';
 import { OTEL_TRACES_INSERT_COLUMNS } from './otel-traces-schema.js';
 import { PushStream } from './push-stream.js';
-import { RowBatch } from './row-batch.js';
+import { RowBatch, type RowRange, rowCount } from './row-batch.js';
 import { prepareSchema, SchemaMismatchError, type SchemaReport } from './schema-manager.js';
 import { UnsupportedServerVersionError } from './server-version.js';
 import { qualifiedName } from './table-ddl.js';
@@ -51,6 +51,8 @@ interface TableQueue {
   /** True for the span table: its rows count as exported spans. */
   readonly countsSpans: boolean;
   batch: RowBatch;
+  /** Trace-point queue: for each row of `batch`, its span's row in the span table's batch. */
+  spanRows: number[];
   stream: PushStream | undefined;
   timer: NodeJS.Timeout | undefined;
   /** The table's inserts run one after another, in order. */
@@ -58,6 +60,34 @@ interface TableQueue {
 }
 
 const SECONDS_PER_DAY = 86_400;
+
+/** One export's (sync) or one flush's (async) rows of both tables. */
+interface SpanBatches {
+  spans: RowBatch;
+  points: RowBatch;
+  /** For each trace-point row, its span's row in `spans`. */
+  spanRows: number[];
+  /** Set once the span table's insert is done (the trace points' may still fail). */
+  spansWritten?: boolean;
+}
+
+/** The trace-point rows whose span's row was not rejected: a span's rows share one fate. */
+function rowsOfLandedSpans(spanRows: readonly number[], rejected: readonly number[]): RowRange[] {
+  if (rejected.length === 0) return [{ from: 0, to: spanRows.length }];
+  const lost = new Set(rejected);
+  const ranges: RowRange[] = [];
+  for (let from = 0; from < spanRows.length; ) {
+    if (lost.has(spanRows[from] as number)) {
+      from++;
+      continue;
+    }
+    let to = from + 1;
+    while (to < spanRows.length && !lost.has(spanRows[to] as number)) to++;
+    ranges.push({ from, to });
+    from = to;
+  }
+  return ranges;
+}
 
 function permanent(error: unknown): boolean {
   return (
@@ -158,7 +188,8 @@ export class ClickHouseSpanExporter {
         rowLine(tracePointStatsRow(record), this.counters),
         Math.floor(record.intervalStartSeconds / 86_400),
       );
-    const rejected = await this.track(writer.write(this.statsTarget, batch, `${this.nextToken()}-stats`));
+    const rejected = (await this.track(writer.write(this.statsTarget, batch, `${this.nextToken()}-stats`)))
+      .length;
     this.counters.rowsWritten[this.config.statsTable] =
       (this.counters.rowsWritten[this.config.statsTable] ?? 0) + records.length - rejected;
     return rejected;
@@ -240,6 +271,7 @@ export class ClickHouseSpanExporter {
       target,
       countsSpans,
       batch: new RowBatch(),
+      spanRows: [],
       stream: undefined,
       timer: undefined,
       chain: Promise.resolve(),
@@ -338,7 +370,7 @@ export class ClickHouseSpanExporter {
   /** Encodes each span into its rows; a span that cannot be read is counted and skipped. */
   private encode(
     spans: readonly SpanLike[],
-    add: (table: number, line: string, day: number) => void,
+    add: (traceLine: string, pointLine: string | undefined, day: number) => void,
     fits: (span: SpanLike) => boolean,
   ): void {
     const points = this.tracePointsOff ? undefined : this.queues[1];
@@ -360,8 +392,7 @@ export class ClickHouseSpanExporter {
         this.counters.spansDropped++;
         continue;
       }
-      add(0, traceLine, day);
-      if (pointLine !== undefined) add(1, pointLine, day);
+      add(traceLine, pointLine, day);
     }
   }
 
@@ -370,17 +401,37 @@ export class ClickHouseSpanExporter {
       this.counters.spansFailed += spans.length;
       throw error;
     });
-    const batches = this.queues.map(() => new RowBatch());
+    const batches: SpanBatches = { spans: new RowBatch(), points: new RowBatch(), spanRows: [] };
     this.encode(
       spans,
-      (table, line, day) => (batches[table] as RowBatch).append(line, day),
+      (traceLine, pointLine, day) => {
+        batches.spans.append(traceLine, day);
+        if (pointLine === undefined) return;
+        batches.points.append(pointLine, day);
+        batches.spanRows.push(batches.spans.rows - 1);
+      },
       () => true,
     );
-    const results = await Promise.allSettled(
-      this.queues.map((queue, i) => this.write(writer, queue, batches[i] as RowBatch, this.nextToken())),
-    );
-    const failure = results.find((result) => result.status === 'rejected');
-    return failure ? { code: 1, error: toError(failure.reason) } : { code: 0 };
+    try {
+      await this.writeBoth(writer, batches, this.nextToken());
+      return { code: 0 };
+    } catch (error) {
+      return { code: 1, error: toError(error) };
+    }
+  }
+
+  /**
+   * Writes the span table's rows, then the trace-point rows of the spans that
+   * landed: a span the server refuses has no trace points either, and when
+   * the span table's insert fails for good its trace points are not written.
+   */
+  private async writeBoth(writer: TableWriter, batches: SpanBatches, token: string): Promise<void> {
+    const [spansQueue, pointsQueue] = this.queues as [TableQueue, TableQueue | undefined];
+    const rejected = await this.write(writer, spansQueue, batches.spans, token);
+    batches.spansWritten = true;
+    if (pointsQueue === undefined || batches.points.rows === 0) return;
+    const ranges = rowsOfLandedSpans(batches.spanRows, rejected);
+    await this.write(writer, pointsQueue, batches.points, `${token}-points`, ranges);
   }
 
   private recordWritten(queue: TableQueue, rows: number): void {
@@ -389,14 +440,25 @@ export class ClickHouseSpanExporter {
     if (queue.countsSpans) this.counters.spansExported += rows;
   }
 
-  /** Writes one batch of a table and keeps the counters; rejects when it finally failed. */
-  private async write(writer: TableWriter, queue: TableQueue, batch: RowBatch, token: string): Promise<void> {
-    if (batch.rows === 0) return;
+  /**
+   * Writes one batch of a table (or the rows of `ranges`) and keeps the
+   * counters; resolves with the rows rejected as bad, rejects when it finally failed.
+   */
+  private async write(
+    writer: TableWriter,
+    queue: TableQueue,
+    batch: RowBatch,
+    token: string,
+    ranges: readonly RowRange[] = [{ from: 0, to: batch.rows }],
+  ): Promise<number[]> {
+    const rows = rowCount(ranges);
+    if (rows === 0) return [];
     try {
-      const rejected = await writer.write(queue.target, batch, token);
-      this.recordWritten(queue, batch.rows - rejected);
+      const rejected = await writer.write(queue.target, batch, token, ranges);
+      this.recordWritten(queue, rows - rejected.length);
+      return rejected;
     } catch (error) {
-      if (queue.countsSpans) this.counters.spansFailed += batch.rows;
+      if (queue.countsSpans) this.counters.spansFailed += rows;
       throw error;
     }
   }
@@ -406,21 +468,29 @@ export class ClickHouseSpanExporter {
     let dropped = 0;
     this.encode(
       spans,
-      (table, line, day) => {
-        const queue = this.queues[table] as TableQueue;
+      (traceLine, pointLine, day) => {
+        const [spansQueue, pointsQueue] = this.queues as [TableQueue, TableQueue | undefined];
         if (this.config.mode === 'push') {
-          this.queuedBytes += this.streamFor(queue).write(line, day);
-        } else {
-          this.queuedBytes += queue.batch.append(line, day);
-          if (
-            queue.batch.rows >= this.config.maxBatchRows ||
-            queue.batch.bytes >= this.config.maxBatchBytes
-          ) {
-            this.flushQueue(queue);
-          } else if (queue.timer === undefined) {
-            queue.timer = setTimeout(() => this.flushQueue(queue), this.config.flushIntervalMillis);
-            queue.timer.unref?.();
-          }
+          this.queuedBytes += this.streamFor(spansQueue).write(traceLine, day);
+          if (pointsQueue !== undefined && pointLine !== undefined)
+            this.queuedBytes += this.streamFor(pointsQueue).write(pointLine, day);
+          return;
+        }
+        // Both tables' rows of a span join one flush, so the span's fate decides its trace points'.
+        this.queuedBytes += spansQueue.batch.append(traceLine, day);
+        if (pointsQueue !== undefined && pointLine !== undefined) {
+          this.queuedBytes += pointsQueue.batch.append(pointLine, day);
+          pointsQueue.spanRows.push(spansQueue.batch.rows - 1);
+        }
+        if (
+          spansQueue.batch.rows >= this.config.maxBatchRows ||
+          spansQueue.batch.bytes >= this.config.maxBatchBytes ||
+          (pointsQueue?.batch.bytes ?? 0) >= this.config.maxBatchBytes
+        ) {
+          this.flushBatches();
+        } else if (spansQueue.timer === undefined) {
+          spansQueue.timer = setTimeout(() => this.flushBatches(), this.config.flushIntervalMillis);
+          spansQueue.timer.unref?.();
         }
       },
       () => {
@@ -455,8 +525,59 @@ export class ClickHouseSpanExporter {
     return this.start().then(({ connection }) => connection.activeStreaming());
   }
 
-  /** Hands a table's waiting rows (or open stream) to an insert, after the table's previous one. */
+  /**
+   * async mode: hands both tables' waiting rows to their inserts (see
+   * writeBoth), after the previous flush's.
+   */
+  private flushBatches(): Promise<void> {
+    const [spansQueue, pointsQueue] = this.queues as [TableQueue, TableQueue | undefined];
+    if (spansQueue.timer !== undefined) clearTimeout(spansQueue.timer);
+    spansQueue.timer = undefined;
+    const batches: SpanBatches = {
+      spans: spansQueue.batch,
+      points: pointsQueue?.batch ?? new RowBatch(),
+      spanRows: pointsQueue?.spanRows ?? [],
+    };
+    if (batches.spans.rows === 0) return spansQueue.chain;
+    spansQueue.batch = new RowBatch();
+    if (pointsQueue !== undefined) {
+      pointsQueue.batch = new RowBatch();
+      pointsQueue.spanRows = [];
+    }
+    const token = this.nextToken();
+    const bytes = batches.spans.bytes + batches.points.bytes;
+    const run = async (): Promise<void> => {
+      let written = false;
+      try {
+        const { writer, unavailable } = await this.start();
+        // Rows queued before start-up turned the trace-point writer off; the warning has told.
+        if (pointsQueue !== undefined && unavailable.has(pointsQueue.target.name))
+          batches.points = new RowBatch();
+        written = true;
+        await this.writeBoth(writer, batches, token);
+      } catch (error) {
+        // write() counts its own failures; a failed start is counted here.
+        if (!written) this.counters.spansFailed += batches.spans.rows;
+        if (!written && error === this.startFailure) this.logLostAtStart(spansQueue, batches.spans.rows);
+        else if (batches.spansWritten)
+          this.config.logger.error(
+            `lost ${batches.points.rows} ${this.queues[1]?.target.name} rows: ${toError(error).message}`,
+          );
+        else
+          this.config.logger.error(
+            `lost ${batches.spans.rows} ${spansQueue.target.name} rows and their trace points: ${toError(error).message}`,
+          );
+      } finally {
+        this.queuedBytes -= bytes;
+      }
+    };
+    spansQueue.chain = this.track(spansQueue.chain.then(run, run));
+    return spansQueue.chain;
+  }
+
+  /** push mode: hands a table's open stream to its insert, after the table's previous one. */
   private flushQueue(queue: TableQueue): Promise<void> {
+    if (this.config.mode !== 'push') return this.flushBatches();
     if (queue.timer !== undefined) clearTimeout(queue.timer);
     queue.timer = undefined;
     const stream = queue.stream;

@@ -69,17 +69,26 @@ export class TableWriter {
     private readonly stats: ExporterStats,
   ) {}
 
-  /** Writes the batch; resolves with the number of rows rejected as bad. Rejects when retries run out. */
-  async write(target: InsertTarget, batch: RowBatch, token: string): Promise<number> {
+  /**
+   * Writes the batch's rows (all of them, or those of `ranges`); resolves with
+   * the indices of the rows rejected as bad. Rejects when retries run out.
+   */
+  async write(
+    target: InsertTarget,
+    batch: RowBatch,
+    token: string,
+    ranges: readonly RowRange[] = [{ from: 0, to: batch.rows }],
+  ): Promise<number[]> {
     const deadline = Date.now() + this.config.exportTimeoutMillis;
-    let rejected = 0;
-    for (const [index, ranges] of splitByPartition(batch).entries()) {
-      rejected += await this.writeChecked(
+    const rejected: number[] = [];
+    for (const [index, group] of splitByPartition(batch, ranges).entries()) {
+      await this.writeChecked(
         target,
         batch,
-        ranges,
+        group,
         index === 0 ? token : `${token}.p${index}`,
         deadline,
+        rejected,
       );
     }
     return rejected;
@@ -91,28 +100,24 @@ export class TableWriter {
     ranges: RowRange[],
     token: string,
     deadline: number,
-  ): Promise<number> {
+    rejected: number[],
+  ): Promise<void> {
     try {
       await this.insertWithRetry(target, batch, ranges, token, deadline);
-      return 0;
     } catch (error) {
       if (classifyInsertError(error) !== 'bad-data') throw error;
       const rows = rowCount(ranges);
       if (rows === 1) {
+        const row = (ranges.find((range) => range.to > range.from) as RowRange).from;
         this.stats.rowsRejected++;
-        this.logBadRow(
-          target,
-          batch.line((ranges.find((range) => range.to > range.from) as RowRange).from),
-          toError(error),
-        );
-        return 1;
+        rejected.push(row);
+        this.logBadRow(target, batch.line(row), toError(error));
+        return;
       }
       const [head, tail] = splitRanges(ranges, rows >> 1);
       // Derived tokens: each half is its own insert, and stays idempotent when retried.
-      return (
-        (await this.writeChecked(target, batch, head, `${token}.a`, deadline)) +
-        (await this.writeChecked(target, batch, tail, `${token}.b`, deadline))
-      );
+      await this.writeChecked(target, batch, head, `${token}.a`, deadline, rejected);
+      await this.writeChecked(target, batch, tail, `${token}.b`, deadline, rejected);
     }
   }
 
@@ -200,20 +205,24 @@ export async function resetSessionSettings(
   await connection.active().command({ query: `SET ${names.map((name) => `${name} = DEFAULT`).join(', ')}` });
 }
 
-/** The batch's rows grouped so no group spans more than MAX_PARTITIONS_PER_INSERT days. */
-function splitByPartition(batch: RowBatch): RowRange[][] {
-  const distinct = new Set(batch.days);
-  if (distinct.size <= MAX_PARTITIONS_PER_INSERT) return [[{ from: 0, to: batch.rows }]];
+/** The rows of `ranges` grouped so no group spans more than MAX_PARTITIONS_PER_INSERT days. */
+function splitByPartition(batch: RowBatch, ranges: readonly RowRange[]): RowRange[][] {
+  const distinct = new Set<number>();
+  for (const range of ranges)
+    for (let row = range.from; row < range.to; row++) distinct.add(batch.days[row] as number);
+  if (distinct.size <= MAX_PARTITIONS_PER_INSERT) return [ranges.slice()];
   // Runs of consecutive rows of one day, gathered per day.
   const runs = new Map<number, RowRange[]>();
-  for (let from = 0; from < batch.rows; ) {
-    const day = batch.days[from] as number;
-    let to = from + 1;
-    while (to < batch.rows && batch.days[to] === day) to++;
-    const dayRuns = runs.get(day);
-    if (dayRuns === undefined) runs.set(day, [{ from, to }]);
-    else dayRuns.push({ from, to });
-    from = to;
+  for (const range of ranges) {
+    for (let from = range.from; from < range.to; ) {
+      const day = batch.days[from] as number;
+      let to = from + 1;
+      while (to < range.to && batch.days[to] === day) to++;
+      const dayRuns = runs.get(day);
+      if (dayRuns === undefined) runs.set(day, [{ from, to }]);
+      else dayRuns.push({ from, to });
+      from = to;
+    }
   }
   const days = [...runs.keys()].sort((a, b) => a - b);
   const out: RowRange[][] = [];
