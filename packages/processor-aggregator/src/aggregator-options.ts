@@ -1,4 +1,5 @@
 import type { SpanMappingOptions } from '@tracepoint/semantic-mapping';
+import { MIN_MEMORY_BYTES, OVERFLOW_KEYS } from './memory-costs.js';
 import type { StatsRecord } from './stats-record.js';
 
 /** Where aggregate rows go; `ClickHouseSpanExporter` of @tracepoint/exporter-clickhouse is one. */
@@ -16,8 +17,21 @@ export interface AggregatorOptions {
   sink: StatsSink;
   /** Length of one aggregation interval (delta); rows are aligned to multiples of it. */
   intervalMillis?: number;
-  /** Most keys held per interval over all stat types; further spans count under the overflow key. */
+  /**
+   * Most keys held at once, over all stat types and all open intervals (each interval's three
+   * overflow keys included); further spans count under their interval's overflow key.
+   */
   maxKeys?: number;
+  /**
+   * Most bytes held at once over all open intervals: keys, their latency buckets and the
+   * dimension values seen. Past it, new keys and values overflow and sketches stop growing.
+   */
+  maxMemoryBytes?: number;
+  /**
+   * How far in the past a span may end and still count in its own interval; a span ending
+   * before the oldest interval this allows counts in that oldest one (`stats().lateSpans`).
+   */
+  maxLatenessMillis?: number;
   /** Most distinct values per dimension (span name, methods, components, exception type) per interval. */
   maxValuesPerDimension?: number;
   /** Most latency buckets per key; at 1% accuracy, 2048 buckets span 1 ns to about 19 years. */
@@ -30,6 +44,8 @@ export interface AggregatorOptions {
 export const AGGREGATOR_DEFAULTS = {
   intervalMillis: 60_000,
   maxKeys: 10_000,
+  maxMemoryBytes: 33_554_432,
+  maxLatenessMillis: 300_000,
   maxValuesPerDimension: 1_000,
   maxSketchBuckets: 2_048,
 } as const satisfies Partial<Record<keyof AggregatorOptions, unknown>>;
@@ -38,6 +54,8 @@ export interface ResolvedAggregatorConfig {
   readonly sink: StatsSink;
   readonly intervalMillis: number;
   readonly maxKeys: number;
+  readonly maxMemoryBytes: number;
+  readonly maxLatenessMillis: number;
   readonly maxValuesPerDimension: number;
   readonly maxSketchBuckets: number;
   readonly mapping: SpanMappingOptions | undefined;
@@ -48,13 +66,21 @@ function fail(option: string, message: string): never {
   throw new TypeError(`@tracepoint/processor-aggregator: option ${option} ${message}`);
 }
 
-function positiveInteger(options: AggregatorOptions, name: keyof typeof AGGREGATOR_DEFAULTS): number {
+function integerAtLeast(
+  options: AggregatorOptions,
+  name: keyof typeof AGGREGATOR_DEFAULTS,
+  least: number,
+  what: string,
+): number {
   const value = options[name] ?? AGGREGATOR_DEFAULTS[name];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    fail(name, `must be a positive integer, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < least) {
+    fail(name, `must be ${what}, got ${String(value)}`);
   }
   return value;
 }
+
+const positiveInteger = (options: AggregatorOptions, name: keyof typeof AGGREGATOR_DEFAULTS): number =>
+  integerAtLeast(options, name, 1, 'a positive integer');
 
 export function resolveAggregatorConfig(options: AggregatorOptions): ResolvedAggregatorConfig {
   if (options === null || typeof options !== 'object') fail('(options)', 'must be an object');
@@ -69,7 +95,15 @@ export function resolveAggregatorConfig(options: AggregatorOptions): ResolvedAgg
   return {
     sink: options.sink,
     intervalMillis,
-    maxKeys: positiveInteger(options, 'maxKeys'),
+    // Every open interval holds room for its three overflow keys, so fewer could hold no interval.
+    maxKeys: integerAtLeast(options, 'maxKeys', OVERFLOW_KEYS, `an integer of at least ${OVERFLOW_KEYS}`),
+    maxMemoryBytes: integerAtLeast(
+      options,
+      'maxMemoryBytes',
+      MIN_MEMORY_BYTES,
+      `an integer of at least ${MIN_MEMORY_BYTES} (room for one interval)`,
+    ),
+    maxLatenessMillis: integerAtLeast(options, 'maxLatenessMillis', 0, 'a non-negative integer'),
     maxValuesPerDimension: positiveInteger(options, 'maxValuesPerDimension'),
     maxSketchBuckets: positiveInteger(options, 'maxSketchBuckets'),
     mapping: options.mapping,

@@ -14,7 +14,9 @@ import {
   type ResolvedAggregatorConfig,
   resolveAggregatorConfig,
 } from './aggregator-options.js';
+import { nextFlushAt } from './flush-schedule.js';
 import { type Dimensions, IntervalTable, type OverflowCounts } from './interval-table.js';
+import { MemoryAccount } from './memory-account.js';
 import { samplingWeight } from './sampling-weight.js';
 import type { StatsRecord } from './stats-record.js';
 
@@ -35,6 +37,12 @@ export interface AggregatorStats {
    * so a skewed clock would otherwise hold keys for as long as the skew).
    */
   futureEndClamped: number;
+  /**
+   * Spans that ended before the oldest open interval (more than maxLatenessMillis ago, to the
+   * interval), counted in that oldest interval instead: nothing is lost, and no key is held for
+   * an interval that will never see another span.
+   */
+  lateSpans: number;
 }
 
 /**
@@ -50,16 +58,18 @@ export class AggregatorSpanProcessor {
   private readonly mapSpan: (span: SpanLike) => TracePoint[];
   private readonly intervalSeconds: number;
   private readonly tables = new Map<number, IntervalTable>();
+  private readonly account: MemoryAccount;
   private readonly counters: AggregatorStats = {
     spans: 0,
     skippedDropped: 0,
     recordsWritten: 0,
     recordsFailed: 0,
-    overflow: { dimension: {}, keys: 0 },
+    overflow: { dimension: {}, keys: 0, intervals: 0 },
     unreadable: 0,
     futureEndClamped: 0,
+    lateSpans: 0,
   };
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private shutDown = false;
   private warned = false;
@@ -68,8 +78,8 @@ export class AggregatorSpanProcessor {
     this.config = resolveAggregatorConfig(options);
     this.mapSpan = createSpanMapper(this.config.mapping);
     this.intervalSeconds = this.config.intervalMillis / 1000;
-    this.timer = setInterval(() => void this.flush(false), this.config.intervalMillis);
-    this.timer.unref?.();
+    this.account = new MemoryAccount(this.config.maxMemoryBytes, this.config.maxKeys);
+    this.schedule();
   }
 
   onStart(_span: unknown, _context: Context): void {}
@@ -95,15 +105,20 @@ export class AggregatorSpanProcessor {
   shutdown(): Promise<void> {
     if (this.shutDown) return this.writing;
     this.shutDown = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     return this.flush(true);
   }
 
   stats(): AggregatorStats {
     return {
       ...this.counters,
-      overflow: { dimension: { ...this.counters.overflow.dimension }, keys: this.counters.overflow.keys },
+      overflow: { ...this.counters.overflow, dimension: { ...this.counters.overflow.dimension } },
     };
+  }
+
+  /** Bytes the memory account holds right now over all intervals (at most maxMemoryBytes). */
+  get heldBytes(): number {
+    return this.account.bytes;
   }
 
   /** Keys held right now over all intervals (for the memory bound). */
@@ -175,22 +190,69 @@ export class AggregatorSpanProcessor {
 
   /** The table of the interval a span ended in (aligned to the wall clock, so processes agree). */
   private tableFor(endSeconds: number): IntervalTable {
-    let start = Math.floor(endSeconds / this.intervalSeconds) * this.intervalSeconds;
-    let table = this.tables.get(start);
-    if (table === undefined) {
-      // Only a new interval reads the clock: spans of held intervals never do.
-      const current = Math.floor(Date.now() / 1000 / this.intervalSeconds) * this.intervalSeconds;
-      if (start > current + this.intervalSeconds) {
-        this.counters.futureEndClamped++;
-        start = current;
-        table = this.tables.get(start);
+    const start = Math.floor(endSeconds / this.intervalSeconds) * this.intervalSeconds;
+    // Only an interval not held reads the clock: spans of held intervals never do.
+    return this.tables.get(start) ?? this.openTable(start);
+  }
+
+  /**
+   * Open intervals run from the one holding `now - maxLatenessMillis` to the
+   * one after the current one. A span ending past them is filed at the
+   * nearer end and counted, so the intervals held stay a handful whatever
+   * the spans' clocks say.
+   */
+  private openTable(wanted: number): IntervalTable {
+    const now = Date.now();
+    const current = this.intervalStart(now);
+    let start = wanted;
+    if (start > current + this.intervalSeconds) {
+      this.counters.futureEndClamped++;
+      start = current;
+    } else {
+      const oldest = this.intervalStart(now - this.config.maxLatenessMillis);
+      if (start < oldest) {
+        this.counters.lateSpans++;
+        start = oldest;
       }
     }
+    let table = this.tables.get(start);
     if (table === undefined) {
-      table = new IntervalTable(start, this.config, this.counters.overflow);
+      table = IntervalTable.open(start, this.config, this.counters.overflow, this.account);
+      if (table === undefined) return this.nearestTable(start);
       this.tables.set(start, table);
     }
     return table;
+  }
+
+  /** When the account has no room for another interval: the held one nearest in time. */
+  private nearestTable(start: number): IntervalTable {
+    this.counters.overflow.intervals++;
+    let nearest: IntervalTable | undefined;
+    for (const table of this.tables.values()) {
+      if (
+        nearest === undefined ||
+        Math.abs(table.startSeconds - start) < Math.abs(nearest.startSeconds - start)
+      )
+        nearest = table;
+    }
+    // An empty account always has room for one interval (MIN_MEMORY_BYTES, maxKeys >= 3).
+    if (nearest === undefined) throw new Error('no interval could be opened');
+    return nearest;
+  }
+
+  private intervalStart(millis: number): number {
+    return Math.floor(millis / 1000 / this.intervalSeconds) * this.intervalSeconds;
+  }
+
+  /** Arms the timer for the next interval boundary (plus its grace); unref'd, it never holds the process. */
+  private schedule(): void {
+    const now = Date.now();
+    this.timer = setTimeout(() => {
+      if (this.shutDown) return;
+      this.schedule();
+      void this.flush(false);
+    }, nextFlushAt(now, this.config.intervalMillis) - now);
+    this.timer.unref?.();
   }
 
   /** Hands finished intervals (all, when `all`) to the sink; writes run one after another. */
@@ -201,6 +263,7 @@ export class AggregatorSpanProcessor {
       if (!all && start + this.intervalSeconds > now) continue;
       this.tables.delete(start);
       for (const record of table.records(this.intervalSeconds)) records.push(record);
+      table.release();
     }
     if (records.length === 0) return this.writing;
     this.writing = this.writing.then(() =>

@@ -6,6 +6,6 @@ export {
   type StatsSink,
 } from './aggregator-options.js';
 export { AggregatorSpanProcessor, type AggregatorStats } from './aggregator-span-processor.js';
-export { LogSketch } from './log-sketch.js';
+export { LogSketch, type SketchMemory } from './log-sketch.js';
 export { samplingWeight } from './sampling-weight.js';
 export { OVERFLOW_VALUE, type StatsRecord, type StatType } from './stats-record.js';

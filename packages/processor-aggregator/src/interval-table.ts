@@ -1,5 +1,14 @@
 import type { ResolvedAggregatorConfig } from './aggregator-options.js';
-import { LogSketch } from './log-sketch.js';
+import { LogSketch, type SketchMemory } from './log-sketch.js';
+import type { MemoryAccount } from './memory-account.js';
+import {
+  bucketGrowthBytes,
+  INTERVAL_BYTES,
+  KEY_BYTES,
+  OVERFLOW_KEYS,
+  stringBytes,
+  VALUE_BYTES,
+} from './memory-costs.js';
 import { OVERFLOW_VALUE, type StatsRecord, type StatType } from './stats-record.js';
 
 /** γ = 1.01 / 0.99: 1% relative accuracy; @tracepoint/exporter-clickhouse's SQL uses the same (SKETCH_GAMMA). */
@@ -26,6 +35,15 @@ const CAPPED: readonly boolean[] = DIMENSIONS.map((_, i) => i !== 2 && i !== 3);
 
 const keyOf = (statType: StatType, dims: Dimensions): string => `${statType}\u0000${dims.join('\u0000')}`;
 
+const OVERFLOW_DIMS = DIMENSIONS.map(() => OVERFLOW_VALUE) as Dimensions;
+/** The overflow keys are paid for when an interval opens, so a full account still has them. */
+const OVERFLOW_KEYS_BYTES =
+  OVERFLOW_KEYS * KEY_BYTES +
+  (['endpoint', 'edge', 'exception'] as const).reduce(
+    (sum, statType) => sum + stringBytes(keyOf(statType, OVERFLOW_DIMS)),
+    0,
+  );
+
 interface Aggregate {
   readonly statType: StatType;
   readonly dims: Dimensions;
@@ -39,22 +57,42 @@ interface Aggregate {
 }
 
 export interface OverflowCounts {
-  /** Dimension values replaced by the overflow value, per dimension. */
+  /** Dimension values replaced by the overflow value (cap or memory reached), per dimension. */
   dimension: Record<string, number>;
-  /** Spans counted under the overflow key because maxKeys was reached. */
+  /** Spans counted under an overflow key because maxKeys or maxMemoryBytes was reached. */
   keys: number;
+  /** Spans counted in another open interval because maxKeys or maxMemoryBytes left no room for theirs. */
+  intervals: number;
 }
 
-/** One interval's aggregates, bounded by maxKeys and maxValuesPerDimension. */
-export class IntervalTable {
+/**
+ * One interval's aggregates, bounded by maxValuesPerDimension and by the
+ * memory account that all open intervals share (maxKeys, maxMemoryBytes).
+ */
+export class IntervalTable implements SketchMemory {
   private readonly aggregates = new Map<string, Aggregate>();
   private readonly values: Set<string>[] = DIMENSIONS.map(() => new Set<string>());
+  /** What this interval took from the account, given back by `release()`. */
+  private bytes = INTERVAL_BYTES + OVERFLOW_KEYS_BYTES;
+  private keys = OVERFLOW_KEYS;
 
-  constructor(
+  private constructor(
     readonly startSeconds: number,
     private readonly config: ResolvedAggregatorConfig,
     private readonly overflow: OverflowCounts,
+    private readonly account: MemoryAccount,
   ) {}
+
+  /** A new interval with room for its overflow keys, or undefined when the account has none. */
+  static open(
+    startSeconds: number,
+    config: ResolvedAggregatorConfig,
+    overflow: OverflowCounts,
+    account: MemoryAccount,
+  ): IntervalTable | undefined {
+    if (!account.reserve(INTERVAL_BYTES + OVERFLOW_KEYS_BYTES, OVERFLOW_KEYS)) return undefined;
+    return new IntervalTable(startSeconds, config, overflow, account);
+  }
 
   get size(): number {
     return this.aggregates.size;
@@ -69,13 +107,13 @@ export class IntervalTable {
       aggregate = this.aggregates.get(key);
     }
     if (aggregate === undefined) {
-      if (this.aggregates.size >= this.config.maxKeys - 3) {
-        // The last slots are the overflow keys, one per stat type, so counts still add up.
+      if (this.take(KEY_BYTES + stringBytes(key), 1)) aggregate = this.create(key, statType, dims);
+      else {
+        // The overflow keys were paid for when the interval opened, so counts still add up.
         this.overflow.keys++;
-        const overflowDims = DIMENSIONS.map(() => OVERFLOW_VALUE) as Dimensions;
-        key = keyOf(statType, overflowDims);
-        aggregate = this.aggregates.get(key) ?? this.create(key, statType, overflowDims);
-      } else aggregate = this.create(key, statType, dims);
+        key = keyOf(statType, OVERFLOW_DIMS);
+        aggregate = this.aggregates.get(key) ?? this.create(key, statType, OVERFLOW_DIMS);
+      }
     }
     aggregate.spanCount++;
     aggregate.count += weight;
@@ -86,19 +124,43 @@ export class IntervalTable {
     aggregate.sketch.add(durationMs, weight);
   }
 
+  /** A sketch of this interval asks for a larger bucket array. */
+  grow(fromBuckets: number, toBuckets: number): boolean {
+    return this.take(bucketGrowthBytes(fromBuckets, toBuckets), 0);
+  }
+
+  /** Gives back to the account all this interval took; the table is dropped after. */
+  release(): void {
+    this.account.release(this.bytes, this.keys);
+    this.bytes = 0;
+    this.keys = 0;
+  }
+
+  private take(bytes: number, keys: number): boolean {
+    if (!this.account.reserve(bytes, keys)) return false;
+    this.bytes += bytes;
+    this.keys += keys;
+    return true;
+  }
+
   /**
    * Counts the key's values against maxValuesPerDimension, replacing those
-   * over the cap by the overflow value; true when one was replaced.
+   * over the cap (or past the memory account) by the overflow value; true
+   * when one was replaced. An empty value is what a stat type without that
+   * dimension writes (an endpoint has no components), not a value: it takes
+   * no slot.
    */
   private capValues(dims: Dimensions): boolean {
     let replaced = false;
     for (let i = 0; i < dims.length; i++) {
       if (!CAPPED[i]) continue;
       const value = dims[i] as string;
+      if (value === '') continue;
       const seen = this.values[i] as Set<string>;
       if (seen.has(value)) continue;
-      if (seen.size < this.config.maxValuesPerDimension) seen.add(value);
-      else {
+      if (seen.size < this.config.maxValuesPerDimension && this.take(VALUE_BYTES + stringBytes(value), 0)) {
+        seen.add(value);
+      } else {
         dims[i] = OVERFLOW_VALUE;
         replaced = true;
         const name = DIMENSIONS[i] as string;
@@ -149,7 +211,7 @@ export class IntervalTable {
       sum: 0,
       min: Number.POSITIVE_INFINITY,
       max: Number.NEGATIVE_INFINITY,
-      sketch: new LogSketch(LOG_GAMMA, MIN_MS, this.config.maxSketchBuckets),
+      sketch: new LogSketch(LOG_GAMMA, MIN_MS, this.config.maxSketchBuckets, this),
     };
     this.aggregates.set(key, aggregate);
     return aggregate;

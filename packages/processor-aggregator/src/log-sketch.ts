@@ -1,3 +1,13 @@
+/** Where a sketch asks leave to replace its bucket array by a larger one; false: stay within the current one. */
+export interface SketchMemory {
+  grow(fromBuckets: number, toBuckets: number): boolean;
+}
+
+const UNBOUNDED: SketchMemory = { grow: () => true };
+
+/** Buckets of a sketch's first array: a key's fixed cost accounts for them (see memory-costs.ts). */
+export const INITIAL_BUCKETS = 8;
+
 /**
  * A DDSketch-style quantile sketch: logarithmic buckets with relative
  * accuracy α, so every value in bucket k lies in (γ^(k-1), γ^k] with
@@ -5,9 +15,10 @@
  * Buckets of different sketches with the same γ merge by adding counts,
  * which is what lets ClickHouse merge rows with `sumMap`.
  *
- * Counts live in a dense array over the keys seen (growing by doubling);
- * past `maxBuckets` the lowest buckets collapse into one, trading accuracy
- * on the fastest values for bounded memory, as DDSketch's collapsing store does.
+ * Counts live in a dense array over the keys seen (growing by doubling).
+ * Past `maxBuckets`, or when `memory` refuses a larger array, the lowest
+ * buckets collapse into one, trading accuracy on the fastest values for
+ * bounded memory, as DDSketch's collapsing store does.
  */
 export class LogSketch {
   private counts: Float64Array = EMPTY;
@@ -19,6 +30,7 @@ export class LogSketch {
     private readonly logGamma: number,
     private readonly minValue: number,
     private readonly maxBuckets: number,
+    private readonly memory: SketchMemory = UNBOUNDED,
   ) {}
 
   /** The bucket key of a value (values below `minValue`, zero included, go to the lowest key). */
@@ -29,14 +41,8 @@ export class LogSketch {
 
   add(value: number, weight: number): void {
     let key = this.keyOf(value);
-    if (this.high < this.low) {
-      this.init(key);
-    } else if (key < this.low) {
-      if (this.high - key + 1 > this.maxBuckets) key = this.low;
-      else this.extend(key, this.high);
-    } else if (key > this.high) {
-      this.extend(this.low, key);
-    }
+    if (this.high < this.low) this.init(key);
+    else if (key < this.low || key > this.high) key = this.extend(key);
     const index = key - this.offset;
     this.counts[index] = (this.counts[index] as number) + weight;
   }
@@ -61,44 +67,69 @@ export class LogSketch {
   }
 
   private init(key: number): void {
-    this.counts = new Float64Array(8);
-    this.offset = key - 4;
+    // The first array is part of a key's fixed cost, so it asks nothing of `memory`.
+    this.counts = new Float64Array(Math.min(INITIAL_BUCKETS, this.maxBuckets));
+    this.offset = key - Math.floor(this.counts.length / 2);
     this.low = key;
     this.high = key;
   }
 
-  /** Makes [low, high] addressable, collapsing the lowest buckets if the range would pass maxBuckets. */
-  private extend(low: number, high: number): void {
+  /**
+   * Makes room for `key` outside [low, high]: grows the array if allowed,
+   * else collapses the lowest buckets. Returns the key to count in (a value
+   * below the lowest bucket kept counts in that bucket).
+   */
+  private extend(key: number): number {
+    const low = Math.min(this.low, key);
+    const high = Math.max(this.high, key);
+    if (low >= this.offset && high < this.offset + this.counts.length) {
+      this.low = low;
+      this.high = high;
+      return key;
+    }
+    // A value below the lowest bucket that no array could reach counts in the lowest bucket.
+    if (key < this.low && high - low + 1 > this.maxBuckets) return this.low;
+    let length = this.counts.length;
+    const wanted = Math.min(this.maxBuckets, Math.max(length * 2, high - low + 1 + INITIAL_BUCKETS));
+    if (wanted > length && this.memory.grow(length, wanted)) length = wanted;
     let newLow = low;
-    if (high - newLow + 1 > this.maxBuckets) {
-      newLow = high - this.maxBuckets + 1;
+    if (high - low + 1 > length) {
+      // Only a refused growth gets here for a low key; nothing was reserved then.
+      if (key < this.low) return this.low;
+      newLow = high - length + 1;
       this.collapseBelow(newLow);
     }
-    if (newLow < this.offset || high >= this.offset + this.counts.length) {
-      const length = Math.min(this.maxBuckets, Math.max(this.counts.length * 2, high - newLow + 1 + 8));
-      const next = new Float64Array(length);
-      const offset = Math.max(newLow - Math.floor((length - (high - newLow + 1)) / 2), high - length + 1);
-      for (let key = this.low; key <= this.high; key++)
-        next[key - offset] = this.counts[key - this.offset] as number;
-      this.counts = next;
-      this.offset = offset;
-    }
-    this.low = Math.min(this.low, newLow);
-    this.high = Math.max(this.high, high);
+    const next = new Float64Array(length);
+    const used = high - newLow + 1;
+    const offset = Math.max(newLow - Math.floor((length - used) / 2), high - length + 1);
+    for (let k = this.low; k <= this.high; k++) next[k - offset] = this.counts[k - this.offset] as number;
+    this.counts = next;
+    this.offset = offset;
+    this.low = newLow;
+    this.high = high;
+    return key;
   }
 
-  /** Moves the counts of keys below `low` into `low`. */
+  /** Moves the counts of keys below `low` into bucket `low`, which becomes the lowest. */
   private collapseBelow(low: number): void {
     if (low <= this.low) return;
     let moved = 0;
-    for (let key = this.low; key < low && key <= this.high; key++) {
+    const top = Math.min(low - 1, this.high);
+    for (let key = this.low; key <= top; key++) {
       moved += this.counts[key - this.offset] as number;
       this.counts[key - this.offset] = 0;
     }
-    const top = Math.min(low, this.high);
-    const index = top - this.offset;
-    this.counts[index] = (this.counts[index] as number) + moved;
-    this.low = top;
+    if (low > this.high) {
+      // Every bucket held lies below the new window: they all become its lowest bucket.
+      this.counts.fill(0);
+      this.offset = low;
+      this.counts[0] = moved;
+      this.high = low;
+    } else {
+      const index = low - this.offset;
+      this.counts[index] = (this.counts[index] as number) + moved;
+    }
+    this.low = low;
   }
 }
 

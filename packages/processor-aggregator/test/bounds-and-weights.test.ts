@@ -17,6 +17,17 @@ import { expectReadmeStatesDefaults } from '../../../test-support/readme-options
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
 
+/** Heap and off-heap memory (`external` includes the ArrayBuffers of sketch buckets) after a full collection. */
+function heldMemory(): number {
+  gc();
+  gc();
+  const { heapUsed, external } = process.memoryUsage();
+  return heapUsed + external;
+}
+
+/** V8 sizes hash tables in powers of two and compiles code as the test runs: what a measurement may add. */
+const SLACK_BYTES = 1_048_576;
+
 /** A finished span as the SDK hands it over, built directly so a million cost seconds, not minutes. */
 function span(name: string, durationMs: number, extra: Partial<SpanLike> = {}): SpanLike {
   const context: SpanContext = {
@@ -48,7 +59,7 @@ function collectingSink() {
 }
 
 describe('bounded memory', () => {
-  it('1M distinct keys: held keys stay under maxKeys, heap under the cap, overflow counted, nothing lost', async () => {
+  it('1M distinct keys: held keys stay under maxKeys, memory under the account, overflow counted, nothing lost', async () => {
     const sink = collectingSink();
     const maxKeys = 2_000;
     const aggregator = new AggregatorSpanProcessor({
@@ -57,18 +68,15 @@ describe('bounded memory', () => {
       maxValuesPerDimension: 500,
       intervalMillis: 3_600_000,
     });
-    gc();
-    const before = process.memoryUsage().heapUsed;
+    const before = heldMemory();
     for (let i = 0; i < 1_000_000; i++) aggregator.onEnd(span(`op-${i}`, 1 + (i % 100)));
-    gc();
-    const grown = process.memoryUsage().heapUsed - before;
-    // A key costs its dimension strings, counters and a sketch of a few hundred bytes: 4 KiB each is a generous cap.
-    const cap = maxKeys * 4096;
+    const grown = heldMemory() - before;
     console.log(
-      `1M distinct keys: ${aggregator.heldKeys} keys held, heap grew ${(grown / 1048576).toFixed(1)} MiB (cap ${(cap / 1048576).toFixed(1)} MiB)`,
+      `1M distinct keys: ${aggregator.heldKeys} keys held, heap + external grew ${(grown / 1048576).toFixed(1)} MiB (account ${(aggregator.heldBytes / 1048576).toFixed(1)} MiB)`,
     );
     expect(aggregator.heldKeys).toBeLessThanOrEqual(maxKeys);
-    expect(grown).toBeLessThan(cap);
+    expect(grown).toBeLessThan(aggregator.heldBytes + SLACK_BYTES);
+    expect(aggregator.heldBytes).toBeLessThanOrEqual(AGGREGATOR_DEFAULTS.maxMemoryBytes);
     const stats = aggregator.stats();
     expect(stats.overflow.dimension.spanName).toBeGreaterThan(900_000);
     expect(stats.spans).toBe(1_000_000);
@@ -115,22 +123,19 @@ describe('bounded memory', () => {
     const maxKeys = 2_000;
     const aggregator = new AggregatorSpanProcessor({ sink, maxKeys, intervalMillis: 3_600_000 });
     const resources = Array.from({ length: 400 }, (_, i) => ({ attributes: { 'service.name': `svc-${i}` } }));
-    gc();
-    const before = process.memoryUsage().heapUsed;
+    const before = heldMemory();
     for (let i = 0; i < 1_000_000; i++) {
       // 400 services x 400 names: no dimension passes maxValuesPerDimension, only the key count does.
       aggregator.onEnd(
         span(`op-${Math.floor(i / 400) % 400}`, 1 + (i % 100), { resource: resources[i % 400] }),
       );
     }
-    gc();
-    const grown = process.memoryUsage().heapUsed - before;
-    const cap = maxKeys * 4096;
+    const grown = heldMemory() - before;
     console.log(
-      `1M spans, 160k keys: ${aggregator.heldKeys} keys held, heap grew ${(grown / 1048576).toFixed(1)} MiB (cap ${(cap / 1048576).toFixed(1)} MiB), ${aggregator.stats().overflow.keys} spans under the overflow key`,
+      `1M spans, 160k keys: ${aggregator.heldKeys} keys held, heap + external grew ${(grown / 1048576).toFixed(1)} MiB (account ${(aggregator.heldBytes / 1048576).toFixed(1)} MiB), ${aggregator.stats().overflow.keys} spans under the overflow key`,
     );
     expect(aggregator.heldKeys).toBeLessThanOrEqual(maxKeys);
-    expect(grown).toBeLessThan(cap);
+    expect(grown).toBeLessThan(aggregator.heldBytes + SLACK_BYTES);
     const stats = aggregator.stats();
     expect(stats.overflow.dimension).toEqual({});
     expect(stats.overflow.keys).toBeGreaterThan(900_000);
@@ -163,6 +168,34 @@ describe('bounded memory', () => {
     expect(counts.reduce((a, b) => a + b, 0)).toBeCloseTo(1401, 0);
     // The largest values keep their own buckets.
     expect(keys[keys.length - 1]).toBe(sketch.keyOf(10 ** 8));
+  });
+
+  it('a value more than maxBuckets above all the others: they collapse into the lowest bucket kept, none is lost', () => {
+    const sketch = new LogSketch(Math.log(1.01 / 0.99), 1e-6, 64);
+    sketch.add(1e-6, 1);
+    sketch.add(2e-6, 2);
+    sketch.add(1_000, 4);
+    const { keys, counts } = sketch.toArrays();
+    expect(counts).toEqual([3, 4]);
+    expect(keys[1]).toBe(sketch.keyOf(1_000));
+    expect((keys[1] as number) - (keys[0] as number)).toBeLessThan(64);
+  });
+
+  it('a sketch whose memory refuses a larger array keeps its array and collapses instead', () => {
+    const asked: [number, number][] = [];
+    const sketch = new LogSketch(Math.log(1.01 / 0.99), 1e-6, 2_048, {
+      grow: (from, to) => {
+        asked.push([from, to]);
+        return false;
+      },
+    });
+    for (let exponent = -6; exponent <= 8; exponent += 0.01) sketch.add(10 ** exponent, 1);
+    const { keys, counts } = sketch.toArrays();
+    expect(sketch.size).toBe(8);
+    expect(keys.length).toBeLessThanOrEqual(8);
+    expect(counts.reduce((a, b) => a + b, 0)).toBeCloseTo(1401, 0);
+    expect(keys[keys.length - 1]).toBe(sketch.keyOf(10 ** 8));
+    expect(asked[0]).toEqual([8, 16]);
   });
 });
 
@@ -225,7 +258,9 @@ describe('options', () => {
   it.each([
     [{}, /sink must have writeStats/],
     [{ sink: collectingSink(), intervalMillis: 1500 }, /intervalMillis must be whole seconds/],
-    [{ sink: collectingSink(), maxKeys: 0 }, /maxKeys must be a positive integer/],
+    [{ sink: collectingSink(), maxKeys: 2 }, /maxKeys must be an integer of at least 3/],
+    [{ sink: collectingSink(), maxMemoryBytes: 4096 }, /maxMemoryBytes must be an integer of at least 65536/],
+    [{ sink: collectingSink(), maxLatenessMillis: -1 }, /maxLatenessMillis must be a non-negative integer/],
   ])('%j is refused with a message naming the option', (options, message) => {
     expect(() => new AggregatorSpanProcessor(options as never)).toThrow(message);
   });
