@@ -2,8 +2,11 @@ import type { Context } from '@opentelemetry/api';
 import type { SpanLike } from '@tracepoint/semantic-mapping';
 import { type CleanerOptions, resolveCleanerConfig } from './cleaner-options.js';
 import { CleanerStats, type CleanerStatsSnapshot } from './cleaner-stats.js';
+import { CLEANER_FAILED_RULE, FAILED_MASK, maskAttributesInPlace } from './fail-closed.js';
 import { DROP, SpanCleaner } from './span-cleaner.js';
 import { applyPatchInPlace, dropInPlace, patchedCopy } from './span-patch-apply.js';
+
+const FAILED_CLOSED = `a span could not be cleaned, so its attribute values were masked as ${FAILED_MASK}`;
 
 /** The span processor shape both SDK lines call; typed structurally so no SDK runtime is imported. */
 export interface SpanProcessorLike {
@@ -54,7 +57,7 @@ export class CleanerSpanProcessor {
     try {
       this.cleaner.onStart(span, parentContext);
     } catch (error) {
-      this.internalError(error);
+      this.internalError(error, 'span start failed');
     }
     this.forward(() => this.next?.onStart(span as never, parentContext));
   }
@@ -80,7 +83,7 @@ export class CleanerSpanProcessor {
         this.statsCounter.cleanedCopies++;
       }
     } catch (error) {
-      this.internalError(error);
+      out = this.failClosedCopy(span, error);
     }
     if (out !== undefined) this.forward(() => next.onEnd(out as never));
   }
@@ -107,7 +110,48 @@ export class CleanerSpanProcessor {
         this.statsCounter.cleanedInPlace++;
       }
     } catch (error) {
-      this.internalError(error);
+      this.failClosedInPlace(span, error);
+    }
+  }
+
+  /**
+   * A span whose cleaning threw (a hostile attributes object: a throwing
+   * getter, a revoked proxy) goes on masked, never as it was: whatever threw
+   * may have stopped the cleaning before the secrets.
+   */
+  private failClosedInPlace(span: SpanLike, error: unknown): void {
+    const stats = this.statsCounter;
+    this.internalError(error, FAILED_CLOSED);
+    try {
+      applyPatchInPlace(span, this.cleaner.failClosed(span, Date.now()));
+      stats.failedClosed++;
+      return;
+    } catch {
+      // The span's fields cannot be replaced (frozen): mask where the values are, or drop it.
+    }
+    if (maskAttributesInPlace(span)) {
+      stats.failedClosed++;
+      return;
+    }
+    try {
+      dropInPlace(span);
+      stats.drop(CLEANER_FAILED_RULE);
+      stats.failedClosed++;
+    } catch {
+      stats.passedUncleaned++;
+    }
+  }
+
+  /** The masked copy of a span whose cleaning threw; undefined (dropped) when not even that can be built. */
+  private failClosedCopy(span: SpanLike, error: unknown): SpanLike | undefined {
+    const stats = this.statsCounter;
+    this.internalError(error, FAILED_CLOSED);
+    stats.failedClosed++;
+    try {
+      return patchedCopy(span, this.cleaner.failClosed(span, Date.now()));
+    } catch {
+      stats.drop(CLEANER_FAILED_RULE);
+      return undefined;
     }
   }
 
@@ -115,18 +159,18 @@ export class CleanerSpanProcessor {
     try {
       call();
     } catch (error) {
-      this.internalError(error);
+      this.internalError(error, 'the next span processor threw');
     }
   }
 
   /** Counted; logged once, since a failure here tends to repeat on every span. */
-  private internalError(error: unknown): void {
+  private internalError(error: unknown, what: string): void {
     this.statsCounter.internalErrors++;
     if (this.warnedError) return;
     this.warnedError = true;
     try {
       this.logger.warn(
-        `@tracepoint/processor-cleaner: a span could not be cleaned and passed on as it was (${error instanceof Error ? error.message : String(error)}); further errors are only counted in stats().internalErrors`,
+        `@tracepoint/processor-cleaner: ${what} (${error instanceof Error ? error.message : String(error)}); further errors are only counted in stats().internalErrors and stats().failedClosed`,
       );
     } catch {
       // A broken logger must not break the app either.

@@ -13,8 +13,16 @@ export interface CleanerStatsSnapshot {
   fixes: Record<string, number>;
   /** Redacted values per rule (`blockedKey`, `email`, `queryLiterals`, …). */
   redactions: Record<string, number>;
-  /** Errors caught inside the cleaner (the span then passes on as it was). */
+  /** Errors caught inside the cleaner or thrown by `next`, whatever became of the span. */
   internalErrors: number;
+  /**
+   * Spans whose cleaning failed: passed on with every attribute value masked
+   * (`[REDACTED:cleanerFailed]`), or dropped (under `dropped.cleanerFailed`)
+   * when not even that could be done. Never passed on as they were.
+   */
+  failedClosed: number;
+  /** Spans in place that could be neither masked nor dropped (their fields and attribute objects are frozen). */
+  passedUncleaned: number;
 }
 
 /** Counters for the hot path: plain fields and small maps keyed by rule name. */
@@ -23,6 +31,8 @@ export class CleanerStats {
   cleanedInPlace = 0;
   cleanedCopies = 0;
   internalErrors = 0;
+  failedClosed = 0;
+  passedUncleaned = 0;
   private readonly dropped = new Map<string, number>();
   private readonly keptForChildren = new Map<string, number>();
   private readonly fixes = new Map<string, number>();
@@ -54,6 +64,8 @@ export class CleanerStats {
       fixes: Object.fromEntries(this.fixes),
       redactions: Object.fromEntries(this.redactions),
       internalErrors: this.internalErrors,
+      failedClosed: this.failedClosed,
+      passedUncleaned: this.passedUncleaned,
     };
   }
 }

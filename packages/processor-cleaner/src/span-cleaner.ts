@@ -31,6 +31,8 @@ export { isDroppedByCleaner } from '@tracepoint/semantic-mapping';
 import type { ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
 import { type CompiledDropRule, compileDropRules, firstMatch } from './drop-rules.js';
+import { CLEANER_FAILED, type FailClosedTools, failClosedFields, maskedResource } from './fail-closed.js';
+import { hasOwn, setAttribute } from './own-attributes.js';
 import { PathTemplater } from './path-cardinality.js';
 import { Redactor } from './redactor.js';
 import { isMissingServiceName, packageNameOfEntryScript } from './service-name.js';
@@ -115,6 +117,7 @@ export class SpanCleaner {
   private lastResourceOut: SpanLike['resource'] | undefined;
   private pendingResource: object | undefined;
   private pendingView: SpanLike['resource'] | undefined;
+  private readonly failClosedTools: FailClosedTools;
 
   constructor(
     private readonly config: ResolvedCleanerConfig,
@@ -125,6 +128,13 @@ export class SpanCleaner {
     this.values = new ValueCleaner(config, new Redactor(config, stats), stats);
     this.paths = config.templatePaths ? new PathTemplater(config, stats) : undefined;
     this.serviceName = config.serviceName ?? packageNameOfEntryScript();
+    this.failClosedTools = {
+      text: (text) => this.values.cleanText(text, undefined, undefined),
+      key: (key) => this.values.cleanKey(key),
+      maxAttributes: config.maxAttributes,
+      maxEvents: config.maxEvents,
+      maxLinks: config.maxLinks,
+    };
   }
 
   /** Subtree bookkeeping and start-time drop rules. */
@@ -157,10 +167,13 @@ export class SpanCleaner {
   /** DROP, a patch, or undefined when the span is clean as it is. */
   clean(span: SpanLike, nowMillis: number): CleanVerdict {
     this.stats.spans++;
-    if (this.decideDrop(span)) return DROP;
+    const original = span.attributes;
+    // Every read by name below goes to own keys: a foreign prototype's getters are never run.
+    const sourceAttributes =
+      original === undefined || original === null ? {} : this.values.plainAttributes(original);
+    if (this.decideDrop(span, sourceAttributes)) return DROP;
     const patch: MutablePatch = {};
     const anomalies: string[] = [];
-    const sourceAttributes = span.attributes ?? {};
     const dbSystem = readFirst(sourceAttributes, DB_SYSTEM);
 
     let attributes = this.values.cleanAttributes(sourceAttributes, dbSystem) ?? {};
@@ -213,12 +226,39 @@ export class SpanCleaner {
 
     if (anomalies.length > 0)
       attributes = withAttribute(attributes, sourceAttributes, ANOMALIES_KEY, anomalies);
-    if (attributes !== sourceAttributes) patch.attributes = attributes;
+    if (attributes !== sourceAttributes || (sourceAttributes !== original && original != null))
+      patch.attributes = attributes;
     return hasChanges(patch) ? patch : undefined;
   }
 
+  /**
+   * The patch for a span whose `clean` threw: every attribute value masked
+   * (the span's, its events', its links', and the resource's when the
+   * resource is what failed), texts cleaned as usual, times fixed when they
+   * can be. It never throws and reads no attribute value of the span.
+   */
+  failClosed(span: SpanLike, nowMillis: number): SpanPatch {
+    const fields = failClosedFields(span, this.failClosedTools);
+    fields.attributes[ANOMALIES_KEY] = [CLEANER_FAILED];
+    const patch: MutablePatch = fields;
+    try {
+      this.fixTimes(span, nowMillis, patch, []);
+    } catch {
+      // Times stay as they are: they carry no attribute value.
+    }
+    let resource: SpanLike['resource'] | undefined;
+    try {
+      resource = span.resource;
+      const cleaned = this.cleanResource(resource);
+      if (cleaned !== resource) patch.resource = cleaned;
+    } catch {
+      patch.resource = maskedResource(resource as SpanLike['resource'], this.failClosedTools);
+    }
+    return patch;
+  }
+
   /** End-time rules; a span with kept local children stays, so no kept span loses its parent. */
-  private decideDrop(span: SpanLike): boolean {
+  private decideDrop(span: SpanLike, attributes: Attributes): boolean {
     const tracked = span as unknown as TrackedSpan;
     const parent = tracked[PARENT];
     // Written only when set: adding a property to every span would change the SDK's span shape.
@@ -234,7 +274,7 @@ export class SpanCleaner {
       {
         name: span.name,
         kind: span.kind,
-        attributes: span.attributes ?? {},
+        attributes,
         statusCode: span.status?.code,
         durationMillis: isValidHrTime(span.duration) ? hrTimeToMillis(span.duration) : undefined,
       },
@@ -499,9 +539,16 @@ export class SpanCleaner {
     let settled: SpanLike['resource']['attributes'] | undefined;
     const attributes = (): SpanLike['resource']['attributes'] => {
       if (settled !== undefined) return settled;
-      if (attributesPending(resource)) return this.cleanResourceAttributes(resource);
-      settled = this.cleanResource(resource).attributes;
-      return settled;
+      try {
+        if (attributesPending(resource)) return this.cleanResourceAttributes(resource);
+        settled = this.cleanResource(resource).attributes;
+        return settled;
+      } catch {
+        // Read by the exporter, outside the processor's guard: fail closed here too.
+        this.stats.internalErrors++;
+        this.stats.failedClosed++;
+        return maskedResource(resource, this.failClosedTools).attributes;
+      }
     };
     const view = Object.create(resource, { attributes: { get: attributes, enumerable: true } });
     this.pendingResource = resource;
@@ -522,7 +569,7 @@ function hasChanges(patch: SpanPatch): boolean {
  */
 function copyAttributes(attributes: Attributes): Attributes {
   const out: Attributes = {};
-  for (const key in attributes) out[key] = attributes[key];
+  for (const key in attributes) if (hasOwn.call(attributes, key)) setAttribute(out, key, attributes[key]);
   return out;
 }
 
@@ -534,7 +581,7 @@ function withAttribute(
   value: Attributes[string],
 ): Attributes {
   const out = attributes === source ? copyAttributes(attributes) : attributes;
-  out[key] = value;
+  setAttribute(out, key, value);
   return out;
 }
 

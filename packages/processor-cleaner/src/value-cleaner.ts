@@ -1,6 +1,7 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
+import { hasOwn, isPlainAttributes, setAttribute } from './own-attributes.js';
 import type { Redactor } from './redactor.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
@@ -280,32 +281,56 @@ export class ValueCleaner {
     return (out ?? array) as AttributeValue;
   }
 
-  /** Cleaned attributes, the same object when nothing changed; `lastDropped` tells how many went over the limit. */
+  /**
+   * Cleaned attributes, the same object when nothing changed and it is plain
+   * (see `isPlainAttributes`); `lastDropped` tells how many went over the limit.
+   * Only own keys are read.
+   */
   cleanAttributes(attributes: Attributes | undefined, dbSystem: string | undefined): Attributes | undefined {
     this.lastDropped = 0;
     if (attributes === undefined || attributes === null) return attributes;
     const limit = this.config.maxAttributes;
+    const source = this.plainAttributes(attributes);
     let out: Attributes | undefined;
     let index = 0;
     // for-in walks the object's enumeration cache; Object.keys would allocate an array on every span.
-    for (const key in attributes) {
+    for (const key in source) {
+      // Enumerable keys of a polluted Object.prototype are not the span's.
+      if (!hasOwn.call(source, key)) continue;
       if (index >= limit) {
         this.lastDropped++;
-        out ??= copyFirst(attributes, index);
+        out ??= copyFirst(source, index);
         continue;
       }
       index++;
-      const value = attributes[key];
+      const value = source[key];
       const cleanKey = this.cleanKey(key);
       const cleaned = cleanKey === undefined ? undefined : this.cleanValue(value, cleanKey, dbSystem);
       if (out === undefined) {
         if (cleanKey === key && cleaned === value) continue;
-        out = copyFirst(attributes, index - 1);
+        out = copyFirst(source, index - 1);
       }
-      if (cleanKey !== undefined && cleaned !== undefined) out[cleanKey] = cleaned;
+      if (cleanKey !== undefined && cleaned !== undefined) setAttribute(out, cleanKey, cleaned);
     }
     if (this.lastDropped > 0) this.stats.fix('attributes.overLimit', this.lastDropped);
-    return out ?? attributes;
+    return out ?? source;
+  }
+
+  /**
+   * The attributes themselves when plain, else a plain copy of their own
+   * keys (each value read once), so no later read by name reaches a foreign
+   * prototype or a proxy.
+   */
+  plainAttributes(attributes: Attributes): Attributes {
+    if (isPlainAttributes(attributes)) return attributes;
+    const keys = Object.keys(attributes);
+    const out: Attributes = {};
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      setAttribute(out, key, attributes[key]);
+    }
+    this.stats.fix('attributes.notPlain');
+    return out;
   }
 }
 
@@ -313,13 +338,14 @@ function safeDate(date: Date): string {
   return Number.isNaN(date.getTime()) ? 'Invalid Date' : date.toISOString();
 }
 
-/** A new object with the first `count` keys of `attributes`, in order. */
+/** A new object with the first `count` own keys of `attributes`, in order. */
 function copyFirst(attributes: Attributes, count: number): Attributes {
   const out: Attributes = {};
   let index = 0;
   for (const key in attributes) {
+    if (!hasOwn.call(attributes, key)) continue;
     if (index++ >= count) break;
-    out[key] = attributes[key];
+    setAttribute(out, key, attributes[key]);
   }
   return out;
 }

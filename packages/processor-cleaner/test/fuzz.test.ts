@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
 import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 import { CleanerSpanProcessor } from '@tracepoint/processor-cleaner';
@@ -151,7 +151,7 @@ function hostileKey(r: Random): string {
 }
 
 /** One span full of hostile data, recorded through the real SDK (API writes plus raw writes the API would refuse). */
-function hostileSpan(tracer: Tracer, r: Random): void {
+function hostileSpan(tracer: Tracer, r: Random, beforeEnd?: (span: Span) => void): void {
   const now = Date.now();
   const start = r.pick([now - 10, now - 1e12, now + 1e12, 0, now]);
   const span = tracer.startSpan(hostileString(r).slice(0, 200) || 'x', {
@@ -171,8 +171,237 @@ function hostileSpan(tracer: Tracer, r: Random): void {
     if (last !== undefined) last.attributes = { ...last.attributes, raw: hostileValue(r) };
   }
   span.setStatus({ code: r.pick([SpanStatusCode.ERROR, SpanStatusCode.OK]), message: hostileString(r) });
+  beforeEnd?.(span);
   span.end(r.pick([start + 5, start - 5, now, now + 1e12]));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile attribute objects: what `Object.assign(attributes, JSON.parse(text))` and raw writes can
+// make of them. Each span also carries secrets that normal cleaning masks, so a span that leaves
+// the cleaner uncleaned shows them.
+
+const SECRET = 'tp-hunter2-7f3a9c';
+const SECRET_ATTRIBUTES = {
+  'db.password': SECRET,
+  'url.full': `https://bob:${SECRET}@pay.example.com/charge`,
+  'app.note': 'kept',
+};
+
+type Attack = (attributes: Record<string, unknown>) => Record<string, unknown>;
+
+/** A decoded object whose own `__proto__` key holds `prototype`, merged in as decoded data is. */
+function withPrototype(prototype: object): Attack {
+  return (attributes) => {
+    const decoded = JSON.parse('{"__proto__": {}, "app.decoded": "yes"}');
+    Object.defineProperty(decoded, '__proto__', { value: prototype });
+    return Object.assign(attributes, decoded);
+  };
+}
+
+const throwingTraps: ProxyHandler<object> = {
+  ownKeys() {
+    throw new Error('ownKeys trap');
+  },
+  get() {
+    throw new Error('get trap');
+  },
+  has() {
+    throw new Error('has trap');
+  },
+  getOwnPropertyDescriptor() {
+    throw new Error('descriptor trap');
+  },
+};
+
+/** Attacks that make reading the attributes throw: the span can only fail closed. */
+const THROWING_ATTACKS: Record<string, Attack> = {
+  'own throwing getter': (attributes) =>
+    Object.defineProperty(attributes, 'app.boom', {
+      enumerable: true,
+      get() {
+        throw new Error('own getter');
+      },
+    }),
+  'revoked proxy': (attributes) => {
+    const { proxy, revoke } = Proxy.revocable(attributes, {});
+    revoke();
+    return proxy;
+  },
+  'proxy that throws on its first read': (attributes) => {
+    let thrown = false;
+    return new Proxy(attributes, {
+      get(target, key, receiver) {
+        if (thrown) return Reflect.get(target, key, receiver);
+        thrown = true;
+        throw new Error('first read');
+      },
+    });
+  },
+};
+
+/** Attacks through the prototype: own keys are still readable, so these spans are cleaned as usual. */
+const PROTOTYPE_ATTACKS: Record<string, Attack> = {
+  'JSON prototype': (attributes) =>
+    Object.assign(attributes, JSON.parse(`{"__proto__": {"auth.token": "${SECRET}", "app.x": 1}}`)),
+  'Buffer prototype': withPrototype(Buffer.from(SECRET)),
+  'Proxy prototype': withPrototype(new Proxy({}, throwingTraps)),
+  'throwing getter prototype': withPrototype({
+    get 'app.boom'() {
+      throw new Error('prototype getter');
+    },
+  }),
+  'secret getter prototype': withPrototype({
+    get 'auth.token'() {
+      return SECRET;
+    },
+  }),
+};
+
+const ATTACKS: Record<string, Attack> = { ...THROWING_ATTACKS, ...PROTOTYPE_ATTACKS };
+const TARGETS = ['span', 'event', 'link'] as const;
+
+type Mutable = {
+  attributes: Record<string, unknown>;
+  events: { attributes?: Record<string, unknown> }[];
+  links: { attributes?: Record<string, unknown> }[];
+};
+
+/** The secrets on the span, an event and a link, then one attack on the target's attributes. */
+function attackSpan(tracer: Tracer, name: string, attack: Attack, target: (typeof TARGETS)[number]): Span {
+  const link = tracer.startSpan('link target');
+  link.end();
+  const span = tracer.startSpan(name, {
+    kind: SpanKind.CLIENT,
+    links: [{ context: link.spanContext(), attributes: { ...SECRET_ATTRIBUTES } }],
+  });
+  span.setAttributes(SECRET_ATTRIBUTES);
+  span.addEvent('query', SECRET_ATTRIBUTES);
+  const raw = span as unknown as Mutable;
+  if (target === 'span') raw.attributes = attack(raw.attributes);
+  const event = raw.events[0];
+  if (target === 'event' && event !== undefined) event.attributes = attack(event.attributes ?? {});
+  const linked = raw.links[0];
+  if (target === 'link' && linked !== undefined) linked.attributes = attack(linked.attributes ?? {});
+  return span;
+}
+
+/**
+ * A span as the next processor or the exporter reads it: every field, attributes walked with
+ * for-in (as the exporter's row encoder walks them) and read by name (as the mapping reads them).
+ * A read that throws is written as `<… threw>`.
+ */
+function exportedForm(span: ReadableSpan): string {
+  const parts: string[] = [];
+  const read = (what: string, get: () => unknown) => {
+    try {
+      parts.push(String(get()));
+    } catch {
+      parts.push(`<${what} threw>`);
+    }
+  };
+  const walk = (what: string, attributes: () => Record<string, unknown> | undefined) =>
+    read(what, () => {
+      const object = attributes() ?? {};
+      let text = '';
+      for (const key in object) text += `${key}=${JSON.stringify(object[key])};`;
+      return text;
+    });
+  read('name', () => span.name);
+  read('status', () => span.status.message);
+  walk('attributes', () => span.attributes);
+  read('events', () => span.events.length);
+  for (const event of span.events) {
+    read('event name', () => event.name);
+    walk('event attributes', () => event.attributes);
+  }
+  for (const link of span.links) walk('link attributes', () => link.attributes);
+  walk('resource attributes', () => span.resource.attributes);
+  read('trace points', () => JSON.stringify(mapSpan(span)));
+  return parts.join('\n');
+}
+
+/** Names of the spans that show a secret or cannot be read. */
+function leaking(spans: readonly ReadableSpan[]): string[] {
+  return spans
+    .filter((span) => {
+      const form = exportedForm(span);
+      return form.includes(SECRET) || form.includes(' threw>');
+    })
+    .map((span) => `${span.name}: ${exportedForm(span).slice(0, 300)}`);
+}
+
+/** Spans of `hostileSpan` with, now and then, an attack on their attributes or an event's or link's. */
+function attackedHostileSpan(tracer: Tracer, r: Random, rate: number): void {
+  const names = Object.keys(ATTACKS);
+  hostileSpan(tracer, r, (span) => {
+    writeRaw(span, SECRET_ATTRIBUTES);
+    const raw = span as unknown as Mutable;
+    if (r.next() < rate) raw.attributes = (ATTACKS[r.pick(names)] as Attack)(raw.attributes);
+    for (const event of raw.events)
+      if (r.next() < rate) event.attributes = (ATTACKS[r.pick(names)] as Attack)(event.attributes ?? {});
+  });
+}
+
+describe.each(MODES)('hostile attribute objects never pass a secret on (%s)', (mode) => {
+  it('every attack on span, event and link attributes: cleaned or masked, failures counted', async () => {
+    let failing = 0;
+    const run = await recordCleaned(mode, {}, (tracer) => {
+      for (const [name, attack] of Object.entries(ATTACKS))
+        for (const target of TARGETS) {
+          const span = attackSpan(tracer, `${name} on ${target}`, attack, target);
+          if (name in THROWING_ATTACKS) failing++;
+          expect(() => span.end()).not.toThrow();
+        }
+    });
+    const attacked = run.spans.filter((span) => span.name !== 'link target');
+    expect(attacked).toHaveLength(Object.keys(ATTACKS).length * TARGETS.length);
+    expect(leaking(run.spans)).toEqual([]);
+    expect(run.stats).toMatchObject({ failedClosed: failing, internalErrors: failing, passedUncleaned: 0 });
+    expect(run.stats.dropped).toEqual({});
+    expect(run.warnings).toHaveLength(1);
+    expect(run.warnings[0]).toMatch(/could not be cleaned, so its attribute values were masked/);
+
+    // A span that failed closed keeps its shape: keys with masked values, marked as an anomaly.
+    const getter = run.byName.get('own throwing getter on span');
+    expect(getter?.attributes).toMatchObject({
+      'db.password': '[REDACTED:cleanerFailed]',
+      'app.note': '[REDACTED:cleanerFailed]',
+      'app.boom': '[REDACTED:cleanerFailed]',
+      'tracepoint.cleaner.anomalies': ['cleaner_failed'],
+    });
+    expect(getter?.events.map((event) => event.attributes?.['db.password'])).toEqual([
+      '[REDACTED:cleanerFailed]',
+    ]);
+    // Not even its keys can be listed: the attributes object is replaced whole.
+    expect({ ...run.byName.get('revoked proxy on span')?.attributes }).toEqual({
+      'tracepoint.cleaner.anomalies': ['cleaner_failed'],
+    });
+    // Prototype attacks are cleaned as usual, into a plain object without the prototype.
+    const decoded = run.byName.get('Proxy prototype on span');
+    expect(Object.getPrototypeOf(decoded?.attributes)).toBe(Object.prototype);
+    expect(decoded?.attributes).toMatchObject({
+      'db.password': '[REDACTED:blockedKey]',
+      'app.note': 'kept',
+      'app.decoded': 'yes',
+    });
+    expect(run.stats.fixes['attributes.notPlain']).toBe(
+      Object.keys(PROTOTYPE_ATTACKS).length * TARGETS.length,
+    );
+  });
+
+  it('2000 random hostile spans, some attacked: none shows a secret, every failure counted', async () => {
+    const r = prng(20261125);
+    const run = await recordCleaned(mode, {}, (tracer) => {
+      for (let i = 0; i < 2_000; i++) expect(() => attackedHostileSpan(tracer, r, 0.03)).not.toThrow();
+    });
+    expect(run.stats.spans).toBe(2_000);
+    expect(leaking(run.spans)).toEqual([]);
+    expect(run.stats.failedClosed).toBeGreaterThan(20);
+    expect(run.stats.internalErrors).toBe(run.stats.failedClosed);
+    expect(run.stats.passedUncleaned).toBe(0);
+    expect(run.warnings).toHaveLength(1);
+  });
+});
 
 describe.each(MODES)('hostile spans never make the cleaner throw (%s)', (mode) => {
   it('2000 random spans', async () => {
@@ -198,6 +427,49 @@ describe('cleaned hostile spans are accepted by a real insert', () => {
     await client?.close();
     dataDir.remove();
   });
+
+  it.each(MODES)(
+    'attacked hostile spans land on chDB (%s), and no stored row holds a secret',
+    async (mode) => {
+      const r = prng(mode === 'copy' ? 11 : 12);
+      const run = await recordCleaned(mode, {}, (tracer) => {
+        for (let i = 0; i < 300; i++) attackedHostileSpan(tracer, r, 0.2);
+      });
+      const database = mode === 'copy' ? 'hostile_copy' : 'hostile_in_place';
+      const exporter = new ClickHouseSpanExporter({
+        client,
+        database,
+        mode: 'sync',
+        logger: { warn() {}, error() {} },
+      });
+      const result = await new Promise<{ code: number }>((resolve) => exporter.export(run.spans, resolve));
+      await exporter.shutdown();
+
+      const rows = async <T>(query: string) =>
+        (await (await client.query({ query, format: 'JSONEachRow' })).json()) as T[];
+      const tables = await rows<{ name: string }>(
+        `SELECT name FROM system.tables WHERE database = '${database}' ORDER BY name`,
+      );
+      const stored: string[] = [];
+      for (const { name } of tables) {
+        const texts = await rows<{ row: string }>(
+          `SELECT formatRow('JSONEachRow', *) AS row FROM ${database}.${name}`,
+        );
+        stored.push(...texts.map(({ row }) => row));
+      }
+      expect(stored.filter((row) => row.includes(SECRET))).toEqual([]);
+      expect(tables.map(({ name }) => name)).toEqual(
+        expect.arrayContaining(['otel_traces', 'trace_points_spans']),
+      );
+      expect(stored.some((row) => row.includes('[REDACTED:cleanerFailed]'))).toBe(true);
+      expect(result.code).toBe(0);
+      expect(exporter.stats()).toMatchObject({ rowsRejected: 0, spansFailed: 0 });
+      const [count] = await rows<{ n: string }>(`SELECT count() AS n FROM ${database}.otel_traces`);
+      expect(Number(count?.n)).toBe(run.spans.length);
+      expect(run.stats.failedClosed).toBeGreaterThan(20);
+      expect(run.stats.internalErrors).toBe(run.stats.failedClosed);
+    },
+  );
 
   it('every one of 400 cleaned spans lands in otel_traces and trace_points, none refused', async () => {
     const memory = new InMemorySpanExporter();

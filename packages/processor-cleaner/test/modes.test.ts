@@ -133,16 +133,25 @@ describe('never throws into the app', () => {
   it('survives spans it cannot change (frozen) and garbage passed as spans', async () => {
     const memory = new InMemorySpanExporter();
     const tracing = startTracing({ serviceName: 'robust', spanProcessors: [simpleSpanProcessor(memory)] });
-    const span = tracing.tracer.startSpan('frozen');
-    span.setAttribute('db.password', 'x');
-    span.end();
-    const frozen = Object.freeze(memory.getFinishedSpans()[0]);
+    for (const name of ['frozen', 'deep frozen']) {
+      const span = tracing.tracer.startSpan(name);
+      span.setAttribute('db.password', 'x');
+      span.end();
+    }
+    const [frozen, deepFrozen] = memory.getFinishedSpans().map((span) => Object.freeze(span));
+    Object.freeze(deepFrozen?.attributes);
     await tracing.stop();
 
     const warnings: string[] = [];
     const cleaner = new CleanerSpanProcessor({ logger: { warn: (m) => warnings.push(m) } });
+    // The span cannot take a patch, but its attributes object can still be masked where it is.
     expect(() => cleaner.onEnding(frozen as never)).not.toThrow();
-    expect(frozen?.attributes['db.password']).toBe('x');
+    expect(frozen?.attributes['db.password']).toBe('[REDACTED:cleanerFailed]');
+    expect(cleaner.stats()).toMatchObject({ failedClosed: 1, passedUncleaned: 0 });
+    // Nothing of it can be written: the one case that passes on as it was, counted.
+    expect(() => cleaner.onEnding(deepFrozen as never)).not.toThrow();
+    expect(deepFrozen?.attributes['db.password']).toBe('x');
+    expect(cleaner.stats()).toMatchObject({ failedClosed: 1, passedUncleaned: 1 });
     for (const garbage of [null, undefined, 42, {}, { spanContext: 1 }]) {
       expect(() => cleaner.onStart(garbage as never, undefined as never)).not.toThrow();
       expect(() => cleaner.onEnding(garbage as never)).not.toThrow();
