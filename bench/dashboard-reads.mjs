@@ -695,7 +695,13 @@ export async function run({ size = 'full' } = {}) {
       // The cleaner moves spans that end more than maxClockSkewMillis (5 min) from the local clock
       // to end now; these end up to the whole range in the past on purpose.
       cleaner: { maxClockSkewMillis: (plan.rangeMinutes + 10) * 60_000 },
-      aggregator: { intervalMillis: INTERVAL_MS },
+      // Likewise the aggregator folds spans ending more than maxLatenessMillis ago into its oldest
+      // open interval; here every past interval stays open, so they share a larger memory budget.
+      aggregator: {
+        intervalMillis: INTERVAL_MS,
+        maxLatenessMillis: (plan.rangeMinutes + 10) * 60_000,
+        maxMemoryBytes: 128 * 1024 * 1024,
+      },
     });
     await pipeline.exporter.ready();
     const traffic = new ShopTraffic(pipeline.spanProcessors, 8);
