@@ -12,23 +12,17 @@ import { type TextRepairs, wellFormed } from './well-formed-text.js';
 const quote = JSON.stringify as (value: string) => string;
 const NEWLINE = 10;
 
-/** A text column's value as a JSON string, well formed (the app's strings may hold lone surrogates). */
-function text(value: unknown, repairs: TextRepairs): string {
+/**
+ * A text column's value as a JSON string; with `repairs`, well formed (see
+ * OtelTracesLineEncoder.line).
+ */
+function text(value: unknown, repairs: TextRepairs | undefined): string {
   // Typed as strings, but span fields can be assigned anything: not a reason to lose the row.
   const string = typeof value === 'string' ? value : attributeValueToString(value as AttributeValue);
-  return quote(wellFormed(string, repairs));
+  return quote(repairs === undefined ? string : wellFormed(string, repairs));
 }
 
-/**
- * Attributes as the JSON object of a Map(LowCardinality(String), String)
- * value, written straight to text: building a string map first and handing it
- * to JSON.stringify costs an object per map and was the largest share of row
- * encoding. Lone surrogates in keys and values become U+FFFD, counted in `repairs`.
- */
-export function attributesMapJson(
-  attributes: Attributes | undefined,
-  repairs: TextRepairs = { loneSurrogatesReplaced: 0 },
-): string {
+function mapJson(attributes: Attributes | undefined, repairs: TextRepairs | undefined): string {
   let out = '{';
   if (attributes) {
     for (const key in attributes) {
@@ -41,17 +35,43 @@ export function attributesMapJson(
   return `${out}}`;
 }
 
-function arrayJson<T>(items: readonly T[], item: (value: T) => string): string {
+/**
+ * Attributes as the JSON object of a Map(LowCardinality(String), String)
+ * value, written straight to text: building a string map first and handing it
+ * to JSON.stringify costs an object per map and was the largest share of row
+ * encoding. Lone surrogates in keys and values become U+FFFD, counted in `repairs`.
+ */
+export function attributesMapJson(
+  attributes: Attributes | undefined,
+  repairs: TextRepairs = { loneSurrogatesReplaced: 0 },
+): string {
+  return mapJson(attributes, repairs);
+}
+
+function arrayJson<T>(
+  items: readonly T[],
+  item: (value: T, repairs: TextRepairs | undefined) => string,
+  repairs: TextRepairs | undefined,
+): string {
   let out = '[';
   for (let i = 0; i < items.length; i++) {
     if (i > 0) out += ',';
-    out += item(items[i] as T);
+    out += item(items[i] as T, repairs);
   }
   return `${out}]`;
 }
 
 type Event = SpanLike['events'][number];
 type Link = SpanLike['links'][number];
+type Repairs = TextRepairs | undefined;
+const eventTime = (event: Event) => quote(hrTimeToDateTime64Text(event.time));
+const eventName = (event: Event, repairs: Repairs) => text(event.name, repairs);
+const eventAttributes = (event: Event, repairs: Repairs) => mapJson(event.attributes, repairs);
+const linkTraceId = (link: Link, repairs: Repairs) => text(link.context.traceId, repairs);
+const linkSpanId = (link: Link, repairs: Repairs) => text(link.context.spanId, repairs);
+const linkTraceState = (link: Link, repairs: Repairs) =>
+  text(link.context.traceState?.serialize() ?? '', repairs);
+const linkAttributes = (link: Link, repairs: Repairs) => mapJson(link.attributes, repairs);
 
 /**
  * Encodes `otel_traces` rows as JSONCompactEachRow lines, in
@@ -67,28 +87,33 @@ type Link = SpanLike['links'][number];
 export class OtelTracesLineEncoder {
   private lastResource: SpanLike['resource'] | undefined;
   private lastResourceColumns = '';
-  /** Lone surrogates replaced in the cached resource columns: each row that reuses them counts them again. */
-  private lastResourceRepairs = 0;
 
   constructor(private readonly repairs: TextRepairs = { loneSurrogatesReplaced: 0 }) {}
 
   line(span: SpanLike): string {
+    const line = this.encode(span, undefined);
+    // JSON.stringify writes a lone surrogate as a `\udXXX` escape (which ClickHouse refuses for the
+    // whole insert): one scan of the line instead of a check per string. A hit (rarely a literal
+    // backslash before "ud") encodes the row again, repairing each string.
+    return line.includes('\\ud') ? this.encode(span, this.repairs) : line;
+  }
+
+  private encode(span: SpanLike, repairs: Repairs): string {
     const context = span.spanContext();
     const events = span.events;
     const links = span.links;
     const scope = span.instrumentationScope;
-    const repairs = this.repairs;
     const line =
       `[${quote(hrTimeToDateTime64Text(span.startTime))},${text(context.traceId, repairs)},` +
       `${text(context.spanId, repairs)},${text(span.parentSpanContext?.spanId ?? '', repairs)},` +
       `${text(context.traceState?.serialize() ?? '', repairs)},${text(span.name, repairs)},` +
-      `${quote(spanKindName(span.kind))},${this.resourceColumns(span.resource)},` +
-      `${text(scope.name, repairs)},${text(scope.version ?? '', repairs)},${attributesMapJson(span.attributes, repairs)},` +
+      `${quote(spanKindName(span.kind))},${this.resourceColumns(span.resource, repairs)},` +
+      `${text(scope.name, repairs)},${text(scope.version ?? '', repairs)},${mapJson(span.attributes, repairs)},` +
       `${quote(hrTimeToNanoString(span.duration))},${quote(statusCodeName(span.status.code))},` +
-      `${text(span.status.message ?? '', repairs)},${arrayJson(events, this.eventTime)},` +
-      `${arrayJson(events, this.eventName)},${arrayJson(events, this.eventAttributes)},` +
-      `${arrayJson(links, this.linkTraceId)},${arrayJson(links, this.linkSpanId)},` +
-      `${arrayJson(links, this.linkTraceState)},${arrayJson(links, this.linkAttributes)}]\n`;
+      `${text(span.status.message ?? '', repairs)},${arrayJson(events, eventTime, repairs)},` +
+      `${arrayJson(events, eventName, repairs)},${arrayJson(events, eventAttributes, repairs)},` +
+      `${arrayJson(links, linkTraceId, repairs)},${arrayJson(links, linkSpanId, repairs)},` +
+      `${arrayJson(links, linkTraceState, repairs)},${arrayJson(links, linkAttributes, repairs)}]\n`;
     // Concatenation leaves a rope of dozens of pieces, about 3x the text in heap (measured) for as
     // long as the row waits in the queue; reading a character flattens it into one string now.
     if (line.charCodeAt(line.length - 1) !== NEWLINE)
@@ -96,29 +121,18 @@ export class OtelTracesLineEncoder {
     return line;
   }
 
-  private readonly eventTime = (event: Event) => quote(hrTimeToDateTime64Text(event.time));
-  private readonly eventName = (event: Event) => text(event.name, this.repairs);
-  private readonly eventAttributes = (event: Event) => attributesMapJson(event.attributes, this.repairs);
-  private readonly linkTraceId = (link: Link) => text(link.context.traceId, this.repairs);
-  private readonly linkSpanId = (link: Link) => text(link.context.spanId, this.repairs);
-  private readonly linkTraceState = (link: Link) =>
-    text(link.context.traceState?.serialize() ?? '', this.repairs);
-  private readonly linkAttributes = (link: Link) => attributesMapJson(link.attributes, this.repairs);
-
   /** `ServiceName` and `ResourceAttributes`, as the text between their commas. */
-  private resourceColumns(resource: SpanLike['resource']): string {
-    if (resource === this.lastResource && this.lastResource !== undefined) {
-      this.repairs.loneSurrogatesReplaced += this.lastResourceRepairs;
-      return this.lastResourceColumns;
-    }
+  private resourceColumns(resource: SpanLike['resource'], repairs: Repairs): string {
     const attributes = resource?.attributes;
-    const before = this.repairs.loneSurrogatesReplaced;
-    const columns = `${text(attributeValueToString(attributes?.['service.name']), this.repairs)},${attributesMapJson(attributes, this.repairs)}`;
+    // Repaired columns are not cached: the cache holds the text as the fast path writes it.
+    if (repairs !== undefined)
+      return `${text(attributeValueToString(attributes?.['service.name']), repairs)},${mapJson(attributes, repairs)}`;
+    if (resource === this.lastResource && this.lastResource !== undefined) return this.lastResourceColumns;
+    const columns = `${quote(attributeValueToString(attributes?.['service.name']))},${mapJson(attributes, undefined)}`;
     // A resource still waiting for async detectors may gain attributes: not cached until settled.
     if ((resource as { asyncAttributesPending?: boolean } | undefined)?.asyncAttributesPending !== true) {
       this.lastResource = resource;
       this.lastResourceColumns = columns;
-      this.lastResourceRepairs = this.repairs.loneSurrogatesReplaced - before;
     }
     return columns;
   }

@@ -26,7 +26,9 @@ export function insertTarget(name: string, qualified: string, columns: readonly 
 
 /** One row as a JSONCompactEachRow line, valid UTF-8: lone surrogates become U+FFFD, counted in `repairs`. */
 export function rowLine(row: unknown[], repairs: TextRepairs = { loneSurrogatesReplaced: 0 }): string {
-  return `${JSON.stringify(wellFormedValues(row, repairs))}\n`;
+  const line = JSON.stringify(row);
+  // JSON.stringify writes a lone surrogate as a `\udXXX` escape: one scan finds the rare row to repair.
+  return `${line.includes('\\ud') ? JSON.stringify(wellFormedValues(row, repairs)) : line}\n`;
 }
 
 export class ExportTimeoutError extends Error {

@@ -193,6 +193,34 @@ describe.each(transports)('a batch with a bad string, over the $name', ({ databa
     expect(exporter.stats()).toMatchObject({ spansExported: 41, loneSurrogatesReplaced: 1 });
   });
 
+  it('writes a resource attribute with a lone surrogate as U+FFFD in every row of the resource, counted per row', async () => {
+    const memory = new InMemorySpanExporter();
+    const tracing = startTracing({
+      serviceName: 'bad-strings',
+      spanProcessors: [simpleSpanProcessor(memory)],
+      resourceAttributes: { 'host.name': `box ${SMILE.slice(0, 1)}` },
+    });
+    for (let i = 0; i < 3; i++) tracing.tracer.startSpan(`op ${i}`, { kind: SpanKind.SERVER }).end();
+    await tracing.provider.forceFlush();
+    const spans = memory.getFinishedSpans().slice();
+    await tracing.stop();
+    const db = `${database}_resource`;
+    const exporter = new ClickHouseSpanExporter({
+      client: client(),
+      database: db,
+      mode: 'async',
+      logger: quiet,
+    });
+    expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
+    await exporter.shutdown();
+    expect(
+      await rows(
+        `SELECT ResourceAttributes['host.name'] AS host, count() AS n FROM ${db}.otel_traces GROUP BY host`,
+      ),
+    ).toEqual([{ host: `box ${REPLACEMENT}`, n: '3' }]);
+    expect(exporter.stats()).toMatchObject({ spansExported: 3, loneSurrogatesReplaced: 3 });
+  });
+
   it('classifies CANNOT_PARSE_ESCAPE_SEQUENCE (code 25) as bad data, so its batch is split', async () => {
     const probe = client();
     const table = `${database}_escape_probe`;
