@@ -1,7 +1,7 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
-import { hasOwn, isPlainAttributes, setAttribute } from './own-attributes.js';
+import { isPlainAttributes, setAttribute } from './own-attributes.js';
 import type { Redactor } from './redactor.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
@@ -287,16 +287,21 @@ export class ValueCleaner {
    * Only own keys are read.
    */
   cleanAttributes(attributes: Attributes | undefined, dbSystem: string | undefined): Attributes | undefined {
+    if (attributes === undefined || attributes === null) {
+      this.lastDropped = 0;
+      return attributes;
+    }
+    return this.cleanPlainAttributes(this.plainAttributes(attributes), dbSystem);
+  }
+
+  /** `cleanAttributes` of attributes already made plain by `plainAttributes`. */
+  cleanPlainAttributes(source: Attributes, dbSystem: string | undefined): Attributes {
     this.lastDropped = 0;
-    if (attributes === undefined || attributes === null) return attributes;
     const limit = this.config.maxAttributes;
-    const source = this.plainAttributes(attributes);
     let out: Attributes | undefined;
     let index = 0;
     // for-in walks the object's enumeration cache; Object.keys would allocate an array on every span.
     for (const key in source) {
-      // Enumerable keys of a polluted Object.prototype are not the span's.
-      if (!hasOwn.call(source, key)) continue;
       if (index >= limit) {
         this.lastDropped++;
         out ??= copyFirst(source, index);
@@ -338,12 +343,11 @@ function safeDate(date: Date): string {
   return Number.isNaN(date.getTime()) ? 'Invalid Date' : date.toISOString();
 }
 
-/** A new object with the first `count` own keys of `attributes`, in order. */
+/** A new object with the first `count` keys of plain `attributes`, in order. */
 function copyFirst(attributes: Attributes, count: number): Attributes {
   const out: Attributes = {};
   let index = 0;
   for (const key in attributes) {
-    if (!hasOwn.call(attributes, key)) continue;
     if (index++ >= count) break;
     setAttribute(out, key, attributes[key]);
   }
