@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import type { TextMapPropagator } from '@opentelemetry/api';
+import { ClickHouseSpanExporter, EXPORTER_DEFAULTS } from '@tracepoint/exporter-clickhouse';
 import type { CleanerOptions } from '@tracepoint/processor-cleaner';
 import { CallerPropagator } from '@tracepoint/semantic-mapping';
 import { appRequire } from './app-require.js';
 import { onOff } from './on-off.js';
+import { flushOnSignals } from './signal-flush.js';
 import { type TracepointOptions, tracepointSpanProcessors } from './tracepoint-processors.js';
 
 /** The OpenTelemetry SDK surface the add-on uses, loaded from the app's own dependencies. */
@@ -67,6 +69,12 @@ function otlpBatchProcessor(sdkNode: NodeSdkModule, load: NodeJS.Require, export
   return new base.BatchSpanProcessor(exporter);
 }
 
+/** How long a signal waits for the flush: the exporter's own bound (a ready exporter's is not readable: the default). */
+function exportTimeoutMillis(exporter: TracepointOptions['exporter']): number {
+  const configured = exporter instanceof ClickHouseSpanExporter ? undefined : exporter?.exportTimeoutMillis;
+  return configured ?? EXPORTER_DEFAULTS.exportTimeoutMillis;
+}
+
 /** Options from TRACEPOINT_* switches; the exporter reads TRACEPOINT_CLICKHOUSE_* itself. */
 export function optionsFromEnvironment(env: NodeJS.ProcessEnv): TracepointOptions {
   const cleaner: CleanerOptions = {};
@@ -93,7 +101,7 @@ export function optionsFromEnvironment(env: NodeJS.ProcessEnv): TracepointOption
  * OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG) and
  * OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS are read by the SDK;
  * TRACEPOINT_* by tracepoint). With OTEL_TRACES_EXPORTER=otlp spans also go
- * to OTLP. Flushes on SIGTERM, SIGINT and beforeExit. A bad configuration
+ * to OTLP. Flushes on SIGTERM, SIGINT (see flushOnSignals) and beforeExit. A bad configuration
  * prints one line and leaves tracing off: the app keeps running.
  */
 export function startTracepoint(options: StartOptions = {}): StartedTracepoint | undefined {
@@ -113,7 +121,8 @@ export function startTracepoint(options: StartOptions = {}): StartedTracepoint |
         'install @opentelemetry/sdk-node and @opentelemetry/auto-instrumentations-node in the app (or set TRACEPOINT_RESOLVE_FROM to where they are)',
       );
     }
-    const pipeline = tracepointSpanProcessors({ ...optionsFromEnvironment(env), ...options });
+    const settings = { ...optionsFromEnvironment(env), ...options };
+    const pipeline = tracepointSpanProcessors(settings);
     const spanProcessors = [...pipeline.spanProcessors];
     const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim());
     if (exporters.includes('otlp')) {
@@ -142,14 +151,12 @@ export function startTracepoint(options: StartOptions = {}): StartedTracepoint |
       return stopping;
     };
     process.once('beforeExit', () => void shutdown());
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => {
-        // Exit as the signal would, unless the app handles it itself.
-        void shutdown().finally(() => {
-          if (process.listenerCount(signal) === 0) process.exit(signal === 'SIGTERM' ? 143 : 130);
-        });
-      });
-    }
+    flushOnSignals({
+      signals: ['SIGTERM', 'SIGINT'],
+      flush: shutdown,
+      timeoutMillis: exportTimeoutMillis(settings.exporter),
+      logError,
+    });
     return { shutdown };
   } catch (error) {
     logError(`tracepoint: tracing is off: ${error instanceof Error ? error.message : String(error)}`);

@@ -75,6 +75,11 @@ function startVerdaccio(
   });
 }
 
+/** How a child process ended. */
+function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
 const apps = [
   { kind: 'esm', flag: '--import', register: 'register.mjs', app: 'app.mjs' },
   { kind: 'cjs', flag: '--require', register: 'register.cjs', app: 'app.cjs' },
@@ -216,7 +221,7 @@ describe('ES modules under --import', () => {
 
   // verdaccio 6.10 needs Node.js 22 or later: leg 3 runs it.
   it.skipIf(Number(process.versions.node.split('.')[0]) < 22)(
-    'starts verdaccio (an ES module app with `export let` loggers) and it answers its ping',
+    'starts verdaccio (an ES module app with `export let` loggers): it answers its ping, and the ping span lands at SIGTERM',
     async () => {
       const storage = tempDataDir('verdaccio');
       const config = join(storage.path, 'config.yaml');
@@ -242,12 +247,20 @@ describe('ES modules under --import', () => {
         register,
         ['--config', config, '--listen', `127.0.0.1:${await freePort()}`],
       );
+      const exited = exitOf(child);
       try {
         expect((await fetch(`${first.addr}-/ping`)).status).toBe(200);
+        // verdaccio's lockfile loads signal-exit: its ping span must still land at SIGTERM.
+        child.kill('SIGTERM');
+        expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
       } finally {
         child.kill('SIGKILL');
         storage.remove();
       }
+      const spans = await rows<{ SpanName: string }>(
+        `SELECT SpanName FROM addon_verdaccio.otel_traces WHERE SpanKind = 'Server'`,
+      );
+      expect(spans.map((span) => span.SpanName)).toEqual(['GET /-/ping']);
     },
   );
 });
@@ -327,9 +340,9 @@ describe('shutdown', () => {
       },
       ['--import', `${packageDir}register.mjs`],
     );
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exited = exitOf(child);
     child.kill('SIGTERM');
-    expect(await exited).toBe(143);
+    expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
     const [spans] = await rows<{ n: string }>(
       `SELECT count() AS n FROM ${database}.otel_traces WHERE SpanKind = 'Server'`,
     );
@@ -338,6 +351,95 @@ describe('shutdown', () => {
       `SELECT sum(span_count) AS n FROM ${database}.trace_point_stats WHERE stat_type = 'endpoint'`,
     );
     expect(Number(stats?.n)).toBe(4);
+  });
+
+  // The app's own signal handling; each handler prints one line per run (see signal-app.cjs).
+  const handlers = [
+    { handler: 'none', exitsBy: 'signal', lines: () => [] },
+    { handler: 'signal-exit-v3', exitsBy: 'signal', lines: (signal: string) => [{ exitCallback: signal }] },
+    { handler: 'signal-exit-v4', exitsBy: 'signal', lines: (signal: string) => [{ exitCallback: signal }] },
+    { handler: 'exit', exitsBy: 'code 0', lines: (signal: string) => [{ handler: signal }] },
+  ] as const;
+  const cases = handlers.flatMap((each) =>
+    (['SIGTERM', 'SIGINT'] as const).map((signal) => ({ ...each, signal })),
+  );
+
+  it.each(cases)(
+    "with $handler as the app's handler, $signal lands every span and stats row, runs the handler once and exits by the $exitsBy",
+    async ({ handler, signal, exitsBy, lines }) => {
+      const database = `addon_${signal.toLowerCase()}_${handler.replaceAll('-', '_')}`;
+      const { child } = await startNode<{ ready: boolean }>(
+        `${packageDir}test/fixtures/signal-app.cjs`,
+        {
+          SIGNAL_HANDLER: handler,
+          TRACEPOINT_RESOLVE_FROM: legDir(),
+          TRACEPOINT_CLICKHOUSE_URL: server.url,
+          TRACEPOINT_CLICKHOUSE_DATABASE: database,
+          OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici',
+          OTEL_BSP_SCHEDULE_DELAY: '600000',
+          TRACEPOINT_AGGREGATOR_INTERVAL_MS: '600000',
+        },
+        ['--require', `${packageDir}register.cjs`],
+      );
+      let out = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      const exited = exitOf(child);
+      child.kill(signal);
+      expect(await exited).toEqual(exitsBy === 'signal' ? { code: null, signal } : { code: 0, signal: null });
+      expect(
+        out
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line)),
+      ).toEqual(lines(signal));
+      // Four requests the app made to itself: four server and four client spans.
+      const [spans] = await rows<{ n: string }>(`SELECT count() AS n FROM ${database}.otel_traces`);
+      expect(Number(spans?.n)).toBe(8);
+      const [stats] = await rows<{ n: string }>(
+        `SELECT sum(span_count) AS n FROM ${database}.trace_point_stats WHERE stat_type = 'endpoint'`,
+      );
+      expect(Number(stats?.n)).toBe(8);
+    },
+  );
+
+  it('a second signal while the flush waits on servers that never answer ends the process at once, by that signal', async () => {
+    // Takes requests and never answers them: the flush would wait for exportTimeoutMillis (30 s).
+    let flushing: () => void = () => undefined;
+    const flushStarted = new Promise<void>((resolve) => {
+      flushing = resolve;
+    });
+    const silent = createServer((req) => {
+      // OTLP gets its first spans when the signal's flush starts (the batch delay is 10 minutes).
+      if (req.url === '/v1/traces') flushing();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const { child } = await startNode<{ ready: boolean }>(
+        `${packageDir}test/fixtures/signal-app.cjs`,
+        {
+          SIGNAL_HANDLER: 'none',
+          TRACEPOINT_RESOLVE_FROM: legDir(),
+          TRACEPOINT_CLICKHOUSE_URL: base,
+          OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici',
+          OTEL_BSP_SCHEDULE_DELAY: '600000',
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${base}/v1/traces`,
+        },
+        ['--require', `${packageDir}register.cjs`],
+      );
+      const exited = exitOf(child);
+      child.kill('SIGINT');
+      await flushStarted;
+      child.kill('SIGTERM');
+      expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
 
