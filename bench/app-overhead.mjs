@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startLocalClickHouseServer } from './local-clickhouse-server.mjs';
-import { runWrk } from './wrk-load.mjs';
+import { startLocalClickHouseServer } from './lib/local-clickhouse-server.mjs';
+import { runWrk } from './lib/wrk-load.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 

@@ -32,7 +32,7 @@ import { STATS_INDEX_GRANULARITY } from '@tracepoint/exporter-clickhouse';
 import { DASHBOARDS, tracepointSpanProcessors } from '@tracepoint/node';
 import { AGGREGATOR_DEFAULTS } from '@tracepoint/processor-aggregator';
 import { CallerPropagator } from '@tracepoint/semantic-mapping';
-import { seededRandom } from './seeded-random.mjs';
+import { seededRandom } from './lib/seeded-random.mjs';
 
 const SIZES = {
   smoke: { spans: 20_000, rangeMinutes: 10, recentMinutes: 2 },

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXPORTER_DEFAULTS } from '@tracepoint/exporter-clickhouse';
-import { startLocalClickHouseServer } from './local-clickhouse-server.mjs';
+import { startLocalClickHouseServer } from './lib/local-clickhouse-server.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SIZES = { smoke: { seconds: 5, rate: 2_000 }, full: { seconds: 600, rate: 10_000 } };

@@ -16,5 +16,11 @@ export async function startLocalClickHouseServer(path) {
     });
     child.once('exit', (code) => reject(new Error(`clickhouse-local exited with ${code}`)));
   });
-  return { child, url };
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { child, url, stop };
 }

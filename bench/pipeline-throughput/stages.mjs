@@ -1,0 +1,126 @@
+// The stages of the pipeline benchmark. Each pass() runs once over the spans and returns a number
+// (points, keys, bytes), which is kept so no work can be optimized away. Every stage has its own
+// processor instances, so one stage's state (cleaner path guard, aggregator keys) never does
+// another's work.
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { AggregatorSpanProcessor } from '@tracepoint/processor-aggregator';
+import { CleanerSpanProcessor } from '@tracepoint/processor-cleaner';
+import { createSpanMapper, forgetSpanMapping, mapSpan } from '@tracepoint/semantic-mapping';
+import { spanBatchEncoder } from '../lib/exporter-encoder.mjs';
+
+const noopSink = { writeStats: async () => 0 };
+const quietLogger = { warn: () => {} };
+const ignoreSpans = { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} };
+
+// Long interval: nothing is flushed mid-run; the same interval's keys are hit again every pass.
+const aggregatorOf = () =>
+  new AggregatorSpanProcessor({ sink: noopSink, intervalMillis: 3_600_000, logger: quietLogger });
+const cleanerOf = (onEnd) =>
+  new CleanerSpanProcessor({ logger: quietLogger, next: { ...ignoreSpans, onEnd } });
+
+/** The stages over `spans`, OTLP serializers on batches of `batch` spans. */
+export function makeStages(spans, batch) {
+  const batches = [];
+  for (let i = 0; i < spans.length; i += batch) batches.push(spans.slice(i, i + batch));
+
+  // Row encoding alone: points are mapped up front, so this stage is the encoding only. mapSpan
+  // (not a createSpanMapper mapper) leaves nothing on the spans, so no later stage reuses it.
+  const premapped = spans.map((span) => mapSpan(span));
+
+  let cleaned = 0;
+  const cleaner = cleanerOf(() => {
+    cleaned++;
+  });
+  const aggregator = aggregatorOf();
+  const encoder = spanBatchEncoder(batch);
+
+  // The whole batch path per span, as tracepoint's processors chain in an app: the cleaner's copy
+  // goes to the aggregator, then to the exporter's encoding, whose mapper (same default options)
+  // reads the points the aggregator's mapper left on the span, as in @tracepoint/node.
+  const pipelineAggregator = aggregatorOf();
+  const pipelineMap = createSpanMapper();
+  const pipelineEncoder = spanBatchEncoder(batch);
+  const pipelineCleaner = cleanerOf((copy) => {
+    pipelineAggregator.onEnd(copy);
+    pipelineEncoder.add(copy, pipelineMap(copy));
+  });
+
+  const serialized = (serializer) => () => {
+    let bytes = 0;
+    for (const one of batches) bytes += serializer.serializeRequest(one).length;
+    return bytes;
+  };
+  const stages = [
+    {
+      id: 'mapping',
+      label: '(a) mapSpan (trace points)',
+      pass() {
+        let points = 0;
+        for (let i = 0; i < spans.length; i++) points += mapSpan(spans[i]).length;
+        return points;
+      },
+    },
+    {
+      id: 'cleaner',
+      label: '(b) cleaner (copy mode)',
+      pass() {
+        for (let i = 0; i < spans.length; i++) cleaner.onEnd(spans[i]);
+        return cleaned;
+      },
+    },
+    {
+      id: 'aggregator',
+      label: '(c) aggregator (onEnd)',
+      pass() {
+        // The aggregator's mapper keeps its points on the span for the exporter; the same span
+        // objects come back every pass, so they are forgotten to measure the mapping each time.
+        for (let i = 0; i < spans.length; i++) {
+          forgetSpanMapping(spans[i]);
+          aggregator.onEnd(spans[i]);
+        }
+        return aggregator.heldKeys;
+      },
+    },
+    {
+      id: 'encoding',
+      label: '(d) row encoding (both tables, JSONCompactEachRow body)',
+      bytes: true,
+      pass() {
+        for (let i = 0; i < spans.length; i++) encoder.add(spans[i], premapped[i]);
+        return encoder.end();
+      },
+    },
+    {
+      id: 'pipeline',
+      bytes: true,
+      label: '(e) **full pipeline**: cleaner → aggregator → mapping → rows',
+      pass() {
+        for (let i = 0; i < spans.length; i++) pipelineCleaner.onEnd(spans[i]);
+        return pipelineEncoder.end();
+      },
+    },
+    {
+      id: 'otlpJson',
+      bytes: true,
+      label: `(f) OTLP JSON serializer (${batch}-span batches)`,
+      pass: serialized(JsonTraceSerializer),
+    },
+    {
+      id: 'otlpProtobuf',
+      bytes: true,
+      label: `(g) OTLP protobuf serializer (${batch}-span batches)`,
+      pass: serialized(ProtobufTraceSerializer),
+    },
+  ];
+  const close = async () => {
+    await aggregator.shutdown();
+    await pipelineAggregator.shutdown();
+  };
+  const state = () => ({
+    cleaner: cleaner.stats(),
+    pipelineCleaner: pipelineCleaner.stats(),
+    aggregator: aggregator.stats(),
+    aggregatorHeldKeys: aggregator.heldKeys,
+  });
+  return { stages, close, state };
+}
