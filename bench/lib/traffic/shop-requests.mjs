@@ -1,0 +1,152 @@
+// The shop's three kinds of request, as spans of a ShopTraffic `s` (its services, tracers and seeded
+// random numbers): product views, checkouts and order lookups.
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+
+const exception = (name, message, stack, atMs) => ({ name, message, stack, atMs });
+const failedWith = (status) => ({ error: true, errorType: String(status) });
+
+/** frontend GET /api/products/:sku -> inventory GET /products/:sku -> SELECT products; 10% slow, 2% unknown. */
+export function productView(s, t0) {
+  const sku = s.sku();
+  const unknown = s.rand() < 0.02;
+  const slow = s.rand() < 0.1;
+  const status = unknown ? 404 : 200;
+  const root = s.server(
+    'frontend',
+    'GET',
+    '/api/products/:sku',
+    `/api/products/${sku}`,
+    status,
+    t0,
+    ROOT_CONTEXT,
+  );
+  const { client, server } = s.call(
+    'frontend',
+    'GET',
+    'inventory',
+    '/products/:sku',
+    `/products/${sku}`,
+    status,
+    t0 + s.ms(0.2),
+    root.ctx,
+  );
+  const select = 'SELECT id, name, price, stock FROM products WHERE sku = $1';
+  let t = s.db('inventory', 'SELECT', 'products', select, server.startMs + s.ms(0.3), server.ctx);
+  t += slow ? 250 + s.rand() * 400 : s.ms(0.5);
+  t = s.end(server, t);
+  t = s.end(client, t + s.ms(0.4), unknown ? failedWith(404) : {});
+  s.end(root, t + s.ms(0.3));
+}
+
+/**
+ * frontend POST /api/checkout -> orders POST /orders -> (inventory price lookup, totals, payments
+ * POST /charges -> pay.example.com, INSERT orders). 8% of payments fail with PaymentProviderError.
+ */
+export function checkout(s, t0) {
+  const sku = s.sku();
+  const failed = s.rand() < 0.08;
+  const status = failed ? 502 : 201;
+  const root = s.server('frontend', 'POST', '/api/checkout', '/api/checkout', status, t0, ROOT_CONTEXT);
+  const order = s.call('frontend', 'POST', 'orders', '/orders', '/orders', status, t0 + s.ms(0.3), root.ctx);
+  const at = order.server;
+  // The price from inventory.
+  const price = s.call(
+    'orders',
+    'GET',
+    'inventory',
+    '/products/:sku/price',
+    `/products/${sku}/price`,
+    200,
+    at.startMs + s.ms(0.3),
+    at.ctx,
+  );
+  const select = 'SELECT price FROM products WHERE sku = $1';
+  let t = s.db('inventory', 'SELECT', 'products', select, price.server.startMs + s.ms(0.2), price.server.ctx);
+  t = s.end(price.server, t + s.ms(0.3));
+  t = s.end(price.client, t + s.ms(0.4));
+  t = totals(s, sku, t, at.ctx);
+  t = payment(s, failed, t, at.ctx);
+  if (!failed) {
+    const insert = 'INSERT INTO orders (sku, amount, status) VALUES ($1, $2, $3)';
+    t = s.db('orders', 'INSERT', 'orders', insert, t + s.ms(0.2), at.ctx);
+  }
+  const upstream =
+    'UpstreamError: payments answered 503\n    at callJson (/app/service-runtime.mjs:33:11)\n    at placeOrder (/app/orders/orders.mjs:61:5)';
+  t = s.end(
+    at,
+    t + s.ms(0.3),
+    failed
+      ? {
+          error: 'payment failed',
+          exception: exception('UpstreamError', 'payments answered 503', upstream, t + 0.1),
+        }
+      : {},
+  );
+  t = s.end(order.client, t + s.ms(0.4), failed ? failedWith(502) : {});
+  s.end(root, t + s.ms(0.3), failed ? failedWith(502) : {});
+}
+
+/** The order's totals, in process; 1% raise a handled validation exception. Returns the end time. */
+function totals(s, sku, t, parent) {
+  const attributes = { 'code.function.name': 'orders.computeTotals' };
+  const totals = s.start('orders', 'app', 'computeTotals', SpanKind.INTERNAL, attributes, t + 0.1, parent);
+  const end = t + 0.1 + s.ms(0.8);
+  if (!(s.rand() < 0.01)) return s.end(totals, end);
+  const stack = `ValidationError: coupon expired\n    at computeTotals (/app/orders/totals.mjs:41:11)\n    at createOrder (/app/orders/orders.mjs:88:19)`;
+  return s.end(totals, end, {
+    exception: exception('ValidationError', `coupon expired for ${sku}`, stack, end - 0.05),
+  });
+}
+
+/** orders POST /charges -> payments -> pay.example.com; returns the end time of the orders client span. */
+function payment(s, failed, t, parent) {
+  const status = failed ? 503 : 201;
+  const pay = s.call('orders', 'POST', 'payments', '/charges', '/charges', status, t + s.ms(0.2), parent);
+  const charge = pay.server;
+  const provider = s.client(
+    'payments',
+    'POST',
+    'pay.example.com',
+    '/v1/charges',
+    failed ? 503 : 200,
+    charge.startMs + s.ms(0.3),
+    charge.ctx,
+  );
+  t = s.end(provider, provider.startMs + s.ms(failed ? 120 : 80, 0.4), failed ? failedWith(503) : {});
+  const stack =
+    'PaymentProviderError: pay.example.com answered 503\n    at charge (/app/payments/charge.mjs:27:13)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)';
+  t = s.end(
+    charge,
+    t + s.ms(0.5),
+    failed
+      ? {
+          error: 'payment provider unavailable',
+          exception: exception('PaymentProviderError', 'pay.example.com answered 503', stack, t + 0.2),
+        }
+      : {},
+  );
+  return s.end(pay.client, t + s.ms(0.4), failed ? failedWith(503) : {});
+}
+
+/** frontend GET /api/orders/:id -> orders GET /orders/:id -> SELECT orders; 3% unknown. */
+export function orderLookup(s, t0) {
+  const id = `ord_${Math.floor(s.rand() * 1e6)}`;
+  const unknown = s.rand() < 0.03;
+  const status = unknown ? 404 : 200;
+  const root = s.server('frontend', 'GET', '/api/orders/:id', `/api/orders/${id}`, status, t0, ROOT_CONTEXT);
+  const { client, server } = s.call(
+    'frontend',
+    'GET',
+    'orders',
+    '/orders/:id',
+    `/orders/${id}`,
+    status,
+    t0 + s.ms(0.2),
+    root.ctx,
+  );
+  const select = 'SELECT * FROM orders WHERE id = $1';
+  let t = s.db('orders', 'SELECT', 'orders', select, server.startMs + s.ms(0.3), server.ctx);
+  t = s.end(server, t + s.ms(0.4));
+  t = s.end(client, t + s.ms(0.4), unknown ? failedWith(404) : {});
+  s.end(root, t + s.ms(0.3));
+}
