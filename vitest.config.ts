@@ -12,6 +12,7 @@ const root = import.meta.dirname;
 const legDir = resolve(root, `legs/otel${line}`);
 const fromLeg = createRequire(join(legDir, 'package.json'));
 const packages = [
+  'core',
   'semantic-mapping',
   'processor-cleaner',
   'processor-aggregator',

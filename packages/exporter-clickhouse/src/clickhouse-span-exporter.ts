@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createSpanMapper, type SpanLike, settleResources } from '@tracepoint/semantic-mapping';
+import { type SpanLike, settleResources } from '@tracepoint/core';
+import { createSpanMapper } from '@tracepoint/semantic-mapping';
 import { type Connection, EmbeddedEngineUnavailableError, openConnection } from './clickhouse-connection.js';
 import { DEDUPLICATION_WINDOW } from './deduplication-window.js';
 import {

@@ -1,5 +1,5 @@
 import type { HrTime } from '@opentelemetry/api';
-import { hrTimeToNanoString } from '@tracepoint/semantic-mapping';
+import { hrTimeToNanoString } from '@tracepoint/core';
 
 /**
  * A DateTime64(9) value as text ClickHouse parses exactly. It reads a run of

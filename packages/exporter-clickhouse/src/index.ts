@@ -40,14 +40,11 @@ export {
   verifySchema,
 } from './schema-manager.js';
 export { MIN_CLICKHOUSE_VERSION, UnsupportedServerVersionError, versionAtLeast } from './server-version.js';
-export { withTracingSuppressed } from './suppress-tracing.js';
 export { type ColumnSpec, LOCAL_TABLE_SUFFIX, type SchemaTarget } from './table-ddl.js';
 export { MAX_PARTITIONS_PER_INSERT, rowLine } from './table-writer.js';
 export { tracePointSpanRow } from './trace-point-row.js';
 export { sketchQuantileSql, statsEndpointsSql, statsServiceGraphSql } from './trace-point-stats-queries.js';
 export {
-  SKETCH_GAMMA,
-  SKETCH_RELATIVE_ACCURACY,
   STATS_INDEX_GRANULARITY,
   TRACE_POINT_STATS_COLUMNS,
   TRACE_POINT_STATS_INSERT_COLUMNS,

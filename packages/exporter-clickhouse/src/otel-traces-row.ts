@@ -1,11 +1,6 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import {
-  attributeValueToString,
-  hrTimeToNanoString,
-  type SpanLike,
-  spanKindName,
-  statusCodeName,
-} from '@tracepoint/semantic-mapping';
+import { hrTimeToNanoString, type SpanLike, spanKindName, statusCodeName } from '@tracepoint/core';
+import { attributeValueToString } from '@tracepoint/semantic-mapping';
 import { hrTimeToDateTime64Text } from './date-time-text.js';
 import { type TextRepairs, wellFormed } from './well-formed-text.js';
 

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { withTracingSuppressed } from '@tracepoint/core';
 import { RowBatch } from './row-batch.js';
-import { withTracingSuppressed } from './suppress-tracing.js';
 import { drainResponse, type InsertTarget } from './table-writer.js';
 
 /**

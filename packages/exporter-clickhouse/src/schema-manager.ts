@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { withTracingSuppressed } from '@tracepoint/core';
 import { setWindowStatement, tablesWithoutWindow } from './deduplication-window.js';
 import { classifyInsertError } from './insert-error.js';
 import { OTEL_TRACES_COLUMNS, otelTracesStatements } from './otel-traces-schema.js';
 import { MIN_CLICKHOUSE_VERSION, UnsupportedServerVersionError, versionAtLeast } from './server-version.js';
-import { withTracingSuppressed } from './suppress-tracing.js';
 import {
   type ColumnSpec,
   createTableStatements,

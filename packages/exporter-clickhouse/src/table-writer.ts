@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseSettings } from '@clickhouse/client';
+import { withTracingSuppressed } from '@tracepoint/core';
 import type { Connection } from './clickhouse-connection.js';
 import type { ExporterConfig } from './exporter-options.js';
 import type { ExporterStats } from './exporter-stats.js';
 import { classifyInsertError, toError } from './insert-error.js';
 import { type RowBatch, type RowRange, rowCount, splitRanges } from './row-batch.js';
-import { withTracingSuppressed } from './suppress-tracing.js';
 import { type TextRepairs, wellFormedValues } from './well-formed-text.js';
 
 /** ClickHouse refuses one insert block that touches more partitions (max_partitions_per_insert_block). */

@@ -1,4 +1,5 @@
-import { hrTimeToNanoString, type SpanLike, type TracePoint } from '@tracepoint/semantic-mapping';
+import { hrTimeToNanoString, type SpanLike } from '@tracepoint/core';
+import type { TracePoint } from '@tracepoint/semantic-mapping';
 import { dateTime64Text } from './date-time-text.js';
 
 function sameDirection(a: TracePoint, b: TracePoint): boolean {

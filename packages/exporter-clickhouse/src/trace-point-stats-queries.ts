@@ -1,5 +1,5 @@
+import { SKETCH_GAMMA } from '@tracepoint/core';
 import { qualifiedName, quoteIdentifier } from './table-ddl.js';
-import { SKETCH_GAMMA } from './trace-point-stats-schema.js';
 
 /**
  * The value at quantile `q` of merged sketch buckets. `merged` is a

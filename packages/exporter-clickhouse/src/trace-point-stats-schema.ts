@@ -1,4 +1,4 @@
-import type { StatsRecord } from '@tracepoint/semantic-mapping';
+import type { StatsRecord } from '@tracepoint/core';
 import { mergeTreeSettings } from './otel-traces-schema.js';
 import {
   type ColumnSpec,
@@ -14,7 +14,7 @@ import {
  * interval (delta). Rows from any number of intervals and processes merge by
  * summing: counts and sums add, min/max take min/max, and the latency
  * sketches merge with `sumMap(sketch_keys, sketch_counts)` because every
- * writer uses the same logarithmic bucket layout (SKETCH_GAMMA).
+ * writer uses the same logarithmic bucket layout (SKETCH_GAMMA of @tracepoint/core).
  */
 export const TRACE_POINT_STATS_COLUMNS = [
   { name: 'interval_start', type: "DateTime('UTC')", codec: 'Delta(4), ZSTD(1)' },
@@ -46,11 +46,6 @@ export const TRACE_POINT_STATS_COLUMNS = [
 
 export const TRACE_POINT_STATS_INSERT_COLUMNS: readonly string[] =
   insertColumnNames(TRACE_POINT_STATS_COLUMNS);
-
-/** Relative accuracy of the sketches: a quantile read back is within 1% of the true value. */
-export const SKETCH_RELATIVE_ACCURACY = 0.01;
-/** Bucket growth factor γ = (1 + α) / (1 - α). Writers and SQL must use the same value. */
-export const SKETCH_GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
 
 /** Rows per granule of the stats table (8192 elsewhere). */
 export const STATS_INDEX_GRANULARITY = 1024;

@@ -5,8 +5,9 @@ import {
   type LocalHttpServer,
   startLocalHttpServer,
 } from '@tracepoint/clickhouse-local';
+import { hrTimeToNanoString } from '@tracepoint/core';
 import { ClickHouseSpanExporter, OTEL_TRACES_INSERT_COLUMNS } from '@tracepoint/exporter-clickhouse';
-import { hrTimeToNanoString, mapSpan } from '@tracepoint/semantic-mapping';
+import { mapSpan } from '@tracepoint/semantic-mapping';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';

@@ -1,5 +1,5 @@
 import { TraceFlags } from '@opentelemetry/api';
-import type { SpanLike } from '@tracepoint/semantic-mapping';
+import type { SpanLike } from '@tracepoint/core';
 
 /** The exporter surface this processor needs (ClickHouseSpanExporter has it). */
 export interface SpanExporterLike {

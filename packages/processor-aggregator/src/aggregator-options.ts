@@ -1,6 +1,6 @@
+import type { StatsRecord } from '@tracepoint/core';
 import type { SpanMappingOptions } from '@tracepoint/semantic-mapping';
 import { MIN_MEMORY_BYTES, OVERFLOW_KEYS } from './memory-costs.js';
-import type { StatsRecord } from './stats-record.js';
 
 /** Where aggregate rows go; `ClickHouseSpanExporter` of @tracepoint/exporter-clickhouse is one. */
 export interface StatsSink {

@@ -1,14 +1,15 @@
 import { type Context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
-  createSpanMapper,
+  hrTimeToMillis,
   isDroppedByCleaner,
   type SpanLike,
+  type StatsRecord,
   spanKindName,
   startSettling,
   statusCodeName,
-  type TracePoint,
   withTracingSuppressed,
-} from '@tracepoint/semantic-mapping';
+} from '@tracepoint/core';
+import { createSpanMapper, type TracePoint } from '@tracepoint/semantic-mapping';
 import {
   type AggregatorOptions,
   type ResolvedAggregatorConfig,
@@ -18,7 +19,6 @@ import { nextFlushAt } from './flush-schedule.js';
 import { type Dimensions, IntervalTable, type OverflowCounts } from './interval-table.js';
 import { MemoryAccount } from './memory-account.js';
 import { samplingWeight } from './sampling-weight.js';
-import type { StatsRecord } from './stats-record.js';
 
 export interface AggregatorStats {
   /** Spans aggregated (each once). */
@@ -131,7 +131,7 @@ export class AggregatorSpanProcessor {
   private aggregate(span: SpanLike): void {
     const weight = samplingWeight(span.spanContext(), span.attributes);
     const duration = span.duration;
-    const durationMs = duration[0] * 1e3 + duration[1] / 1e6;
+    const durationMs = hrTimeToMillis(duration);
     const error = span.status.code === SpanStatusCode.ERROR;
     startSettling(span.resource);
     const service = String(span.resource.attributes['service.name'] ?? 'unknown_service');

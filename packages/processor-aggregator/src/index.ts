@@ -8,4 +8,3 @@ export {
 export { AggregatorSpanProcessor, type AggregatorStats } from './aggregator-span-processor.js';
 export { LogSketch, type SketchMemory } from './log-sketch.js';
 export { samplingWeight } from './sampling-weight.js';
-export { OVERFLOW_VALUE, type StatsRecord, type StatType } from './stats-record.js';

@@ -1,3 +1,4 @@
+import { OVERFLOW_VALUE, SKETCH_LOG_GAMMA, type StatsRecord, type StatType } from '@tracepoint/core';
 import type { ResolvedAggregatorConfig } from './aggregator-options.js';
 import { LogSketch, type SketchMemory } from './log-sketch.js';
 import type { MemoryAccount } from './memory-account.js';
@@ -9,10 +10,7 @@ import {
   stringBytes,
   VALUE_BYTES,
 } from './memory-costs.js';
-import { OVERFLOW_VALUE, type StatsRecord, type StatType } from './stats-record.js';
 
-/** γ = 1.01 / 0.99: 1% relative accuracy; @tracepoint/exporter-clickhouse's SQL uses the same (SKETCH_GAMMA). */
-const LOG_GAMMA = Math.log((1 + 0.01) / (1 - 0.01));
 /** Durations below 1 ns (zero included) count as 1 ns. */
 const MIN_MS = 1e-6;
 
@@ -211,7 +209,7 @@ export class IntervalTable implements SketchMemory {
       sum: 0,
       min: Number.POSITIVE_INFINITY,
       max: Number.NEGATIVE_INFINITY,
-      sketch: new LogSketch(LOG_GAMMA, MIN_MS, this.config.maxSketchBuckets, this),
+      sketch: new LogSketch(SKETCH_LOG_GAMMA, MIN_MS, this.config.maxSketchBuckets, this),
     };
     this.aggregates.set(key, aggregate);
     return aggregate;

@@ -1,15 +1,13 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type SpanContext, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
+import { DROPPED_BY_CLEANER, OVERFLOW_VALUE, type SpanLike, type StatsRecord } from '@tracepoint/core';
 import {
   AGGREGATOR_DEFAULTS,
   AggregatorSpanProcessor,
   LogSketch,
-  OVERFLOW_VALUE,
-  type StatsRecord,
   samplingWeight,
 } from '@tracepoint/processor-aggregator';
-import { DROPPED_BY_CLEANER, type SpanLike } from '@tracepoint/semantic-mapping';
 import { W3CTraceContextPropagator } from '@tracepoint-internal/otel-line';
 import { describe, expect, it } from 'vitest';
 import { expectReadmeStatesDefaults } from '../../../test-support/readme-options.js';

@@ -1,6 +1,6 @@
 import { type SpanContext, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
-import { AggregatorSpanProcessor, type StatsRecord } from '@tracepoint/processor-aggregator';
-import type { SpanLike } from '@tracepoint/semantic-mapping';
+import type { SpanLike, StatsRecord } from '@tracepoint/core';
+import { AggregatorSpanProcessor } from '@tracepoint/processor-aggregator';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nextFlushAt } from '../src/flush-schedule.js';
 

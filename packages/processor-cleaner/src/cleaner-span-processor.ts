@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import type { SpanLike } from '@tracepoint/semantic-mapping';
+import type { SpanLike } from '@tracepoint/core';
 import { type CleanerOptions, resolveCleanerConfig } from './cleaner-options.js';
 import { CleanerStats, type CleanerStatsSnapshot } from './cleaner-stats.js';
 import { CLEANER_FAILED_RULE, FAILED_MASK, maskAttributesInPlace } from './fail-closed.js';

@@ -1,5 +1,5 @@
 import { type Attributes, type SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { HTTP_ROUTE, readFirst } from '@tracepoint/semantic-mapping';
+import { HTTP_ROUTE, readFirst } from '@tracepoint/core';
 import type { DropRule, ResolvedCleanerConfig, SpanKindName } from './cleaner-options.js';
 import { requestPathOf } from './span-path.js';
 import { compilePathPattern, compileTextPattern, type TextMatcher } from './text-pattern.js';

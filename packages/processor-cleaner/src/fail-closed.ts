@@ -1,7 +1,7 @@
 import { type Attributes, type HrTime, type Link, type SpanStatus, SpanStatusCode } from '@opentelemetry/api';
-import type { SpanLike, TimedEventLike } from '@tracepoint/semantic-mapping';
+import { isValidHrTime, type SpanLike, type TimedEventLike } from '@tracepoint/core';
 import { setAttribute } from './own-attributes.js';
-import { fixedSpanContext, isValidHrTime } from './span-anomalies.js';
+import { fixedSpanContext } from './span-anomalies.js';
 
 /** What every attribute value of a span whose cleaning failed becomes. */
 export const FAILED_MASK = '[REDACTED:cleanerFailed]';

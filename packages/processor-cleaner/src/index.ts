@@ -23,7 +23,6 @@ export { BUILT_IN_BLOCKED_KEY } from './secret-keys.js';
 export {
   ANOMALIES_KEY,
   CLOCK_SHIFT_KEY,
-  isDroppedByCleaner,
   ORIGINAL_DURATION_KEY,
   URL_TEMPLATE_KEY,
 } from './span-cleaner.js';

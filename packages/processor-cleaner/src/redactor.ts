@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { DB_QUERY_TEXT } from '@tracepoint/semantic-mapping';
+import { DB_QUERY_TEXT } from '@tracepoint/core';
 import type { ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
 import type { DetectorName } from './detector-names.js';

@@ -1,4 +1,4 @@
-import { MAPPING_ATTRIBUTE_NAMES } from '@tracepoint/semantic-mapping';
+import { MAPPING_ATTRIBUTE_NAMES } from '@tracepoint/core';
 
 /**
  * Attribute keys whose string values are credentials, matched on whole

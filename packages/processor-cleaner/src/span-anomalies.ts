@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { HrTime, SpanContext } from '@opentelemetry/api';
+import type { SpanContext } from '@opentelemetry/api';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
 const ALL_ZEROS = /^0+$/;
-const NANOS_PER_SECOND = 1_000_000_000n;
 
 /** Lower-case hex of the right length, not all zeros; one pass, no regex (it runs on every span). */
 function isLowerHexId(id: string, length: number): boolean {
@@ -44,45 +43,4 @@ export function fixedSpanContext(context: SpanContext): SpanContext | undefined 
   const spanId = fixedId(context.spanId, 'span');
   if (traceId === undefined && spanId === undefined) return undefined;
   return { ...context, traceId: traceId ?? context.traceId, spanId: spanId ?? context.spanId };
-}
-
-export function isValidHrTime(time: unknown): time is HrTime {
-  return (
-    Array.isArray(time) &&
-    time.length === 2 &&
-    Number.isSafeInteger(time[0]) &&
-    Number.isInteger(time[1]) &&
-    (time[0] as number) >= 0 &&
-    (time[1] as number) >= 0 &&
-    (time[1] as number) < 1e9
-  );
-}
-
-export function hrTimeToMillis(time: HrTime): number {
-  return time[0] * 1e3 + time[1] / 1e6;
-}
-
-function toNanos(time: HrTime): bigint {
-  return BigInt(time[0]) * NANOS_PER_SECOND + BigInt(time[1]);
-}
-
-function fromNanos(nanos: bigint): HrTime {
-  const clamped = nanos < 0n ? 0n : nanos;
-  return [Number(clamped / NANOS_PER_SECOND), Number(clamped % NANOS_PER_SECOND)];
-}
-
-export function hrTimeDiffNanos(end: HrTime, start: HrTime): bigint {
-  return toNanos(end) - toNanos(start);
-}
-
-export function addNanos(time: HrTime, nanos: bigint): HrTime {
-  return fromNanos(toNanos(time) + nanos);
-}
-
-export function nanosToHrTime(nanos: bigint): HrTime {
-  return fromNanos(nanos);
-}
-
-export function millisToNanos(millis: number): bigint {
-  return BigInt(Math.round(millis * 1e6));
 }

@@ -10,12 +10,19 @@ import {
   trace,
 } from '@opentelemetry/api';
 import {
+  addNanos,
   attributesPending,
   DB_SYSTEM,
   DROPPED_BY_CLEANER,
   HTTP_REQUEST_METHOD,
   HTTP_RESPONSE_STATUS_CODE,
   HTTP_ROUTE,
+  hrTimeDiffMillis,
+  hrTimeDiffNanos,
+  hrTimeToMillis,
+  isValidHrTime,
+  millisToNanos,
+  nanosToHrTime,
   PEER_SERVICE,
   readFirst,
   SERVER_ADDRESS,
@@ -24,9 +31,7 @@ import {
   startSettling,
   type TimedEventLike,
   URL_TEMPLATE,
-} from '@tracepoint/semantic-mapping';
-
-export { isDroppedByCleaner } from '@tracepoint/semantic-mapping';
+} from '@tracepoint/core';
 
 import type { ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
@@ -36,16 +41,7 @@ import { setAttribute } from './own-attributes.js';
 import { PathTemplater } from './path-cardinality.js';
 import { Redactor } from './redactor.js';
 import { isMissingServiceName, packageNameOfEntryScript } from './service-name.js';
-import {
-  addNanos,
-  fixedId,
-  fixedSpanContext,
-  hrTimeDiffNanos,
-  hrTimeToMillis,
-  isValidHrTime,
-  millisToNanos,
-  nanosToHrTime,
-} from './span-anomalies.js';
+import { fixedId, fixedSpanContext } from './span-anomalies.js';
 import { requestPathOf } from './span-path.js';
 import { ValueCleaner } from './value-cleaner.js';
 
@@ -305,7 +301,7 @@ export class SpanCleaner {
     // The clock is judged on the end as recorded: a span cut to the maximum duration ended on time.
     const recordedEnd = end;
     const skewMillis = nowMillis - hrTimeToMillis(end);
-    const durationMillis = (end[0] - start[0]) * 1e3 + (end[1] - start[1]) / 1e6;
+    const durationMillis = hrTimeDiffMillis(end, start);
     let duration: bigint | undefined;
     // The end was taken when the span ended, near the local clock; a bad start is the likelier fault,
     // so fixes move the start and keep the end.

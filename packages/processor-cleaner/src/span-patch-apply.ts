@@ -1,5 +1,5 @@
 import { type SpanContext, TraceFlags } from '@opentelemetry/api';
-import type { SpanLike } from '@tracepoint/semantic-mapping';
+import type { SpanLike } from '@tracepoint/core';
 import type { SpanPatch } from './span-cleaner.js';
 
 /** Plain data fields on both SDK lines: assigned, which keeps the span's fast property layout. */

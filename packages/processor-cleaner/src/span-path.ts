@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
-import { pathOfUrl, readFirst, URL_FULL, URL_PATH } from '@tracepoint/semantic-mapping';
+import { readFirst, URL_FULL, URL_PATH } from '@tracepoint/core';
+import { pathOfUrl } from '@tracepoint/semantic-mapping';
 
 /** The request path of an HTTP span (`url.path`, `http.target` or the path of `url.full`), without query or fragment. */
 export function requestPathOf(attributes: Attributes): string | undefined {

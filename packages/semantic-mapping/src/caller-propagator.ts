@@ -7,9 +7,8 @@ import {
   type TextMapSetter,
   trace,
 } from '@opentelemetry/api';
-import { CALLER_METHOD, SERVICE_NAME } from './attribute-names.js';
+import { CALLER_METHOD, SERVICE_NAME, startSettling } from '@tracepoint/core';
 import { CALLER_CONTEXT_KEY, decodeCallerEntry, encodeCallerEntry, TRACESTATE_KEY } from './caller-entry.js';
-import { startSettling } from './resource-settling.js';
 
 export interface CallerPropagatorOptions {
   /** The W3C trace-context propagator (or a composite holding it) that writes `traceparent`/`tracestate`. */

@@ -1,8 +1,7 @@
 import { type Context, type Span, SpanKind, trace } from '@opentelemetry/api';
-import { CALLER_COMPONENT, CALLER_METHOD, HTTP_ROUTE } from './attribute-names.js';
+import { CALLER_COMPONENT, CALLER_METHOD, HTTP_ROUTE, type SpanLike } from '@tracepoint/core';
 import { callerFromContext } from './caller-entry.js';
 import { methodOfSpan } from './map-span.js';
-import type { SpanLike } from './span-shape.js';
 
 /** The SDK's HTTP RPC metadata (`@opentelemetry/core` `getRPCMetadata`), read by its key; frameworks write the route there before the handler runs. */
 const RPC_METADATA_KEY = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');

@@ -1,5 +1,3 @@
-export * from './attribute-names.js';
-export { readFirst } from './attribute-read.js';
 export { attributesToStringMap, attributeValueToString } from './attribute-value.js';
 export {
   type CallerEntry,
@@ -12,8 +10,6 @@ export {
 } from './caller-entry.js';
 export { CallerPropagator, type CallerPropagatorOptions } from './caller-propagator.js';
 export { CallerSpanProcessor, type CallerSpanProcessorOptions } from './caller-span-processor.js';
-export { DROPPED_BY_CLEANER, isDroppedByCleaner } from './cleaner-mark.js';
-export { hrTimeToNanoString, hrTimeToNanos } from './hrtime.js';
 export {
   createSpanMapper,
   forgetSpanMapping,
@@ -26,7 +22,6 @@ export {
 } from './map-span.js';
 export { type MappingRule, METHOD_RULES, type RuleExample, TARGET_COMPONENT_RULES } from './mapping-rules.js';
 export { isVariableSegment, PATH_PLACEHOLDER, pathOfUrl, templatePath } from './path-template.js';
-export { attributesPending, settleResources, startSettling } from './resource-settling.js';
 export { renderMappingRulesTable } from './rules-table.js';
 export {
   DEFAULT_PARAM_ATTRIBUTES,
@@ -37,8 +32,4 @@ export {
   SPAN_MAPPING_DEFAULTS,
   type SpanMappingOptions,
 } from './span-mapping-options.js';
-export { spanKindName, statusCodeName } from './span-names.js';
-export type { SpanLike, TimedEventLike } from './span-shape.js';
-export type { StatsRecord, StatType } from './stats-record.js';
-export { withTracingSuppressed } from './suppress-tracing.js';
-export type { StatusCodeName, TracePoint, TracePointException, TraceType } from './trace-point.js';
+export type { TracePoint, TracePointException, TraceType } from './trace-point.js';

@@ -8,11 +8,15 @@ import {
   EXCEPTION_MESSAGE,
   EXCEPTION_STACKTRACE,
   EXCEPTION_TYPE,
+  firstPresentName,
+  hrTimeToNanoString,
+  readFirst,
   SERVICE_NAME,
-} from './attribute-names.js';
-import { firstPresentName, readFirst } from './attribute-read.js';
+  type SpanLike,
+  type StatusCodeName,
+  statusCodeName,
+} from '@tracepoint/core';
 import { attributeValueToString } from './attribute-value.js';
-import { hrTimeToNanoString } from './hrtime.js';
 import { METHOD_RULES, resolveFirst, TARGET_COMPONENT_RULES } from './mapping-rules.js';
 import {
   PARAMS_DROPPED_KEY,
@@ -20,9 +24,7 @@ import {
   resolveSpanMappingOptions,
   type SpanMappingOptions,
 } from './span-mapping-options.js';
-import { statusCodeName } from './span-names.js';
-import type { SpanLike } from './span-shape.js';
-import type { StatusCodeName, TracePoint, TracePointException, TraceType } from './trace-point.js';
+import type { TracePoint, TracePointException, TraceType } from './trace-point.js';
 
 /** Component or method that the span does not reveal. */
 export const UNKNOWN = 'unknown';

@@ -20,13 +20,13 @@ import {
   RPC_METHOD,
   RPC_SERVICE,
   RPC_SYSTEM,
+  readFirst,
   SERVER_ADDRESS,
   SERVER_PORT,
   URL_FULL,
   URL_PATH,
   URL_TEMPLATE,
-} from './attribute-names.js';
-import { readFirst } from './attribute-read.js';
+} from '@tracepoint/core';
 import { hostOfUrl, pathOfUrl, templatePath } from './path-template.js';
 
 /** One attribute set in the stable conventions, the same facts in the old ones, and what the rule makes of both. */

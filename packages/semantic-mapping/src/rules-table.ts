@@ -1,4 +1,4 @@
-import { OLD_ATTRIBUTE_NAMES } from './attribute-names.js';
+import { OLD_ATTRIBUTE_NAMES } from '@tracepoint/core';
 import type { MappingRule } from './mapping-rules.js';
 import { METHOD_RULES, TARGET_COMPONENT_RULES } from './mapping-rules.js';
 

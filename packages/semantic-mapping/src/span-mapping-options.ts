@@ -1,5 +1,5 @@
-import type { AttributeAlternatives } from './attribute-names.js';
 import {
+  type AttributeAlternatives,
   DB_COLLECTION,
   DB_NAMESPACE,
   DB_OPERATION,
@@ -18,7 +18,7 @@ import {
   SERVER_ADDRESS,
   SERVER_PORT,
   URL_SCHEME,
-} from './attribute-names.js';
+} from '@tracepoint/core';
 
 /** What to do with INTERNAL spans: a call and a response inside the component, or no points (exceptions are always kept). */
 export type InternalSpanMode = 'calls' | 'none';

@@ -1,8 +1,7 @@
+import type { StatusCodeName } from '@tracepoint/core';
+
 /** The three trace points of classic distributed tracing. */
 export type TraceType = 'call' | 'response' | 'exception';
-
-/** OpenTelemetry status code names, as the Collector writes them. */
-export type StatusCodeName = 'Unset' | 'Ok' | 'Error';
 
 export interface TracePointException {
   readonly type: string;

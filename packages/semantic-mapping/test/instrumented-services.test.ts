@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { hrTimeToNanoString } from '@tracepoint/core';
 import {
   CallerPropagator,
   CallerSpanProcessor,
-  hrTimeToNanoString,
   mapSpan,
   type TracePoint,
 } from '@tracepoint/semantic-mapping';

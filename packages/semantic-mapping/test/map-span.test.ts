@@ -1,8 +1,8 @@
 import { type Attributes, type Link, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { hrTimeToNanoString } from '@tracepoint/core';
 import {
   createSpanMapper,
   forgetSpanMapping,
-  hrTimeToNanoString,
   mapSpan,
   PARAMS_DROPPED_KEY,
   SPAN_MAPPING_DEFAULTS,

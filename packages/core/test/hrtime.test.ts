@@ -1,5 +1,5 @@
 import type { HrTime } from '@opentelemetry/api';
-import { hrTimeToNanoString, hrTimeToNanos } from '@tracepoint/semantic-mapping';
+import { hrTimeToNanoString, hrTimeToNanos } from '@tracepoint/core';
 import { describe, expect, it } from 'vitest';
 
 describe('hrTimeToNanoString', () => {

@@ -1,4 +1,5 @@
-import type { StatusCodeName } from './trace-point.js';
+/** OpenTelemetry status code names, as the Collector writes them. */
+export type StatusCodeName = 'Unset' | 'Ok' | 'Error';
 
 const KIND_NAMES: readonly string[] = ['Internal', 'Server', 'Client', 'Producer', 'Consumer'];
 const STATUS_NAMES: readonly StatusCodeName[] = ['Unset', 'Ok', 'Error'];

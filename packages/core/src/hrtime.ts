@@ -1,0 +1,69 @@
+import type { HrTime } from '@opentelemetry/api';
+
+const NANOS_PER_SECOND = 1_000_000_000;
+const NANOS_PER_SECOND_BIG = 1_000_000_000n;
+
+/** `[seconds, nanos]` as the SDKs make it: whole, non-negative, nanos below one second. */
+export function isValidHrTime(time: unknown): time is HrTime {
+  return (
+    Array.isArray(time) &&
+    time.length === 2 &&
+    Number.isSafeInteger(time[0]) &&
+    Number.isInteger(time[1]) &&
+    (time[0] as number) >= 0 &&
+    (time[1] as number) >= 0 &&
+    (time[1] as number) < NANOS_PER_SECOND
+  );
+}
+
+/**
+ * Nanoseconds since the epoch as a decimal string, exact: `[s, ns]` is never
+ * folded into one JS number, which would lose precision above 2^53 (about
+ * 104 days in ns). Non-normalized input (negative, fractional, ns >= 1e9) goes
+ * through BigInt, still exact.
+ */
+export function hrTimeToNanoString(time: HrTime): string {
+  if (isValidHrTime(time)) {
+    const [seconds, nanos] = time;
+    if (seconds === 0) return String(nanos);
+    const digits = String(nanos);
+    return String(seconds) + '000000000'.slice(digits.length) + digits;
+  }
+  return hrTimeToNanos(time).toString();
+}
+
+/** Nanoseconds since the epoch as a BigInt, exact. */
+export function hrTimeToNanos(time: HrTime): bigint {
+  return BigInt(Math.trunc(time[0])) * NANOS_PER_SECOND_BIG + BigInt(Math.round(time[1]));
+}
+
+/** Milliseconds as one JS number (sub-ns precision is lost past about 104 days, which durations never reach). */
+export function hrTimeToMillis(time: HrTime): number {
+  return time[0] * 1e3 + time[1] / 1e6;
+}
+
+/** `end - start` in milliseconds as one JS number, without BigInt. */
+export function hrTimeDiffMillis(end: HrTime, start: HrTime): number {
+  return (end[0] - start[0]) * 1e3 + (end[1] - start[1]) / 1e6;
+}
+
+/** `end - start` in nanoseconds, exact. */
+export function hrTimeDiffNanos(end: HrTime, start: HrTime): bigint {
+  return hrTimeToNanos(end) - hrTimeToNanos(start);
+}
+
+/** Nanoseconds as HrTime; negative values clamp to `[0, 0]`. */
+export function nanosToHrTime(nanos: bigint): HrTime {
+  const clamped = nanos < 0n ? 0n : nanos;
+  return [Number(clamped / NANOS_PER_SECOND_BIG), Number(clamped % NANOS_PER_SECOND_BIG)];
+}
+
+/** `time + nanos`, exact; a result before the epoch clamps to `[0, 0]`. */
+export function addNanos(time: HrTime, nanos: bigint): HrTime {
+  return nanosToHrTime(hrTimeToNanos(time) + nanos);
+}
+
+/** Milliseconds (fractions allowed) as whole nanoseconds. */
+export function millisToNanos(millis: number): bigint {
+  return BigInt(Math.round(millis * 1e6));
+}

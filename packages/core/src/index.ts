@@ -1,0 +1,26 @@
+export * from './attribute-names.js';
+export { firstPresentName, readFirst } from './attribute-read.js';
+export { DROPPED_BY_CLEANER, isDroppedByCleaner } from './cleaner-mark.js';
+export {
+  addNanos,
+  hrTimeDiffMillis,
+  hrTimeDiffNanos,
+  hrTimeToMillis,
+  hrTimeToNanoString,
+  hrTimeToNanos,
+  isValidHrTime,
+  millisToNanos,
+  nanosToHrTime,
+} from './hrtime.js';
+export { attributesPending, settleResources, startSettling } from './resource-settling.js';
+export { type StatusCodeName, spanKindName, statusCodeName } from './span-names.js';
+export type { SpanLike, TimedEventLike } from './span-shape.js';
+export {
+  OVERFLOW_VALUE,
+  SKETCH_GAMMA,
+  SKETCH_LOG_GAMMA,
+  SKETCH_RELATIVE_ACCURACY,
+  type StatsRecord,
+  type StatType,
+} from './stats-record.js';
+export { withTracingSuppressed } from './suppress-tracing.js';

@@ -1,1 +1,0 @@
-export { withTracingSuppressed } from '@tracepoint/semantic-mapping';
