@@ -2,37 +2,29 @@
 // app (app-under-test.mjs) under the same fixed-concurrency wrk load, interleaved round by round
 // so machine noise hits them alike; each run is a fresh process (peak RSS is its own).
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { planOf, runIfMain } from './lib/cli.mjs';
+import { markdownTable } from './lib/format.mjs';
 import { startLocalClickHouseServer } from './lib/local-clickhouse-server.mjs';
+import { processCpuMicros } from './lib/process-cpu.mjs';
+import { median } from './lib/stats.mjs';
+import { inWorkDir } from './lib/work-dir.mjs';
 import { runWrk } from './lib/wrk-load.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
+const config = (id, label, tracing) => ({ id, label, env: { BENCH_CONFIG: tracing } });
 const CONFIGS = [
-  { id: 'a', label: 'no tracing', env: { BENCH_CONFIG: 'none' } },
-  {
-    id: 'b',
-    label: 'NodeSDK + BatchSpanProcessor + OTLP/HTTP to a local sink',
-    env: { BENCH_CONFIG: 'otlp' },
-  },
-  {
-    id: 'c',
-    label: 'NodeSDK + BatchSpanProcessor + no-op exporter (SDK floor)',
-    env: { BENCH_CONFIG: 'noop' },
-  },
-  {
-    id: 'd',
-    label: 'tracepoint (cleaner + aggregator + exporter) to the local ClickHouse HTTP server',
-    env: { BENCH_CONFIG: 'tracepoint' },
-  },
-  {
-    id: 'e',
-    label: 'tracepoint to the embedded engine (chDB in the app process)',
-    env: { BENCH_CONFIG: 'tracepoint' },
-  },
+  config('a', 'no tracing', 'none'),
+  config('b', 'NodeSDK + BatchSpanProcessor + OTLP/HTTP to a local sink', 'otlp'),
+  config('c', 'NodeSDK + BatchSpanProcessor + no-op exporter (SDK floor)', 'noop'),
+  config(
+    'd',
+    'tracepoint (cleaner + aggregator + exporter) to the local ClickHouse HTTP server',
+    'tracepoint',
+  ),
+  config('e', 'tracepoint to the embedded engine (chDB in the app process)', 'tracepoint'),
 ];
 
 const SIZES = {
@@ -67,26 +59,14 @@ async function stop(child) {
   clearTimeout(timer);
 }
 
-/** User + system CPU of another process so far, in µs (Linux /proc; clock ticks of 10 ms). */
-function processCpuMicros(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function median(values) {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 export async function run({ size = 'full' } = {}) {
-  const plan = SIZES[size];
-  if (plan === undefined) throw new Error(`size must be smoke or full, got ${size}`);
-  const work = mkdtempSync(join(tmpdir(), 'tracepoint-bench-app-'));
+  const plan = planOf(SIZES, size);
+  const runs = await inWorkDir('app', (work) => measureRuns(work, plan));
+  return report(plan, runs);
+}
+
+/** Every configuration under load, round by round; one entry per run. */
+async function measureRuns(work, plan) {
   const downstream = await forkReady(join(here, 'app-downstream.mjs'), [], {});
   const downstreamUrl = `http://127.0.0.1:${downstream.message.port}`;
   const clickhouse = await startLocalClickHouseServer(join(work, 'server'));
@@ -132,11 +112,12 @@ export async function run({ size = 'full' } = {}) {
     }
   } finally {
     downstream.child.disconnect();
-    clickhouse.child.kill('SIGTERM');
-    await new Promise((resolve) => clickhouse.child.once('exit', resolve));
-    rmSync(work, { recursive: true, force: true });
+    await clickhouse.stop();
   }
+  return runs;
+}
 
+function report(plan, runs) {
   const summary = Object.fromEntries(
     CONFIGS.map(({ id }) => {
       const mine = runs.filter((r) => r.config === id);
@@ -172,15 +153,36 @@ export async function run({ size = 'full' } = {}) {
     },
   ];
   const fmt = (n, digits = 0) => n.toFixed(digits);
-  const rows = CONFIGS.map(({ id, label }) => {
-    const s = summary[id];
-    return `| (${id}) ${label} | ${fmt(s.requestsPerSecond)} | ${fmt(s.requestsPerSecond / rate('a'), 3)} | ${fmt(s.requestsPerSecond / rate('c'), 3)} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.cpuMicrosPerRequest)} | ${fmt(s.helperCpuMicrosPerRequest)} | ${fmt(s.peakRssMiB)} |`;
-  });
+  const table = markdownTable(
+    [
+      'configuration',
+      'req/s:',
+      'vs (a):',
+      'vs (c):',
+      'p50 ms:',
+      'p99 ms:',
+      'CPU µs/req:',
+      'helpers CPU µs/req:',
+      'peak RSS MiB:',
+    ],
+    CONFIGS.map(({ id, label }) => {
+      const s = summary[id];
+      return [
+        `(${id}) ${label}`,
+        fmt(s.requestsPerSecond),
+        fmt(s.requestsPerSecond / rate('a'), 3),
+        fmt(s.requestsPerSecond / rate('c'), 3),
+        fmt(s.p50Ms, 2),
+        fmt(s.p99Ms, 2),
+        fmt(s.cpuMicrosPerRequest),
+        fmt(s.helperCpuMicrosPerRequest),
+        fmt(s.peakRssMiB),
+      ];
+    }),
+  );
   const markdown = `An HTTP service (node:http, instrumentation-http; per request three child spans with attributes and one outgoing HTTP call to an untraced downstream, i.e. 5 spans) under wrk with ${plan.connections} connections, ${plan.seconds} s per run after ${plan.warmSeconds} s of warm-up, ${plan.rounds} interleaved round(s); medians across rounds, peak RSS is the largest. CPU is the app process's user + system time per request; helpers CPU is that of the other processes, which run on the same 2 cores: the downstream (also the OTLP sink) and the ClickHouse server (chDB behind the HTTP interface; idle except in (d)).
 
-| configuration | req/s | vs (a) | vs (c) | p50 ms | p99 ms | CPU µs/req | helpers CPU µs/req | peak RSS MiB |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${rows.join('\n')}
+${table}
 ${missedNote(summary, targets)}`;
   return { id: 'app-overhead', title: 'App overhead', raw: { plan, runs, summary }, markdown, targets };
 }
@@ -197,8 +199,4 @@ function missedNote(summary, targets) {
 `;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await run({ size: process.argv[2] ?? 'full' });
-  console.log(result.markdown);
-  console.log(result.targets);
-}
+await runIfMain(import.meta.url, run);

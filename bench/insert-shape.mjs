@@ -3,13 +3,14 @@
 // pass-through HTTP proxy here that counts each INSERT per table and reads the rows it wrote
 // from ClickHouse's X-ClickHouse-Summary header.
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { EXPORTER_DEFAULTS } from '@tracepoint/exporter-clickhouse';
+import { planOf, runIfMain } from './lib/cli.mjs';
+import { markdownTable } from './lib/format.mjs';
 import { startLocalClickHouseServer } from './lib/local-clickhouse-server.mjs';
+import { inWorkDir } from './lib/work-dir.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SIZES = { smoke: { seconds: 5, rate: 2_000 }, full: { seconds: 600, rate: 10_000 } };
@@ -57,13 +58,15 @@ function startCountingProxy(target) {
 }
 
 export async function run({ size = 'full' } = {}) {
-  const plan = SIZES[size];
-  if (plan === undefined) throw new Error(`size must be smoke or full, got ${size}`);
-  const work = mkdtempSync(join(tmpdir(), 'tracepoint-bench-inserts-'));
-  const clickhouse = await startLocalClickHouseServer(work).then(({ child, url }) => ({
-    child,
-    url: new URL(url),
-  }));
+  const plan = planOf(SIZES, size);
+  const { generated, parts, inserts } = await inWorkDir('inserts', (work) => generate(work, plan));
+  return report(plan, generated, parts, inserts);
+}
+
+/** The generator's spans through the proxy to a fresh server; what it sent, the inserts counted, the active parts. */
+async function generate(work, plan) {
+  const server = await startLocalClickHouseServer(work);
+  const clickhouse = { url: new URL(server.url) };
   const proxy = await startCountingProxy(clickhouse.url);
   let generated;
   let parts;
@@ -88,14 +91,15 @@ export async function run({ size = 'full' } = {}) {
     parts = Object.fromEntries((await response.json()).data.map((row) => [row.table, Number(row.parts)]));
   } finally {
     proxy.close();
-    clickhouse.child.kill('SIGTERM');
-    await new Promise((resolve) => clickhouse.child.once('exit', resolve));
-    rmSync(work, { recursive: true, force: true });
+    await server.stop();
   }
+  return { generated, parts, inserts: proxy.inserts };
+}
 
-  const tables = [...new Set(proxy.inserts.map((i) => i.table))].sort();
+function report(plan, generated, parts, inserts) {
+  const tables = [...new Set(inserts.map((i) => i.table))].sort();
   const perTable = tables.map((table) => {
-    const mine = proxy.inserts.filter((i) => i.table === table);
+    const mine = inserts.filter((i) => i.table === table);
     const serverRows = mine.reduce((n, i) => n + i.rows, 0);
     const name = table.split('.').pop();
     // The server's written_rows also counts what materialized views write (otel_traces feeds
@@ -130,11 +134,31 @@ export async function run({ size = 'full' } = {}) {
       met: worstRate <= 1,
     },
   ];
+  const table = markdownTable(
+    [
+      'table',
+      'inserts:',
+      'inserts/s:',
+      'rows/insert (mean):',
+      'rows sent:',
+      'server written_rows:',
+      'server written_rows/insert (min):',
+      'active parts:',
+    ],
+    perTable.map((t) => [
+      t.table,
+      t.inserts,
+      t.insertsPerSecond.toFixed(2),
+      Math.round(t.rowsPerInsert),
+      t.rows,
+      t.serverRows,
+      t.minServerRowsPerInsert,
+      t.activeParts,
+    ]),
+  );
   const markdown = `${generated.spans} spans in ${generated.seconds.toFixed(0)} s (${Math.round(generated.spans / generated.seconds)} spans/s, target ${plan.rate}) through the full pipeline (cleaner, aggregator, exporter with its defaults: flush every ${EXPORTER_DEFAULTS.flushIntervalMillis / 1000} s or at ${EXPORTER_DEFAULTS.maxBatchBytes / 2 ** 20} MiB) to the local ClickHouse HTTP server, counted by a pass-through proxy. Rows are those the exporter sent; the server's \`written_rows\` (its summary header) also counts rows its materialized views write, so for otel_traces it includes otel_traces_trace_id_ts (one row per trace). Active parts are read at the end of the run.
 
-| table | inserts | inserts/s | rows/insert (mean) | rows sent | server written_rows | server written_rows/insert (min) | active parts |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${perTable.map((t) => `| ${t.table} | ${t.inserts} | ${t.insertsPerSecond.toFixed(2)} | ${Math.round(t.rowsPerInsert)} | ${t.rows} | ${t.serverRows} | ${t.minServerRowsPerInsert} | ${t.activeParts} |`).join('\n')}
+${table}
 `;
   return {
     id: 'insert-shape',
@@ -145,8 +169,4 @@ ${perTable.map((t) => `| ${t.table} | ${t.inserts} | ${t.insertsPerSecond.toFixe
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await run({ size: process.argv[2] ?? 'full' });
-  console.log(result.markdown);
-  console.log(result.targets);
-}
+await runIfMain(import.meta.url, run);

@@ -5,37 +5,33 @@ import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 const exception = (name, message, stack, atMs) => ({ name, message, stack, atMs });
 const failedWith = (status) => ({ error: true, errorType: String(status) });
 
+/**
+ * frontend GET /api{route} -> {service} GET {route} -> one SELECT on {table}; `handle` gives the
+ * end of the service's span from the end of its query. A 404 fails the frontend's client span.
+ */
+function lookup(s, t0, { service, route, path, table, select, status, handle }) {
+  const root = s.server('frontend', 'GET', `/api${route}`, `/api${path}`, status, t0, ROOT_CONTEXT);
+  const call = s.call('frontend', 'GET', service, route, path, status, t0 + s.ms(0.2), root.ctx);
+  const queried = s.db(service, 'SELECT', table, select, call.server.startMs + s.ms(0.3), call.server.ctx);
+  let t = s.end(call.server, handle(queried));
+  t = s.end(call.client, t + s.ms(0.4), status === 404 ? failedWith(404) : {});
+  s.end(root, t + s.ms(0.3));
+}
+
 /** frontend GET /api/products/:sku -> inventory GET /products/:sku -> SELECT products; 10% slow, 2% unknown. */
 export function productView(s, t0) {
   const sku = s.sku();
   const unknown = s.rand() < 0.02;
   const slow = s.rand() < 0.1;
-  const status = unknown ? 404 : 200;
-  const root = s.server(
-    'frontend',
-    'GET',
-    '/api/products/:sku',
-    `/api/products/${sku}`,
-    status,
-    t0,
-    ROOT_CONTEXT,
-  );
-  const { client, server } = s.call(
-    'frontend',
-    'GET',
-    'inventory',
-    '/products/:sku',
-    `/products/${sku}`,
-    status,
-    t0 + s.ms(0.2),
-    root.ctx,
-  );
-  const select = 'SELECT id, name, price, stock FROM products WHERE sku = $1';
-  let t = s.db('inventory', 'SELECT', 'products', select, server.startMs + s.ms(0.3), server.ctx);
-  t += slow ? 250 + s.rand() * 400 : s.ms(0.5);
-  t = s.end(server, t);
-  t = s.end(client, t + s.ms(0.4), unknown ? failedWith(404) : {});
-  s.end(root, t + s.ms(0.3));
+  lookup(s, t0, {
+    service: 'inventory',
+    route: '/products/:sku',
+    path: `/products/${sku}`,
+    table: 'products',
+    select: 'SELECT id, name, price, stock FROM products WHERE sku = $1',
+    status: unknown ? 404 : 200,
+    handle: (t) => t + (slow ? 250 + s.rand() * 400 : s.ms(0.5)),
+  });
 }
 
 /**
@@ -132,21 +128,13 @@ function payment(s, failed, t, parent) {
 export function orderLookup(s, t0) {
   const id = `ord_${Math.floor(s.rand() * 1e6)}`;
   const unknown = s.rand() < 0.03;
-  const status = unknown ? 404 : 200;
-  const root = s.server('frontend', 'GET', '/api/orders/:id', `/api/orders/${id}`, status, t0, ROOT_CONTEXT);
-  const { client, server } = s.call(
-    'frontend',
-    'GET',
-    'orders',
-    '/orders/:id',
-    `/orders/${id}`,
-    status,
-    t0 + s.ms(0.2),
-    root.ctx,
-  );
-  const select = 'SELECT * FROM orders WHERE id = $1';
-  let t = s.db('orders', 'SELECT', 'orders', select, server.startMs + s.ms(0.3), server.ctx);
-  t = s.end(server, t + s.ms(0.4));
-  t = s.end(client, t + s.ms(0.4), unknown ? failedWith(404) : {});
-  s.end(root, t + s.ms(0.3));
+  lookup(s, t0, {
+    service: 'orders',
+    route: '/orders/:id',
+    path: `/orders/${id}`,
+    table: 'orders',
+    select: 'SELECT * FROM orders WHERE id = $1',
+    status: unknown ? 404 : 200,
+    handle: (t) => t + s.ms(0.4),
+  });
 }

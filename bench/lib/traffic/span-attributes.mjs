@@ -1,47 +1,55 @@
 // Span attributes as the OpenTelemetry instrumentations write them (HTTP and database semantic
-// conventions), one key order for every traffic source. A key whose value is undefined is left out.
+// conventions), one key order for every traffic source. An option left undefined is left out.
 
-const defined = (entries) => Object.fromEntries(entries.filter((entry) => entry[1] !== undefined));
+const KEYS = {
+  method: 'http.request.method',
+  route: 'http.route',
+  path: 'url.path',
+  url: 'url.full',
+  scheme: 'url.scheme',
+  host: 'server.address',
+  port: 'server.port',
+  peerService: 'peer.service',
+  protocol: 'network.protocol.version',
+  clientAddress: 'client.address',
+  userAgent: 'user_agent.original',
+  status: 'http.response.status_code',
+};
+const SERVER = [
+  'method',
+  'route',
+  'path',
+  'scheme',
+  'host',
+  'port',
+  'protocol',
+  'clientAddress',
+  'userAgent',
+  'status',
+];
+const CLIENT = ['method', 'url', 'scheme', 'host', 'port', 'peerService', 'protocol', 'status'];
+
+function attributesOf(names, options) {
+  const attributes = {};
+  for (const name of names) if (options[name] !== undefined) attributes[KEYS[name]] = options[name];
+  return attributes;
+}
 
 /** An incoming HTTP request (instrumentation-http's server span). */
-export function httpServerAttributes(a) {
-  return defined([
-    ['http.request.method', a.method],
-    ['http.route', a.route],
-    ['url.path', a.path],
-    ['url.scheme', a.scheme],
-    ['server.address', a.host],
-    ['server.port', a.port],
-    ['network.protocol.version', a.protocol],
-    ['client.address', a.clientAddress],
-    ['user_agent.original', a.userAgent],
-    ['http.response.status_code', a.status],
-  ]);
-}
+export const httpServerAttributes = (options) => attributesOf(SERVER, options);
 
 /** An outgoing HTTP call (instrumentation-http's or -undici's client span). */
-export function httpClientAttributes(a) {
-  return defined([
-    ['http.request.method', a.method],
-    ['url.full', a.url],
-    ['url.scheme', a.scheme],
-    ['server.address', a.host],
-    ['server.port', a.port],
-    ['peer.service', a.peerService],
-    ['network.protocol.version', a.protocol],
-    ['http.response.status_code', a.status],
-  ]);
-}
+export const httpClientAttributes = (options) => attributesOf(CLIENT, options);
 
 /** A PostgreSQL query (instrumentation-pg's client span). */
-export function postgresAttributes(a) {
-  return defined([
-    ['db.system.name', 'postgresql'],
-    ['db.namespace', a.database],
-    ['db.operation.name', a.operation],
-    ['db.collection.name', a.table],
-    ['db.query.text', a.query],
-    ['server.address', a.host],
-    ['server.port', a.port ?? 5432],
-  ]);
+export function postgresAttributes({ database, operation, table, query, host, port = 5432 }) {
+  return {
+    'db.system.name': 'postgresql',
+    'db.namespace': database,
+    'db.operation.name': operation,
+    'db.collection.name': table,
+    'db.query.text': query,
+    'server.address': host,
+    'server.port': port,
+  };
 }
