@@ -13,9 +13,8 @@ import { RAW_QUERIES } from './dashboard-reads/raw-queries.mjs';
 import { dashboardReport, utcText } from './dashboard-reads/report.mjs';
 import { compareRows } from './dashboard-reads/result-check.mjs';
 import { planOf, runIfMain } from './lib/cli.mjs';
-import { rowsOf } from './lib/clickhouse-rows.mjs';
 import { aggregateDashboards } from './lib/dashboards.mjs';
-import { measureRowsRead } from './lib/rows-read.mjs';
+import { measuredRowsOf, measureRowsRead } from './lib/rows-read.mjs';
 import { ShopTraffic } from './lib/traffic/shop-traffic.mjs';
 import { inWorkDir } from './lib/work-dir.mjs';
 
@@ -83,13 +82,13 @@ async function settleTables(client, spans) {
   for (const table of tables) await client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
   const counts = {};
   for (const table of tables) {
-    counts[table] = Number((await rowsOf(client, `SELECT count() AS n FROM ${table}`))[0].n);
+    counts[table] = Number((await measuredRowsOf(client, `SELECT count() AS n FROM ${table}`))[0].n);
   }
   if (counts.otel_traces !== spans) {
     throw new Error(`otel_traces holds ${counts.otel_traces} spans, ${spans} were made`);
   }
   const statsShape = (
-    await rowsOf(
+    await measuredRowsOf(
       client,
       `SELECT stat_type, count() AS rows, uniqExact(interval_start, service, span_name, span_kind, status_code,
          source_component, target_component, source_method, target_method, exception_type) AS keys

@@ -1,8 +1,7 @@
 // The pipeline benchmark's Markdown: the stage table, the verdict and, when the target is missed,
 // where the time went, from this run's measurements and CPU profile.
-import { markdownTable, share } from '../lib/format.mjs';
+import { int as fmt, markdownTable, share } from '../lib/format.mjs';
 
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const fmtRatio = (r) => r.toFixed(2);
 
 /** What each of tracepoint's packages is in the pipeline stage; other packages keep their names. */

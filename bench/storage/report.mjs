@@ -1,11 +1,11 @@
 // The storage benchmark's targets, Markdown and raw numbers.
+import { int as bytes } from '../lib/format.mjs';
 import { COLLECTOR_BATCH_SECONDS } from './collector-ddl.mjs';
 import { total } from './table-sizes.mjs';
 
 const TARGET_BYTES_PER_SPAN = 60;
 const TARGET_RATIO = 0.7;
 
-const bytes = (n) => Math.round(n).toLocaleString('en-US');
 const perSpan = (n, spans) => (n / spans).toFixed(1);
 
 export function storageReport({ size, plan, demo, spans, batches, layouts, attributeKeys }) {

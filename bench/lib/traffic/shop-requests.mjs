@@ -2,14 +2,34 @@
 // random numbers): product views, checkouts and order lookups.
 import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 
-const exception = (name, message, stack, atMs) => ({ name, message, stack, atMs });
+/** What ShopTraffic.end records for a thrown exception; `error` (a status message, or undefined) marks the span failed. */
+const thrown = (error, name, message, stack, atMs) => ({ error, exception: { name, message, stack, atMs } });
+const UPSTREAM_STACK =
+  'UpstreamError: payments answered 503\n    at callJson (/app/service-runtime.mjs:33:11)\n    at placeOrder (/app/orders/orders.mjs:61:5)';
+const PROVIDER_STACK =
+  'PaymentProviderError: pay.example.com answered 503\n    at charge (/app/payments/charge.mjs:27:13)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)';
+const VALIDATION_STACK =
+  'ValidationError: coupon expired\n    at computeTotals (/app/orders/totals.mjs:41:11)\n    at createOrder (/app/orders/orders.mjs:88:19)';
 const failedWith = (status) => ({ error: true, errorType: String(status) });
+
+const PRODUCTS = {
+  service: 'inventory',
+  route: '/products/:sku',
+  table: 'products',
+  select: 'SELECT id, name, price, stock FROM products WHERE sku = $1',
+};
+const ORDERS = {
+  service: 'orders',
+  route: '/orders/:id',
+  table: 'orders',
+  select: 'SELECT * FROM orders WHERE id = $1',
+};
 
 /**
  * frontend GET /api{route} -> {service} GET {route} -> one SELECT on {table}; `handle` gives the
  * end of the service's span from the end of its query. A 404 fails the frontend's client span.
  */
-function lookup(s, t0, { service, route, path, table, select, status, handle }) {
+function lookup(s, t0, { service, route, table, select }, path, status, handle) {
   const root = s.server('frontend', 'GET', `/api${route}`, `/api${path}`, status, t0, ROOT_CONTEXT);
   const call = s.call('frontend', 'GET', service, route, path, status, t0 + s.ms(0.2), root.ctx);
   const queried = s.db(service, 'SELECT', table, select, call.server.startMs + s.ms(0.3), call.server.ctx);
@@ -23,15 +43,8 @@ export function productView(s, t0) {
   const sku = s.sku();
   const unknown = s.rand() < 0.02;
   const slow = s.rand() < 0.1;
-  lookup(s, t0, {
-    service: 'inventory',
-    route: '/products/:sku',
-    path: `/products/${sku}`,
-    table: 'products',
-    select: 'SELECT id, name, price, stock FROM products WHERE sku = $1',
-    status: unknown ? 404 : 200,
-    handle: (t) => t + (slow ? 250 + s.rand() * 400 : s.ms(0.5)),
-  });
+  const handle = (t) => t + (slow ? 250 + s.rand() * 400 : s.ms(0.5));
+  lookup(s, t0, PRODUCTS, `/products/${sku}`, unknown ? 404 : 200, handle);
 }
 
 /**
@@ -66,18 +79,14 @@ export function checkout(s, t0) {
     const insert = 'INSERT INTO orders (sku, amount, status) VALUES ($1, $2, $3)';
     t = s.db('orders', 'INSERT', 'orders', insert, t + s.ms(0.2), at.ctx);
   }
-  const upstream =
-    'UpstreamError: payments answered 503\n    at callJson (/app/service-runtime.mjs:33:11)\n    at placeOrder (/app/orders/orders.mjs:61:5)';
-  t = s.end(
-    at,
-    t + s.ms(0.3),
-    failed
-      ? {
-          error: 'payment failed',
-          exception: exception('UpstreamError', 'payments answered 503', upstream, t + 0.1),
-        }
-      : {},
+  const upstream = thrown(
+    'payment failed',
+    'UpstreamError',
+    'payments answered 503',
+    UPSTREAM_STACK,
+    t + 0.1,
   );
+  t = s.end(at, t + s.ms(0.3), failed ? upstream : {});
   t = s.end(order.client, t + s.ms(0.4), failed ? failedWith(502) : {});
   s.end(root, t + s.ms(0.3), failed ? failedWith(502) : {});
 }
@@ -88,10 +97,8 @@ function totals(s, sku, t, parent) {
   const totals = s.start('orders', 'app', 'computeTotals', SpanKind.INTERNAL, attributes, t + 0.1, parent);
   const end = t + 0.1 + s.ms(0.8);
   if (!(s.rand() < 0.01)) return s.end(totals, end);
-  const stack = `ValidationError: coupon expired\n    at computeTotals (/app/orders/totals.mjs:41:11)\n    at createOrder (/app/orders/orders.mjs:88:19)`;
-  return s.end(totals, end, {
-    exception: exception('ValidationError', `coupon expired for ${sku}`, stack, end - 0.05),
-  });
+  const message = `coupon expired for ${sku}`;
+  return s.end(totals, end, thrown(undefined, 'ValidationError', message, VALIDATION_STACK, end - 0.05));
 }
 
 /** orders POST /charges -> payments -> pay.example.com; returns the end time of the orders client span. */
@@ -109,18 +116,15 @@ function payment(s, failed, t, parent) {
     charge.ctx,
   );
   t = s.end(provider, provider.startMs + s.ms(failed ? 120 : 80, 0.4), failed ? failedWith(503) : {});
-  const stack =
-    'PaymentProviderError: pay.example.com answered 503\n    at charge (/app/payments/charge.mjs:27:13)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)';
-  t = s.end(
-    charge,
-    t + s.ms(0.5),
-    failed
-      ? {
-          error: 'payment provider unavailable',
-          exception: exception('PaymentProviderError', 'pay.example.com answered 503', stack, t + 0.2),
-        }
-      : {},
+  const message = 'pay.example.com answered 503';
+  const unavailable = thrown(
+    'payment provider unavailable',
+    'PaymentProviderError',
+    message,
+    PROVIDER_STACK,
+    t + 0.2,
   );
+  t = s.end(charge, t + s.ms(0.5), failed ? unavailable : {});
   return s.end(pay.client, t + s.ms(0.4), failed ? failedWith(503) : {});
 }
 
@@ -128,13 +132,5 @@ function payment(s, failed, t, parent) {
 export function orderLookup(s, t0) {
   const id = `ord_${Math.floor(s.rand() * 1e6)}`;
   const unknown = s.rand() < 0.03;
-  lookup(s, t0, {
-    service: 'orders',
-    route: '/orders/:id',
-    path: `/orders/${id}`,
-    table: 'orders',
-    select: 'SELECT * FROM orders WHERE id = $1',
-    status: unknown ? 404 : 200,
-    handle: (t) => t + s.ms(0.4),
-  });
+  lookup(s, t0, ORDERS, `/orders/${id}`, unknown ? 404 : 200, (t) => t + s.ms(0.4));
 }
