@@ -12,6 +12,7 @@ export {
   millisToNanos,
   nanosToHrTime,
 } from './hrtime.js';
+export { OptionValidator, shownValue } from './option-validation.js';
 export { attributesPending, settleResources, startSettling } from './resource-settling.js';
 export { type StatusCodeName, spanKindName, statusCodeName } from './span-names.js';
 export type { SpanLike, TimedEventLike } from './span-shape.js';

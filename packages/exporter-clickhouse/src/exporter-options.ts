@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { OptionValidator } from '@tracepoint/core';
 import type { SpanMappingOptions } from '@tracepoint/semantic-mapping';
 import { assertIdentifier } from './identifier.js';
 
@@ -151,27 +152,7 @@ const CONSOLE_LOGGER: ExporterLogger = {
   error: (message) => console.error(`[tracepoint] ${message}`),
 };
 
-function positiveInteger(name: string, value: unknown, fallback: number, minimum = 1): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
-    throw new TypeError(`${name} must be a whole number >= ${minimum}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function flag(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean')
-    throw new TypeError(`${name} must be true or false, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function text(name: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string')
-    throw new TypeError(`${name} must be a string, got ${JSON.stringify(value)}`);
-  return value;
-}
+const check: OptionValidator = new OptionValidator('exporter-clickhouse');
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
@@ -182,14 +163,14 @@ function destinationOf(url: string | readonly string[], source: string): Destina
   const list = (typeof url === 'string' ? url.split(',') : [...url])
     .map((item) => item.trim())
     .filter(Boolean);
-  if (list.length === 0) throw new TypeError(`${source} is empty`);
+  if (list.length === 0) check.invalid(source, 'one or more URLs or a data directory', url);
   const http = list.filter((item) => /^https?:\/\//i.test(item));
   if (http.length === list.length) {
     for (const item of http) {
       try {
         new URL(item);
       } catch {
-        throw new TypeError(`${source} has an invalid URL: ${JSON.stringify(item)}`);
+        check.invalid(source, 'valid http(s):// URLs', item);
       }
     }
     return { kind: 'http', urls: http, label: http.join(', ') };
@@ -198,11 +179,13 @@ function destinationOf(url: string | readonly string[], source: string): Destina
   if (list.length === 1 && single !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(single)) {
     const path = single.startsWith('chdb:') ? single.slice('chdb:'.length) : single;
     if (path === '')
-      throw new TypeError(`${source} chdb: needs a data directory, e.g. chdb:./.tracepoint/clickhouse`);
+      check.invalid(source, 'chdb:<data directory>, e.g. chdb:./.tracepoint/clickhouse', single);
     return { kind: 'embedded', path, label: `embedded ClickHouse at ${path}` };
   }
-  throw new TypeError(
-    `${source} must be http(s):// URLs (comma-separated for failover), or chdb:<path> / a path for the embedded engine; got ${JSON.stringify(list.join(','))}`,
+  check.invalid(
+    source,
+    'http(s):// URLs (comma-separated for failover), or chdb:<path> / a path for the embedded engine',
+    list.join(','),
   );
 }
 
@@ -216,7 +199,7 @@ export function resolveExporterConfig(
   options: ClickHouseSpanExporterOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ExporterConfig {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  check.options(options);
   const d = EXPORTER_DEFAULTS;
   const envUrl = nonEmpty(env[ENVIRONMENT_VARIABLES.url]);
   let destination: Destination;
@@ -225,7 +208,7 @@ export function resolveExporterConfig(
   } else if (options.url !== undefined) {
     destination = destinationOf(options.url, 'url');
   } else if (envUrl !== undefined) {
-    destination = destinationOf(envUrl, ENVIRONMENT_VARIABLES.url);
+    destination = destinationOf(envUrl, `url (${ENVIRONMENT_VARIABLES.url})`);
   } else {
     destination = {
       kind: 'embedded',
@@ -233,85 +216,95 @@ export function resolveExporterConfig(
       label: `embedded ClickHouse at ${DEFAULT_EMBEDDED_PATH}`,
     };
   }
-  const mode = options.mode ?? d.mode;
-  if (mode !== 'async' && mode !== 'sync' && mode !== 'push') {
-    throw new TypeError(`mode must be 'async', 'sync' or 'push', got ${JSON.stringify(mode)}`);
-  }
+  const mode = check.oneOf<TransmissionMode>('mode', options.mode ?? d.mode, ['async', 'sync', 'push']);
   const config: ExporterConfig = {
     destination,
-    username: text('username', options.username ?? nonEmpty(env[ENVIRONMENT_VARIABLES.username]), d.username),
-    password: text('password', options.password ?? env[ENVIRONMENT_VARIABLES.password], ''),
+    username: check.string(
+      'username',
+      options.username ?? nonEmpty(env[ENVIRONMENT_VARIABLES.username]),
+      d.username,
+    ),
+    password: check.string('password', options.password ?? env[ENVIRONMENT_VARIABLES.password], ''),
     database: assertIdentifier(
       'database',
       options.database ?? nonEmpty(env[ENVIRONMENT_VARIABLES.database]) ?? d.database,
     ),
     tls: options.tls,
-    compression: flag('compression', options.compression, d.compression),
-    requestTimeoutMillis: positiveInteger(
+    compression: check.boolean('compression', options.compression, d.compression),
+    requestTimeoutMillis: check.integer(
       'requestTimeoutMillis',
       options.requestTimeoutMillis,
+      1,
       d.requestTimeoutMillis,
     ),
-    exportTimeoutMillis: positiveInteger(
+    exportTimeoutMillis: check.integer(
       'exportTimeoutMillis',
       options.exportTimeoutMillis,
+      1,
       d.exportTimeoutMillis,
     ),
-    keepAliveIdleMillis: positiveInteger(
+    keepAliveIdleMillis: check.integer(
       'keepAliveIdleMillis',
       options.keepAliveIdleMillis,
+      1,
       d.keepAliveIdleMillis,
     ),
     mode,
     tracesTable: assertIdentifier('tracesTable', options.tracesTable ?? d.tracesTable),
     tracePointsTable: assertIdentifier('tracePointsTable', options.tracePointsTable ?? d.tracePointsTable),
     statsTable: assertIdentifier('statsTable', options.statsTable ?? d.statsTable),
-    tracePoints: flag('tracePoints', options.tracePoints, d.tracePoints),
+    tracePoints: check.boolean('tracePoints', options.tracePoints, d.tracePoints),
     mapping: options.mapping,
-    createSchema: flag('createSchema', options.createSchema, d.createSchema),
-    ttlDays: positiveInteger('ttlDays', options.ttlDays, d.ttlDays, 0),
+    createSchema: check.boolean('createSchema', options.createSchema, d.createSchema),
+    ttlDays: check.integer('ttlDays', options.ttlDays, 0, d.ttlDays),
     cluster: options.cluster === undefined ? undefined : assertIdentifier('cluster', options.cluster),
-    maxBatchRows: positiveInteger('maxBatchRows', options.maxBatchRows, d.maxBatchRows),
-    maxBatchBytes: positiveInteger('maxBatchBytes', options.maxBatchBytes, d.maxBatchBytes),
-    flushIntervalMillis: positiveInteger(
+    maxBatchRows: check.integer('maxBatchRows', options.maxBatchRows, 1, d.maxBatchRows),
+    maxBatchBytes: check.integer('maxBatchBytes', options.maxBatchBytes, 1, d.maxBatchBytes),
+    flushIntervalMillis: check.integer(
       'flushIntervalMillis',
       options.flushIntervalMillis,
+      1,
       d.flushIntervalMillis,
     ),
-    maxQueueBytes: positiveInteger('maxQueueBytes', options.maxQueueBytes, d.maxQueueBytes),
-    asyncInsert: flag('asyncInsert', options.asyncInsert, d.asyncInsert),
-    pushRolloverMillis: positiveInteger(
+    maxQueueBytes: check.integer('maxQueueBytes', options.maxQueueBytes, 1, d.maxQueueBytes),
+    asyncInsert: check.boolean('asyncInsert', options.asyncInsert, d.asyncInsert),
+    pushRolloverMillis: check.integer(
       'pushRolloverMillis',
       options.pushRolloverMillis,
+      1,
       d.pushRolloverMillis,
     ),
-    maxRetries: positiveInteger('maxRetries', options.maxRetries, d.maxRetries, 0),
-    retryInitialDelayMillis: positiveInteger(
+    maxRetries: check.integer('maxRetries', options.maxRetries, 0, d.maxRetries),
+    retryInitialDelayMillis: check.integer(
       'retryInitialDelayMillis',
       options.retryInitialDelayMillis,
+      1,
       d.retryInitialDelayMillis,
     ),
-    retryMaxDelayMillis: positiveInteger(
+    retryMaxDelayMillis: check.integer(
       'retryMaxDelayMillis',
       options.retryMaxDelayMillis,
+      1,
       d.retryMaxDelayMillis,
     ),
     logger: options.logger ?? CONSOLE_LOGGER,
   };
   if (config.requestTimeoutMillis >= config.exportTimeoutMillis) {
-    throw new TypeError(
-      `requestTimeoutMillis (${config.requestTimeoutMillis}) must be below exportTimeoutMillis (${config.exportTimeoutMillis}) so a retry fits`,
+    check.invalid(
+      'requestTimeoutMillis',
+      `below exportTimeoutMillis (${config.exportTimeoutMillis}) so a retry fits`,
+      config.requestTimeoutMillis,
     );
   }
   if (config.mode === 'push' && config.pushRolloverMillis >= config.requestTimeoutMillis) {
-    throw new TypeError(
-      `pushRolloverMillis (${config.pushRolloverMillis}) must be below requestTimeoutMillis (${config.requestTimeoutMillis}): a push stream is one request`,
+    check.invalid(
+      'pushRolloverMillis',
+      `below requestTimeoutMillis (${config.requestTimeoutMillis}): a push stream is one request`,
+      config.pushRolloverMillis,
     );
   }
   if (config.maxBatchBytes > config.maxQueueBytes) {
-    throw new TypeError(
-      `maxBatchBytes (${config.maxBatchBytes}) must not exceed maxQueueBytes (${config.maxQueueBytes})`,
-    );
+    check.invalid('maxBatchBytes', `at most maxQueueBytes (${config.maxQueueBytes})`, config.maxBatchBytes);
   }
   return config;
 }

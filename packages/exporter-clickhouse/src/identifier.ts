@@ -1,4 +1,7 @@
+import { OptionValidator } from '@tracepoint/core';
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,205}$/;
+const check: OptionValidator = new OptionValidator('exporter-clickhouse');
 
 /**
  * Checks a database or table name before it is spliced into SQL: ClickHouse
@@ -7,9 +10,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,205}$/;
  */
 export function assertIdentifier(kind: string, value: unknown): string {
   if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-    throw new TypeError(
-      `${kind} must be a plain identifier (letters, digits, underscore; not starting with a digit), got ${JSON.stringify(value)}`,
-    );
+    check.invalid(kind, 'a plain identifier (letters, digits, underscore; not starting with a digit)', value);
   }
   return value;
 }

@@ -116,8 +116,11 @@ describe('configuration', () => {
     [{ url: 'ftp://x' }, /url must be http\(s\):\/\/ URLs/],
     [{ mode: 'later' }, /mode must be 'async', 'sync' or 'push'/],
     [{ database: 'a-b' }, /database must be a plain identifier/],
-    [{ requestTimeoutMillis: 40_000 }, /requestTimeoutMillis \(40000\) must be below exportTimeoutMillis/],
-    [{ maxBatchRows: 0 }, /maxBatchRows must be a whole number >= 1/],
+    [
+      { requestTimeoutMillis: 40_000 },
+      /option requestTimeoutMillis must be below exportTimeoutMillis \(30000\) so a retry fits, got 40000/,
+    ],
+    [{ maxBatchRows: 0 }, /option maxBatchRows must be an integer >= 1, got 0/],
   ])('refuses %j with a message naming the option', (options, message) => {
     expect(() => resolveExporterConfig(options as never, {})).toThrow(message);
   });

@@ -1,4 +1,4 @@
-import type { StatsRecord } from '@tracepoint/core';
+import { OptionValidator, type StatsRecord } from '@tracepoint/core';
 import type { SpanMappingOptions } from '@tracepoint/semantic-mapping';
 import { MIN_MEMORY_BYTES, OVERFLOW_KEYS } from './memory-costs.js';
 
@@ -62,50 +62,33 @@ export interface ResolvedAggregatorConfig {
   readonly logger: AggregatorLogger;
 }
 
-function fail(option: string, message: string): never {
-  throw new TypeError(`@tracepoint/processor-aggregator: option ${option} ${message}`);
-}
+const check: OptionValidator = new OptionValidator('processor-aggregator');
 
-function integerAtLeast(
-  options: AggregatorOptions,
-  name: keyof typeof AGGREGATOR_DEFAULTS,
-  least: number,
-  what: string,
-): number {
-  const value = options[name] ?? AGGREGATOR_DEFAULTS[name];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < least) {
-    fail(name, `must be ${what}, got ${String(value)}`);
-  }
-  return value;
-}
-
-const positiveInteger = (options: AggregatorOptions, name: keyof typeof AGGREGATOR_DEFAULTS): number =>
-  integerAtLeast(options, name, 1, 'a positive integer');
+const integerAtLeast = (options: AggregatorOptions, name: keyof typeof AGGREGATOR_DEFAULTS, least: number) =>
+  check.integer(name, options[name] ?? AGGREGATOR_DEFAULTS[name], least);
 
 export function resolveAggregatorConfig(options: AggregatorOptions): ResolvedAggregatorConfig {
-  if (options === null || typeof options !== 'object') fail('(options)', 'must be an object');
+  check.options(options);
   if (typeof options.sink?.writeStats !== 'function') {
-    fail(
+    check.invalid(
       'sink',
-      'must have writeStats(records), e.g. a ClickHouseSpanExporter of @tracepoint/exporter-clickhouse',
+      'an object with writeStats(records), e.g. a ClickHouseSpanExporter of @tracepoint/exporter-clickhouse',
+      options.sink,
     );
   }
-  const intervalMillis = positiveInteger(options, 'intervalMillis');
-  if (intervalMillis % 1000 !== 0) fail('intervalMillis', `must be whole seconds, got ${intervalMillis}`);
+  const intervalMillis = integerAtLeast(options, 'intervalMillis', 1);
+  if (intervalMillis % 1000 !== 0)
+    check.invalid('intervalMillis', 'whole seconds (a multiple of 1000)', intervalMillis);
   return {
     sink: options.sink,
     intervalMillis,
     // Every open interval holds room for its three overflow keys, so fewer could hold no interval.
-    maxKeys: integerAtLeast(options, 'maxKeys', OVERFLOW_KEYS, `an integer of at least ${OVERFLOW_KEYS}`),
-    maxMemoryBytes: integerAtLeast(
-      options,
-      'maxMemoryBytes',
-      MIN_MEMORY_BYTES,
-      `an integer of at least ${MIN_MEMORY_BYTES} (room for one interval)`,
-    ),
-    maxLatenessMillis: integerAtLeast(options, 'maxLatenessMillis', 0, 'a non-negative integer'),
-    maxValuesPerDimension: positiveInteger(options, 'maxValuesPerDimension'),
-    maxSketchBuckets: positiveInteger(options, 'maxSketchBuckets'),
+    maxKeys: integerAtLeast(options, 'maxKeys', OVERFLOW_KEYS),
+    // The least that holds one interval with its overflow keys.
+    maxMemoryBytes: integerAtLeast(options, 'maxMemoryBytes', MIN_MEMORY_BYTES),
+    maxLatenessMillis: integerAtLeast(options, 'maxLatenessMillis', 0),
+    maxValuesPerDimension: integerAtLeast(options, 'maxValuesPerDimension', 1),
+    maxSketchBuckets: integerAtLeast(options, 'maxSketchBuckets', 1),
     mapping: options.mapping,
     logger: options.logger ?? { warn: (message) => console.warn(message) },
   };

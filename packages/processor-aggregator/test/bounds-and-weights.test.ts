@@ -254,11 +254,17 @@ describe('sampling weights', () => {
 
 describe('options', () => {
   it.each([
-    [{}, /sink must have writeStats/],
+    [{}, /option sink must be an object with writeStats/],
     [{ sink: collectingSink(), intervalMillis: 1500 }, /intervalMillis must be whole seconds/],
-    [{ sink: collectingSink(), maxKeys: 2 }, /maxKeys must be an integer of at least 3/],
-    [{ sink: collectingSink(), maxMemoryBytes: 4096 }, /maxMemoryBytes must be an integer of at least 65536/],
-    [{ sink: collectingSink(), maxLatenessMillis: -1 }, /maxLatenessMillis must be a non-negative integer/],
+    [{ sink: collectingSink(), maxKeys: 2 }, /option maxKeys must be an integer >= 3, got 2/],
+    [
+      { sink: collectingSink(), maxMemoryBytes: 4096 },
+      /option maxMemoryBytes must be an integer >= 65536, got 4096/,
+    ],
+    [
+      { sink: collectingSink(), maxLatenessMillis: -1 },
+      /option maxLatenessMillis must be an integer >= 0, got -1/,
+    ],
   ])('%j is refused with a message naming the option', (options, message) => {
     expect(() => new AggregatorSpanProcessor(options as never)).toThrow(message);
   });

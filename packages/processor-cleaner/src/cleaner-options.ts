@@ -1,3 +1,4 @@
+import { OptionValidator } from '@tracepoint/core';
 import { DETECTOR_NAMES, type DetectorName } from './detector-names.js';
 
 /** Span kinds as lowercase names, so rules read like the OTel spec. */
@@ -139,100 +140,80 @@ export interface ResolvedCleanerConfig {
 
 const KIND_NAMES: readonly SpanKindName[] = ['internal', 'server', 'client', 'producer', 'consumer'];
 
-function fail(option: string, message: string): never {
-  throw new TypeError(`@tracepoint/processor-cleaner: option ${option} ${message}`);
-}
+const check: OptionValidator = new OptionValidator('processor-cleaner');
 
 function booleanOption(options: CleanerOptions, name: keyof typeof CLEANER_DEFAULTS): boolean {
-  const value = options[name] ?? CLEANER_DEFAULTS[name];
-  if (typeof value !== 'boolean') fail(name, `must be true or false, got ${String(value)}`);
-  return value;
+  return check.boolean(name, options[name] ?? CLEANER_DEFAULTS[name]);
 }
 
 function positiveInteger(options: CleanerOptions, name: keyof typeof CLEANER_DEFAULTS): number {
-  const value = options[name] ?? CLEANER_DEFAULTS[name];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    fail(name, `must be a positive integer, got ${String(value)}`);
-  }
-  return value;
+  return check.integer(name, options[name] ?? CLEANER_DEFAULTS[name], 1);
 }
 
 function checkPattern(option: string, pattern: unknown): void {
   if (typeof pattern !== 'string' && !(pattern instanceof RegExp)) {
-    fail(option, `must hold globs (strings) or RegExps, got ${typeof pattern}`);
+    check.invalid(option, 'globs (strings) or RegExps', pattern);
   }
 }
 
 function checkDropRule(rule: DropRule, index: number): void {
   const option = `dropRules[${index}]`;
-  if (rule === null || typeof rule !== 'object') fail(option, 'must be an object');
-  if (typeof rule.name !== 'string' || rule.name === '') fail(`${option}.name`, 'must be a non-empty string');
+  if (rule === null || typeof rule !== 'object') check.invalid(option, 'an object', rule);
+  check.nonEmptyString(`${option}.name`, rule.name);
   for (const field of ['spanName', 'path', 'route'] as const) {
     if (rule[field] !== undefined) checkPattern(`${option}.${field}`, rule[field]);
   }
   const kinds = rule.kind === undefined ? [] : Array.isArray(rule.kind) ? rule.kind : [rule.kind];
-  for (const kind of kinds) {
-    if (!KIND_NAMES.includes(kind as SpanKindName))
-      fail(`${option}.kind`, `must be one of ${KIND_NAMES.join(', ')}`);
-  }
-  if (rule.status !== undefined && !['unset', 'ok', 'error'].includes(rule.status)) {
-    fail(`${option}.status`, 'must be unset, ok or error');
-  }
+  for (const kind of kinds) check.oneOf(`${option}.kind`, kind, KIND_NAMES);
+  if (rule.status !== undefined) check.oneOf(`${option}.status`, rule.status, ['unset', 'ok', 'error']);
   for (const field of ['minDurationMillis', 'maxDurationMillis'] as const) {
-    const value = rule[field];
-    if (value !== undefined && (typeof value !== 'number' || !(value >= 0))) {
-      fail(`${option}.${field}`, 'must be a number >= 0');
-    }
+    if (rule[field] !== undefined) check.number(`${option}.${field}`, rule[field], 0);
   }
   const conditions = Object.keys(rule).filter(
     (key) => key !== 'name' && rule[key as keyof DropRule] !== undefined,
   );
-  if (conditions.length === 0) fail(option, 'has no condition and would drop every span');
+  if (conditions.length === 0) check.fail(option, 'has no condition and would drop every span');
 }
 
 /** Options merged with defaults and checked; throws a TypeError naming the option. */
 export function resolveCleanerConfig(options: CleanerOptions = {}, env = process.env): ResolvedCleanerConfig {
-  if (options === null || typeof options !== 'object') fail('(options)', 'must be an object');
-  const dropRules = options.dropRules ?? [];
-  if (!Array.isArray(dropRules)) fail('dropRules', 'must be an array');
+  check.options(options);
+  const dropRules = check.array<DropRule>('dropRules', options.dropRules ?? []);
   dropRules.forEach(checkDropRule);
 
-  const redaction = options.redaction ?? CLEANER_DEFAULTS.redaction;
-  if (!['mask', 'hmac', 'off'].includes(redaction))
-    fail('redaction', `must be mask, hmac or off, got ${redaction}`);
+  const redaction = check.oneOf<RedactionMode>('redaction', options.redaction ?? CLEANER_DEFAULTS.redaction, [
+    'mask',
+    'hmac',
+    'off',
+  ]);
   const hmacKey = options.hmacKey;
   if (redaction === 'hmac' && (typeof hmacKey !== 'string' || hmacKey.length < 16)) {
-    fail('hmacKey', "must be a secret of at least 16 characters when redaction is 'hmac'");
+    check.fail('hmacKey', "must be a secret of at least 16 characters when redaction is 'hmac'");
   }
 
-  const blockedKeys = options.blockedKeys ?? [];
-  if (!Array.isArray(blockedKeys)) fail('blockedKeys', 'must be an array');
+  const blockedKeys = check.array<TextPattern>('blockedKeys', options.blockedKeys ?? []);
   for (const pattern of blockedKeys) checkPattern('blockedKeys', pattern);
   const allowedKeys = options.allowedKeys;
   if (allowedKeys !== undefined) {
-    if (!Array.isArray(allowedKeys)) fail('allowedKeys', 'must be an array');
+    check.array('allowedKeys', allowedKeys);
     for (const pattern of allowedKeys) checkPattern('allowedKeys', pattern);
   }
-  const detectors = options.detectors ?? DETECTOR_NAMES;
-  if (!Array.isArray(detectors)) fail('detectors', 'must be an array');
+  const detectors = check.array<DetectorName>('detectors', options.detectors ?? DETECTOR_NAMES);
   for (const name of detectors) {
     if (!DETECTOR_NAMES.includes(name))
-      fail('detectors', `has unknown detector ${name}; known: ${DETECTOR_NAMES.join(', ')}`);
+      check.fail('detectors', `has unknown detector ${name}; known: ${DETECTOR_NAMES.join(', ')}`);
   }
 
-  const pathPatterns = options.pathPatterns ?? [];
-  if (!Array.isArray(pathPatterns)) fail('pathPatterns', 'must be an array');
+  const pathPatterns = check.array<PathPattern>('pathPatterns', options.pathPatterns ?? []);
   pathPatterns.forEach((pattern, i) => {
     checkPattern(`pathPatterns[${i}].match`, pattern?.match);
     if (typeof pattern.template !== 'string' || !pattern.template.startsWith('/')) {
-      fail(`pathPatterns[${i}].template`, 'must be a path starting with /');
+      check.invalid(`pathPatterns[${i}].template`, 'a path starting with /', pattern.template);
     }
   });
 
   const serviceName = options.serviceName ?? (env.OTEL_SERVICE_NAME?.trim() || undefined);
-  if (serviceName !== undefined && (typeof serviceName !== 'string' || serviceName === '')) {
-    fail('serviceName', 'must be a non-empty string');
-  }
+  if (serviceName !== undefined) check.nonEmptyString('serviceName', serviceName);
 
   const peerServiceMapping = resolvePeerServiceMapping(options, env);
 
@@ -273,7 +254,7 @@ function resolvePeerServiceMapping(
   const mapping = new Map<string, string>();
   const add = (address: string, name: string, where: string) => {
     if (address === '' || name === '' || /\s|=|,/.test(address) || /[=,]/.test(name)) {
-      fail(
+      check.fail(
         'peerServiceMapping',
         `${where}: each entry needs an address (host or host:port) and a service name, got ${JSON.stringify(`${address}=${name}`)}`,
       );
@@ -282,7 +263,7 @@ function resolvePeerServiceMapping(
   };
   if (options.peerServiceMapping !== undefined) {
     if (typeof options.peerServiceMapping !== 'object' || options.peerServiceMapping === null) {
-      fail('peerServiceMapping', 'must be an object of address -> service name');
+      check.invalid('peerServiceMapping', 'an object of address -> service name', options.peerServiceMapping);
     }
     for (const [address, name] of Object.entries(options.peerServiceMapping)) {
       add(address.trim(), typeof name === 'string' ? name.trim() : '', 'option');

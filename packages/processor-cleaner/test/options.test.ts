@@ -7,7 +7,7 @@ describe('options', () => {
     [{ redaction: 'hmac' }, /hmacKey/],
     [{ redaction: 'scramble' }, /redaction/],
     [{ detectors: ['email', 'ssn'] }, /detectors has unknown detector ssn/],
-    [{ maxValueLength: 0 }, /maxValueLength must be a positive integer/],
+    [{ maxValueLength: 0 }, /option maxValueLength must be an integer >= 1, got 0/],
     [{ dropRules: [{ name: 'everything' }] }, /dropRules\[0\] has no condition/],
     [{ dropRules: [{ name: 'x', kind: 'sideways' }] }, /dropRules\[0\]\.kind/],
     [{ pathPatterns: [{ match: '/a/*', template: 'a' }] }, /pathPatterns\[0\]\.template/],

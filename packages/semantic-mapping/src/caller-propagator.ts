@@ -7,7 +7,7 @@ import {
   type TextMapSetter,
   trace,
 } from '@opentelemetry/api';
-import { CALLER_METHOD, SERVICE_NAME, startSettling } from '@tracepoint/core';
+import { CALLER_METHOD, OptionValidator, SERVICE_NAME, startSettling } from '@tracepoint/core';
 import { CALLER_CONTEXT_KEY, decodeCallerEntry, encodeCallerEntry, TRACESTATE_KEY } from './caller-entry.js';
 
 export interface CallerPropagatorOptions {
@@ -49,8 +49,10 @@ export class CallerPropagator implements TextMapPropagator {
       options.propagator === undefined ||
       typeof options.propagator.inject !== 'function'
     ) {
-      throw new TypeError(
-        '@tracepoint/semantic-mapping: CallerPropagator needs { propagator }, e.g. new W3CTraceContextPropagator() from @opentelemetry/core',
+      new OptionValidator('semantic-mapping').invalid(
+        'propagator',
+        'a TextMapPropagator (CallerPropagator needs { propagator }), e.g. new W3CTraceContextPropagator() from @opentelemetry/core',
+        options?.propagator,
       );
     }
     this.inner = options.propagator;

@@ -13,6 +13,7 @@ import {
   MESSAGING_OPERATION,
   MESSAGING_SYSTEM,
   NETWORK_PROTOCOL_VERSION,
+  OptionValidator,
   RPC_RESPONSE_STATUS_CODE,
   RPC_SYSTEM,
   SERVER_ADDRESS,
@@ -79,44 +80,31 @@ export interface ResolvedSpanMappingOptions {
   readonly maxStackTraceLength: number;
 }
 
-function checkCount(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new TypeError(
-      `@tracepoint/semantic-mapping: ${name} must be an integer >= ${min}, got ${String(value)}`,
-    );
-  }
-  return value;
-}
+const check: OptionValidator = new OptionValidator('semantic-mapping');
 
 /** Validates once, so mapping a span never re-checks options. Throws a TypeError naming the bad option. */
 export function resolveSpanMappingOptions(options: SpanMappingOptions = {}): ResolvedSpanMappingOptions {
-  const internalSpans = options.internalSpans ?? SPAN_MAPPING_DEFAULTS.internalSpans;
-  if (internalSpans !== 'calls' && internalSpans !== 'none') {
-    throw new TypeError(
-      `@tracepoint/semantic-mapping: internalSpans must be 'calls' or 'none', got ${String(internalSpans)}`,
-    );
-  }
-  if (
-    options.serviceName !== undefined &&
-    (typeof options.serviceName !== 'string' || options.serviceName === '')
-  ) {
-    throw new TypeError('@tracepoint/semantic-mapping: serviceName must be a non-empty string when given');
-  }
+  const internalSpans = check.oneOf(
+    'internalSpans',
+    options.internalSpans ?? SPAN_MAPPING_DEFAULTS.internalSpans,
+    ['calls', 'none'],
+  );
+  if (options.serviceName !== undefined) check.nonEmptyString('serviceName', options.serviceName);
   const extra = options.paramAttributes ?? [];
   if (!Array.isArray(extra) || extra.some((key) => typeof key !== 'string' || key === '')) {
-    throw new TypeError('@tracepoint/semantic-mapping: paramAttributes must be an array of attribute keys');
+    check.invalid('paramAttributes', 'an array of attribute keys', extra);
   }
   return {
     serviceName: options.serviceName,
     internalSpans,
     paramAttributes: [...DEFAULT_PARAM_ATTRIBUTES, ...extra.map((key) => [key])],
-    maxParams: checkCount('maxParams', options.maxParams ?? SPAN_MAPPING_DEFAULTS.maxParams, 0),
-    maxParamLength: checkCount(
+    maxParams: check.integer('maxParams', options.maxParams ?? SPAN_MAPPING_DEFAULTS.maxParams, 0),
+    maxParamLength: check.integer(
       'maxParamLength',
       options.maxParamLength ?? SPAN_MAPPING_DEFAULTS.maxParamLength,
       1,
     ),
-    maxStackTraceLength: checkCount(
+    maxStackTraceLength: check.integer(
       'maxStackTraceLength',
       options.maxStackTraceLength ?? SPAN_MAPPING_DEFAULTS.maxStackTraceLength,
       1,
