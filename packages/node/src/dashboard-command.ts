@@ -1,19 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openConnection, resolveExporterConfig } from '@tracepoint/exporter-clickhouse';
+import { type ExporterConfig, openConnection, resolveExporterConfig } from '@tracepoint/exporter-clickhouse';
 import { renderDashboardHtml } from './dashboard-html.js';
 import { DASHBOARDS, type Dashboard } from './dashboards.js';
 
 type Row = Record<string, unknown>;
 
 const USAGE = `usage: tracepoint dashboard [--url <http(s)://host:8123 | chdb:<path> | <path>>] [--database <name>]
+                           [--traces-table <name>] [--trace-points-table <name>] [--stats-table <name>]
                            [--from <YYYY-MM-DD hh:mm:ss>] [--to <...>] [--limit <n>] [--trace-id <id>] [--only <id,...>]
                            [--html <file>]   also write a self-contained page with charts
-Defaults: TRACEPOINT_CLICKHOUSE_URL (else the embedded engine at ./.tracepoint/clickhouse), the last hour, 10 rows,
-and the slowest trace for the one-trace dashboards.`;
+Defaults: TRACEPOINT_CLICKHOUSE_URL (else the embedded engine at ./.tracepoint/clickhouse), the exporter's database
+and table names (TRACEPOINT_CLICKHOUSE_DATABASE, else default; otel_traces, trace_points, trace_point_stats),
+the last hour, 10 rows, and the slowest trace for the one-trace dashboards.`;
 
-const TABLES = /`(trace_point_stats|trace_points_spans|trace_points|otel_traces)`/g;
 const MAX_CELL = 48;
 
 function cell(value: unknown): string {
@@ -84,12 +85,16 @@ export async function runDashboardCommand(
   write: (text: string) => void,
 ): Promise<number> {
   let values: Record<string, string | undefined>;
+  let config: ExporterConfig;
   try {
     values = parseArgs({
       args: [...argv],
       options: {
         url: { type: 'string' },
         database: { type: 'string' },
+        'traces-table': { type: 'string' },
+        'trace-points-table': { type: 'string' },
+        'stats-table': { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
         limit: { type: 'string' },
@@ -98,11 +103,25 @@ export async function runDashboardCommand(
         html: { type: 'string' },
       },
     }).values as Record<string, string | undefined>;
+    // The exporter's resolution: its defaults, environment variables and identifier checks, not a copy of them.
+    config = resolveExporterConfig({
+      url: values.url,
+      database: values.database,
+      tracesTable: values['traces-table'],
+      tracePointsTable: values['trace-points-table'],
+      statsTable: values['stats-table'],
+      createSchema: false,
+    });
   } catch (error) {
     write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return 2;
   }
-  const config = resolveExporterConfig({ url: values.url, database: values.database, createSchema: false });
+  const tables = {
+    database: config.database,
+    tracesTable: config.tracesTable,
+    tracePointsTable: config.tracePointsTable,
+    statsTable: config.statsTable,
+  };
   let connection: Awaited<ReturnType<typeof openConnection>> | undefined;
   try {
     connection = await openConnection(config);
@@ -113,17 +132,15 @@ export async function runDashboardCommand(
       to: values.to ?? timeText(now + 60_000),
       limit: Number(values.limit ?? 10),
     };
-    const run = async (dashboard: Dashboard): Promise<Row[]> => {
-      const query = dashboard.sql.replace(
-        TABLES,
-        (_match, table: string) => `\`${config.database}\`.\`${table}\``,
-      );
-      return (await client.query({ query, format: 'JSONEachRow', query_params: params })).json<Row>();
-    };
+    const run = async (dashboard: Dashboard): Promise<Row[]> =>
+      (
+        await client.query({ query: dashboard.query(tables), format: 'JSONEachRow', query_params: params })
+      ).json<Row>();
     const only = values.only?.split(',').map((id) => id.trim());
     const slowest = DASHBOARDS.find((d) => d.id === 'slowest-traces') as Dashboard;
     params.trace_id = values['trace-id'] ?? (await run(slowest))[0]?.trace_id ?? '';
-    const heading = `${connection.label}, database ${config.database}, ${params.from} .. ${params.to}`;
+    const names = `${config.tracesTable}, ${config.tracePointsTable}, ${config.statsTable}`;
+    const heading = `${connection.label}, database ${config.database} (${names}), ${params.from} .. ${params.to}`;
     write(`tracepoint dashboards: ${heading}\n`);
     const results = new Map<string, Row[]>();
     for (const dashboard of DASHBOARDS) {

@@ -1,4 +1,5 @@
 import { sketchQuantileSql, statsEndpointsSql, statsServiceGraphSql } from '@tracepoint/exporter-clickhouse';
+import { type DashboardSources, type DashboardTables, dashboardSources } from './dashboard-tables.js';
 
 export interface DashboardParameter {
   name: string;
@@ -14,9 +15,17 @@ export interface Dashboard {
   /** `aggregates` reads trace_point_stats only; `raw` reads spans or trace points. */
   reads: 'aggregates' | 'raw' | 'aggregates + raw sample';
   parameters: readonly DashboardParameter[];
-  /** The query, over unqualified table names (the connection's database). */
-  sql: string;
+  /**
+   * The query over the given database and tables (the exporter's default
+   * names for those left out, unqualified without a database). A name that is
+   * not a plain identifier throws a TypeError.
+   */
+  query(tables?: DashboardTables): string;
+  /** `query()`: the exporter's default names, unqualified; what `dashboards/<id>.sql` holds. */
+  readonly sql: string;
 }
+
+type Definition = Omit<Dashboard, 'query' | 'sql'> & { render: (from: DashboardSources) => string };
 
 const FROM: DashboardParameter = {
   name: 'from',
@@ -28,20 +37,15 @@ const LIMIT: DashboardParameter = { name: 'limit', type: 'UInt32', doc: 'how man
 const TRACE_ID: DashboardParameter = { name: 'trace_id', type: 'String', doc: '32 hex characters' };
 const MERGED = 'sumMap(sketch_keys, sketch_counts)';
 
-/**
- * The dashboards, defined once: the .sql files in `dashboards/`, the
- * `tracepoint dashboard` command and the tests are generated from or read
- * these. Aggregates wherever they can answer; raw rows only for what only
- * raw rows have (one trace, a sample stack).
- */
-export const DASHBOARDS: readonly Dashboard[] = [
+// Each query reads only the references in `t`, never a table name of its own: custom names reach every query.
+const DEFINITIONS: readonly Definition[] = [
   {
     id: 'service-map',
     title: 'Service map',
     description: 'Who calls whom: calls, rate, error ratio and latency percentiles per edge.',
     reads: 'aggregates',
     parameters: [FROM, TO],
-    sql: statsServiceGraphSql({}),
+    render: (t) => statsServiceGraphSql({ database: t.database, table: t.statsTable }),
   },
   {
     id: 'endpoints-red',
@@ -49,7 +53,7 @@ export const DASHBOARDS: readonly Dashboard[] = [
     description: 'Requests, rate, error ratio and duration per service, span name and kind.',
     reads: 'aggregates',
     parameters: [FROM, TO],
-    sql: statsEndpointsSql({}),
+    render: (t) => statsEndpointsSql({ database: t.database, table: t.statsTable }),
   },
   {
     id: 'latency-over-time',
@@ -57,14 +61,14 @@ export const DASHBOARDS: readonly Dashboard[] = [
     description: 'p50, p90 and p99 of server spans per service and minute.',
     reads: 'aggregates',
     parameters: [FROM, TO],
-    sql: `SELECT
+    render: (t) => `SELECT
   toStartOfMinute(interval_start) AS minute,
   service,
   sum(count) AS requests,
   ${sketchQuantileSql(0.5, MERGED)} AS p50_ms,
   ${sketchQuantileSql(0.9, MERGED)} AS p90_ms,
   ${sketchQuantileSql(0.99, MERGED)} AS p99_ms
-FROM \`trace_point_stats\`
+FROM ${t.stats}
 WHERE stat_type = 'endpoint' AND span_kind = 'Server' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
 GROUP BY minute, service
 ORDER BY minute, service`,
@@ -76,16 +80,18 @@ ORDER BY minute, service`,
       'Top exception types by count, with a sample message and stack from the raw trace points (read from their storage table, whose time key a window can prune; the trace_points view computes its timestamp after the ARRAY JOIN).',
     reads: 'aggregates + raw sample',
     parameters: [FROM, TO, LIMIT],
-    sql: `SELECT counted.service, counted.exception_type, counted.exceptions, sample.message, sample.stacktrace
+    render: (
+      t,
+    ) => `SELECT counted.service, counted.exception_type, counted.exceptions, sample.message, sample.stacktrace
 FROM (
   SELECT service, exception_type, sum(count) AS exceptions
-  FROM \`trace_point_stats\`
+  FROM ${t.stats}
   WHERE stat_type = 'exception' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
   GROUP BY service, exception_type
 ) AS counted
 LEFT JOIN (
   SELECT e.type AS exception_type, any(e.message) AS message, any(e.stacktrace) AS stacktrace
-  FROM \`trace_points_spans\`
+  FROM ${t.tracePointSpans}
   ARRAY JOIN exceptions AS e
   WHERE timestamp >= {from:DateTime} AND timestamp < {to:DateTime} AND notEmpty(exceptions.type)
   GROUP BY exception_type
@@ -99,8 +105,10 @@ LIMIT {limit:UInt32}`,
     description: 'Root spans by duration: the slowest requests with their trace ids.',
     reads: 'raw',
     parameters: [FROM, TO, LIMIT],
-    sql: `SELECT TraceId AS trace_id, ServiceName AS service, SpanName AS span_name, Duration / 1e6 AS duration_ms, StatusCode AS status
-FROM \`otel_traces\`
+    render: (
+      t,
+    ) => `SELECT TraceId AS trace_id, ServiceName AS service, SpanName AS span_name, Duration / 1e6 AS duration_ms, StatusCode AS status
+FROM ${t.traces}
 WHERE ParentSpanId = '' AND Timestamp >= {from:DateTime} AND Timestamp < {to:DateTime}
 ORDER BY Duration DESC, TraceId
 LIMIT {limit:UInt32}`,
@@ -112,9 +120,11 @@ LIMIT {limit:UInt32}`,
       'Every span of one trace with its parent, start offset and duration; the command indents it as a tree.',
     reads: 'raw',
     parameters: [TRACE_ID],
-    sql: `SELECT SpanId AS span_id, ParentSpanId AS parent_span_id, ServiceName AS service, SpanName AS span_name, SpanKind AS kind,
+    render: (
+      t,
+    ) => `SELECT SpanId AS span_id, ParentSpanId AS parent_span_id, ServiceName AS service, SpanName AS span_name, SpanKind AS kind,
   dateDiff('microsecond', min(Timestamp) OVER (), Timestamp) / 1e3 AS offset_ms, Duration / 1e6 AS duration_ms, StatusCode AS status
-FROM \`otel_traces\`
+FROM ${t.traces}
 WHERE TraceId = {trace_id:String}
 ORDER BY Timestamp`,
   },
@@ -124,25 +134,44 @@ ORDER BY Timestamp`,
     description: 'The calls, responses and exceptions of one trace in time order.',
     reads: 'raw',
     parameters: [TRACE_ID],
-    sql: `SELECT timestamp, trace_type, source_component, target_component, source_method, target_method,
+    render: (
+      t,
+    ) => `SELECT timestamp, trace_type, source_component, target_component, source_method, target_method,
   duration_ns / 1e6 AS duration_ms, status_code, exception_type
-FROM \`trace_points\`
+FROM ${t.tracePoints}
 WHERE trace_id = {trace_id:String}
 ORDER BY timestamp, trace_type = 'response'`,
   },
 ];
 
-/** The .sql file of a dashboard: a header documenting it and its parameters, then the query. */
-export function renderDashboardFile(dashboard: Dashboard): string {
+/**
+ * The dashboards, defined once: the .sql files in `dashboards/`, the Grafana
+ * JSON, the `tracepoint dashboard` command and the tests are rendered from or
+ * read these. Aggregates wherever they can answer; raw rows only for what only
+ * raw rows have (one trace, a sample stack).
+ */
+export const DASHBOARDS: readonly Dashboard[] = DEFINITIONS.map(({ render, ...dashboard }) => {
+  const query = (tables?: DashboardTables) => render(dashboardSources(tables));
+  return Object.freeze({ ...dashboard, query, sql: query() });
+});
+
+/**
+ * The .sql file of a dashboard: a header documenting it and its parameters,
+ * then the query over `tables` (default: the exporter's names, unqualified).
+ */
+export function renderDashboardFile(dashboard: Dashboard, tables?: DashboardTables): string {
+  const t = dashboardSources(tables);
   const header = [
     `-- ${dashboard.title} (${dashboard.id})`,
     `-- ${dashboard.description}`,
     `-- Reads: ${dashboard.reads}.`,
     '-- Parameters (ClickHouse query parameters, e.g. --param_from=... in clickhouse-client):',
     ...dashboard.parameters.map((p) => `--   {${p.name}:${p.type}}  ${p.doc}`),
+    `-- Tables: ${t.traces}, ${t.tracePoints} (a view over ${t.tracePointSpans}), ${t.stats}${t.database === undefined ? ', unqualified: run it in the database tracepoint writes to' : ''}.`,
+    '-- Other names: tracepoint dashboard --database --traces-table --trace-points-table --stats-table, or query(tables) of DASHBOARDS.',
     '-- Generated from @tracepoint/node DASHBOARDS; edit there.',
   ];
-  return `${header.join('\n')}\n${dashboard.sql};\n`;
+  return `${header.join('\n')}\n${dashboard.query(tables)};\n`;
 }
 
 /**
@@ -150,8 +179,9 @@ export function renderDashboardFile(dashboard: Dashboard): string {
  * become its macros and dashboard variables (`$__fromTime`, `$__toTime`,
  * `${limit}`, `'${trace_id}'`).
  */
-export function grafanaSql(dashboard: Dashboard): string {
-  return dashboard.sql
+export function grafanaSql(dashboard: Dashboard, tables?: DashboardTables): string {
+  return dashboard
+    .query(tables)
     .replaceAll('{from:DateTime}', '$__fromTime')
     .replaceAll('{to:DateTime}', '$__toTime')
     .replaceAll('{limit:UInt32}', grafanaVariable('limit'))
@@ -163,8 +193,12 @@ export function grafanaVariable(name: string): string {
   return `$${'{'}${name}}`;
 }
 
-/** A Grafana dashboard (JSON model) with one panel per dashboard, for the grafana-clickhouse-datasource plugin. */
-export function renderGrafanaDashboard(): Record<string, unknown> {
+/**
+ * A Grafana dashboard (JSON model) with one panel per dashboard, for the
+ * grafana-clickhouse-datasource plugin, over `tables` (default: the
+ * exporter's names, unqualified: the data source's database).
+ */
+export function renderGrafanaDashboard(tables?: DashboardTables): Record<string, unknown> {
   const datasource = { type: 'grafana-clickhouse-datasource', uid: grafanaVariable('datasource') };
   const panels = DASHBOARDS.map((dashboard, index) => {
     const timeSeries = dashboard.id === 'latency-over-time';
@@ -182,7 +216,7 @@ export function renderGrafanaDashboard(): Record<string, unknown> {
           editorType: 'sql',
           queryType: timeSeries ? 'timeseries' : 'table',
           format: timeSeries ? 0 : 1,
-          rawSql: grafanaSql(dashboard),
+          rawSql: grafanaSql(dashboard, tables),
         },
       ],
     };

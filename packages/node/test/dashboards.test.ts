@@ -1,9 +1,17 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { trace } from '@opentelemetry/api';
-import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
+import {
+  createEmbeddedClient,
+  type LocalHttpServer,
+  startLocalHttpServer,
+} from '@tracepoint/clickhouse-local';
+import { EXPORTER_DEFAULTS } from '@tracepoint/exporter-clickhouse';
 import {
   DASHBOARDS,
   grafanaSql,
@@ -22,16 +30,37 @@ const dataDir = tempDataDir('node-dashboards');
 const dashboardsDir = new URL('../../../dashboards/', import.meta.url);
 let client: ReturnType<typeof createEmbeddedClient>;
 
-/** Real traffic through the whole pipeline into the default database (the dashboards use unqualified names). */
+/** The same store under other names: a database of its own, every table renamed. */
+const custom = {
+  database: 'custom_store',
+  tracesTable: 'spans_custom',
+  tracePointsTable: 'points_custom',
+  statsTable: 'stats_custom',
+};
+
+/**
+ * Real HTTP traffic (a slow request, two with an exception) through the whole
+ * pipeline, into the default database and tables (the committed dashboards use
+ * unqualified default names) and into `custom`. One SDK for both: a second
+ * session would not re-patch node:http. The second pipeline's aggregator and
+ * exporter see the spans the first one's caller attribution and cleaner
+ * already settled in place.
+ */
 beforeAll(async () => {
   client = createEmbeddedClient({ path: dataDir.path });
   const pipeline = tracepointSpanProcessors({
     exporter: { client, flushIntervalMillis: 100 },
     aggregator: { intervalMillis: 1_000 },
   });
+  const renamed = tracepointSpanProcessors({
+    exporter: { client, flushIntervalMillis: 100, ...custom },
+    aggregator: { intervalMillis: 1_000 },
+    caller: false,
+    cleaner: false,
+  });
   const tracing = startTracing({
     serviceName: 'orders',
-    spanProcessors: pipeline.spanProcessors as never,
+    spanProcessors: [...pipeline.spanProcessors, ...renamed.spanProcessors] as never,
     instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()],
   });
   const http = legRequire('node:http') as typeof import('node:http');
@@ -167,5 +196,113 @@ describe('dashboards', () => {
     expect(html).toContain('TimeoutError');
     // Self-contained: no scripts, no external resources.
     expect(html).not.toMatch(/<script|src=|href=|@import/);
+  });
+});
+
+describe('a store written with custom database and table names', () => {
+  const defaultNames = /otel_traces|trace_points|trace_point_stats/;
+  let server: LocalHttpServer;
+  const params = (): Record<string, unknown> => {
+    const time = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+    return { from: time(Date.now() - 3_600_000), to: time(Date.now() + 60_000), limit: 10 };
+  };
+  const rowsOf = async (query: string, query_params: Record<string, unknown> = {}) =>
+    (await client.query({ query, format: 'JSONEachRow', query_params })).json<Record<string, unknown>>();
+
+  beforeAll(async () => {
+    server = await startLocalHttpServer({ path: dataDir.path, port: 0 });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('every dashboard of the module, and its Grafana panel, reads the given names and returns rows', async () => {
+    const values = params();
+    const slowest = await rowsOf(
+      DASHBOARDS.find((d) => d.id === 'slowest-traces')?.query(custom) as string,
+      values,
+    );
+    values.trace_id = slowest[0]?.trace_id;
+    expect(slowest[0]?.duration_ms).toBeGreaterThan(300);
+    for (const dashboard of DASHBOARDS) {
+      const sql = dashboard.query(custom);
+      expect(sql, dashboard.id).not.toMatch(defaultNames);
+      expect(sql, dashboard.id).toContain('`custom_store`.');
+      const rows = await rowsOf(sql, values);
+      expect(rows.length, dashboard.id).toBeGreaterThan(0);
+      // The same spans went into both stores: the same rows, whatever their order among ties.
+      const sorted = (list: readonly unknown[]) => list.map((row) => JSON.stringify(row)).sort();
+      expect(sorted(rows), dashboard.id).toEqual(sorted(await rowsOf(dashboard.query(), values)));
+      const filled = grafanaSql(dashboard, custom)
+        .replaceAll('$__fromTime', 'toDateTime(now() - 3600)')
+        .replaceAll('$__toTime', 'toDateTime(now() + 60)')
+        .replaceAll(grafanaVariable('limit'), '10')
+        .replaceAll(grafanaVariable('trace_id'), String(values.trace_id));
+      expect((await rowsOf(filled)).length, `${dashboard.id} (Grafana)`).toBeGreaterThan(0);
+    }
+    const panels = renderGrafanaDashboard(custom).panels as { targets: { rawSql: string }[] }[];
+    for (const panel of panels) expect(panel.targets[0]?.rawSql).not.toMatch(defaultNames);
+  });
+
+  it('tracepoint dashboard --database --traces-table --trace-points-table --stats-table shows every dashboard (the bin, in a child process)', async () => {
+    const bin = fileURLToPath(new URL('../bin/tracepoint.mjs', import.meta.url));
+    const env = { ...process.env };
+    // Vitest's NODE_PATH could hand the child a second @opentelemetry/api (see test-support/child-process.ts).
+    delete env.NODE_PATH;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        bin,
+        'dashboard',
+        '--url',
+        server.url,
+        '--database',
+        custom.database,
+        '--traces-table',
+        custom.tracesTable,
+        '--trace-points-table',
+        custom.tracePointsTable,
+        '--stats-table',
+        custom.statsTable,
+      ],
+      { env },
+    );
+    expect(stdout).toContain('database custom_store (spans_custom, points_custom, stats_custom)');
+    for (const dashboard of DASHBOARDS) expect(stdout).toContain(dashboard.title);
+    expect(stdout).toContain('TimeoutError');
+    expect(stdout).toMatch(/\n {2}GET\s.*\n {4}GET\s/);
+    expect(stdout).not.toContain('(no rows)');
+  });
+
+  it("the README's flag table states the exporter's defaults for the database and the tables", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8').split('\n');
+    const flags = {
+      '--database': 'database',
+      '--traces-table': 'tracesTable',
+      '--trace-points-table': 'tracePointsTable',
+      '--stats-table': 'statsTable',
+    } as const;
+    for (const [flag, option] of Object.entries(flags)) {
+      const row = readme.find((line) => line.startsWith(`| \`${flag}\``));
+      expect(row, flag).toContain(`\`${option}\`: \`${EXPORTER_DEFAULTS[option]}\``);
+    }
+  });
+
+  it('a name that is not a plain identifier is refused by the module and by the command', async () => {
+    for (const dashboard of DASHBOARDS) {
+      expect(() => dashboard.query({ ...custom, statsTable: 'stats`; DROP TABLE x' })).toThrow(
+        /statsTable must be a plain identifier/,
+      );
+      expect(() => dashboard.query({ ...custom, database: 'a.b' })).toThrow(
+        /database must be a plain identifier/,
+      );
+    }
+    const lines: string[] = [];
+    const code = await runCli(['dashboard', '--url', server.url, '--trace-points-table', 'x y'], (text) =>
+      lines.push(text),
+    );
+    expect(code).toBe(2);
+    expect(lines.join('\n')).toContain('tracePointsTable must be a plain identifier');
   });
 });
