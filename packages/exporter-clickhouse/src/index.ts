@@ -8,11 +8,16 @@ export {
   ENVIRONMENT_VARIABLES,
   EXPORTER_DEFAULTS,
   type ExporterConfig,
-  type ExporterLogger,
   resolveExporterConfig,
   type TransmissionMode,
 } from './exporter-options.js';
 export type { ExporterStats } from './exporter-stats.js';
+export {
+  ExportingSpanProcessor,
+  type ExportingStats,
+  MAX_PENDING_SPANS,
+  type SpanExporterLike,
+} from './exporting-span-processor.js';
 export { assertIdentifier } from './identifier.js';
 export { classifyInsertError, type InsertFailureKind } from './insert-error.js';
 export { attributesMapJson, OtelTracesLineEncoder } from './otel-traces-row.js';

@@ -1,4 +1,4 @@
-import { ExportingSpanProcessor, MAX_PENDING_SPANS } from '@tracepoint/node';
+import { ExportingSpanProcessor, MAX_PENDING_SPANS } from '@tracepoint/exporter-clickhouse';
 import { InMemorySpanExporter, type ReadableSpan } from '@tracepoint-internal/otel-line';
 import { describe, expect, it } from 'vitest';
 import { startTracing } from '../../../test-support/tracing.js';

@@ -11,12 +11,6 @@ export {
 } from './dashboards.js';
 export { type EsmHook, type EsmHookOptions, registerEsmHook } from './esm-hook.js';
 export {
-  ExportingSpanProcessor,
-  type ExportingStats,
-  MAX_PENDING_SPANS,
-  type SpanExporterLike,
-} from './exporting-span-processor.js';
-export {
   optionsFromEnvironment,
   type StartedTracepoint,
   type StartOptions,

@@ -1,8 +1,11 @@
-import { ClickHouseSpanExporter, type ClickHouseSpanExporterOptions } from '@tracepoint/exporter-clickhouse';
+import {
+  ClickHouseSpanExporter,
+  type ClickHouseSpanExporterOptions,
+  ExportingSpanProcessor,
+} from '@tracepoint/exporter-clickhouse';
 import { type AggregatorOptions, AggregatorSpanProcessor } from '@tracepoint/processor-aggregator';
 import { type CleanerOptions, CleanerSpanProcessor } from '@tracepoint/processor-cleaner';
 import { CallerSpanProcessor, type CallerSpanProcessorOptions } from '@tracepoint/semantic-mapping';
-import { ExportingSpanProcessor } from './exporting-span-processor.js';
 
 export interface TracepointOptions {
   /** Options of the ClickHouse exporter, or a ready one (then its lifecycle is still ours: shut down with the SDK). */
