@@ -12,6 +12,14 @@ export {
   millisToNanos,
   nanosToHrTime,
 } from './hrtime.js';
+export {
+  type ComponentLogger,
+  componentLogger,
+  diagLoggerInstalled,
+  type LogLevel,
+  logLine,
+  type TracepointLogger,
+} from './logger.js';
 export { OptionValidator, shownValue } from './option-validation.js';
 export { attributesPending, settleResources, startSettling } from './resource-settling.js';
 export { type StatusCodeName, spanKindName, statusCodeName } from './span-names.js';

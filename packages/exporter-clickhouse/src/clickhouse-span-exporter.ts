@@ -11,12 +11,13 @@ import {
 } from './exporter-options.js';
 import { type ExporterStats, emptyStats, observeStats } from './exporter-stats.js';
 import { classifyInsertError, toError } from './insert-error.js';
-import { OtelTracesLineEncoder } from './otel-traces-row.js';
 import { OTEL_TRACES_INSERT_COLUMNS } from './otel-traces-schema.js';
 import { PushStream } from './push-stream.js';
 import { RowBatch, type RowRange, rowCount } from './row-batch.js';
 import { prepareSchema, SchemaMismatchError, type SchemaReport } from './schema-manager.js';
 import { UnsupportedServerVersionError } from './server-version.js';
+import { SpanRowEncoder } from './span-row-encoder.js';
+import { SpanRows } from './span-rows.js';
 import { qualifiedName } from './table-ddl.js';
 import {
   type InsertTarget,
@@ -25,7 +26,6 @@ import {
   rowLine,
   TableWriter,
 } from './table-writer.js';
-import { tracePointSpanRow } from './trace-point-row.js';
 import {
   TRACE_POINT_STATS_INSERT_COLUMNS,
   type TracePointStatsRecord,
@@ -52,44 +52,14 @@ interface TableQueue {
   /** True for the span table: its rows count as exported spans. */
   readonly countsSpans: boolean;
   batch: RowBatch;
-  /** Trace-point queue: for each row of `batch`, its span's row in the span table's batch. */
-  spanRows: number[];
   stream: PushStream | undefined;
   timer: NodeJS.Timeout | undefined;
   /** The table's inserts run one after another, in order. */
   chain: Promise<void>;
 }
 
-const SECONDS_PER_DAY = 86_400;
-
-/** One export's (sync) or one flush's (async) rows of both tables. */
-interface SpanBatches {
-  spans: RowBatch;
-  points: RowBatch;
-  /** For each trace-point row, its span's row in `spans`. */
-  spanRows: number[];
-  /** Set once the span table's insert is done (the trace points' may still fail). */
-  spansWritten?: boolean;
-}
-
-/** The trace-point rows whose span's row was not rejected: a span's rows share one fate. */
-function rowsOfLandedSpans(spanRows: readonly number[], rejected: readonly number[]): RowRange[] {
-  if (rejected.length === 0) return [{ from: 0, to: spanRows.length }];
-  const lost = new Set(rejected);
-  const ranges: RowRange[] = [];
-  for (let from = 0; from < spanRows.length; ) {
-    if (lost.has(spanRows[from] as number)) {
-      from++;
-      continue;
-    }
-    let to = from + 1;
-    while (to < spanRows.length && !lost.has(spanRows[to] as number)) to++;
-    ranges.push({ from, to });
-    from = to;
-  }
-  return ranges;
-}
-
+/** Lost rows are printed to stderr (default logger) once, whatever the count and cause; stats() counts them all. */
+const LOST_ROWS = 'lost rows';
 function permanent(error: unknown): boolean {
   return (
     error instanceof UnsupportedServerVersionError ||
@@ -112,14 +82,15 @@ function permanent(error: unknown): boolean {
 export class ClickHouseSpanExporter {
   private readonly config: ExporterConfig;
   private readonly counters: ExporterStats = emptyStats();
-  private readonly mapSpan: ReturnType<typeof createSpanMapper>;
-  private readonly traceLines = new OtelTracesLineEncoder(this.counters);
+  private readonly encoder: SpanRowEncoder;
   private readonly tokenPrefix = randomUUID();
   private tokenSequence = 0;
   private starting: Promise<Started> | undefined;
   private readonly queues: TableQueue[];
   private readonly statsTarget: InsertTarget;
   private queuedBytes = 0;
+  /** async mode: both tables' rows waiting for the next flush. */
+  private waiting = new SpanRows();
   private readonly pending = new Set<Promise<unknown>>();
   private shutdownPromise: Promise<void> | undefined;
   private queuedAfterSettling = false;
@@ -127,14 +98,17 @@ export class ClickHouseSpanExporter {
   /** Set when start-up failed for good: every later export fails at once with it. */
   private startFailure: Error | undefined;
   private loggedLostAtStart = false;
-  /** Set at start-up when trace points cannot be written: spans go on without them. */
-  private tracePointsOff = false;
   private warnedStatsUnavailable = false;
 
   /** Throws a TypeError naming the option when the options are invalid; nothing else throws. */
   constructor(options: ClickHouseSpanExporterOptions = {}) {
     this.config = resolveExporterConfig(options);
-    this.mapSpan = createSpanMapper(this.config.mapping);
+    const mapSpan = createSpanMapper(this.config.mapping);
+    this.encoder = new SpanRowEncoder({
+      mapSpan: this.config.tracePoints ? mapSpan : undefined,
+      stats: this.counters,
+      logger: this.config.logger,
+    });
     const { database, tracesTable, tracePointsTable } = this.config;
     this.queues = [
       this.queue(
@@ -272,7 +246,6 @@ export class ClickHouseSpanExporter {
       target,
       countsSpans,
       batch: new RowBatch(),
-      spanRows: [],
       stream: undefined,
       timer: undefined,
       chain: Promise.resolve(),
@@ -351,7 +324,7 @@ export class ClickHouseSpanExporter {
     const { logger, tracePointsTable, database } = this.config;
     const tracePoints = report.unavailable.get(`${tracePointsTable}${TRACE_POINT_SPANS_SUFFIX}`);
     if (this.config.tracePoints && tracePoints !== undefined) {
-      this.tracePointsOff = true;
+      this.encoder.stopTracePoints();
       logger.warn(
         `trace points are off: ${tracePoints} (createSchema is false); spans are still written to ${this.config.tracesTable}`,
       );
@@ -368,51 +341,13 @@ export class ClickHouseSpanExporter {
     return `${this.tokenPrefix}-${++this.tokenSequence}`;
   }
 
-  /** Encodes each span into its rows; a span that cannot be read is counted and skipped. */
-  private encode(
-    spans: readonly SpanLike[],
-    add: (traceLine: string, pointLine: string | undefined, day: number) => void,
-    fits: (span: SpanLike) => boolean,
-  ): void {
-    const points = this.tracePointsOff ? undefined : this.queues[1];
-    for (const span of spans) {
-      let traceLine: string;
-      let pointLine: string | undefined;
-      let day: number;
-      try {
-        traceLine = this.traceLines.line(span);
-        const pointRow = points === undefined ? undefined : tracePointSpanRow(span, this.mapSpan(span));
-        pointLine = pointRow === undefined ? undefined : rowLine(pointRow, this.counters);
-        day = Math.floor(span.startTime[0] / SECONDS_PER_DAY);
-      } catch (error) {
-        this.counters.spansFailed++;
-        this.config.logger.warn(`a span could not be encoded and was skipped: ${toError(error).message}`);
-        continue;
-      }
-      if (!fits(span)) {
-        this.counters.spansDropped++;
-        continue;
-      }
-      add(traceLine, pointLine, day);
-    }
-  }
-
   private async exportSync(spans: readonly SpanLike[]): Promise<ExportResultLike> {
     const { writer } = await this.start().catch((error: unknown) => {
       this.counters.spansFailed += spans.length;
       throw error;
     });
-    const batches: SpanBatches = { spans: new RowBatch(), points: new RowBatch(), spanRows: [] };
-    this.encode(
-      spans,
-      (traceLine, pointLine, day) => {
-        batches.spans.append(traceLine, day);
-        if (pointLine === undefined) return;
-        batches.points.append(pointLine, day);
-        batches.spanRows.push(batches.spans.rows - 1);
-      },
-      () => true,
-    );
+    const batches = new SpanRows();
+    this.encoder.encode(spans, batches);
     try {
       await this.writeBoth(writer, batches, this.nextToken());
       return { code: 0 };
@@ -426,12 +361,17 @@ export class ClickHouseSpanExporter {
    * landed: a span the server refuses has no trace points either, and when
    * the span table's insert fails for good its trace points are not written.
    */
-  private async writeBoth(writer: TableWriter, batches: SpanBatches, token: string): Promise<void> {
+  private async writeBoth(
+    writer: TableWriter,
+    batches: SpanRows,
+    token: string,
+    withPoints = true,
+  ): Promise<void> {
     const [spansQueue, pointsQueue] = this.queues as [TableQueue, TableQueue | undefined];
     const rejected = await this.write(writer, spansQueue, batches.spans, token);
     batches.spansWritten = true;
-    if (pointsQueue === undefined || batches.points.rows === 0) return;
-    const ranges = rowsOfLandedSpans(batches.spanRows, rejected);
+    if (pointsQueue === undefined || !withPoints || batches.points.rows === 0) return;
+    const ranges = batches.pointsOfLandedSpans(rejected);
     await this.write(writer, pointsQueue, batches.points, `${token}-points`, ranges);
   }
 
@@ -466,40 +406,34 @@ export class ClickHouseSpanExporter {
 
   /** async and push modes: rows join the table queues; the callback reports acceptance. */
   private async enqueue(spans: readonly SpanLike[]): Promise<ExportResultLike> {
-    let dropped = 0;
-    this.encode(
-      spans,
-      (traceLine, pointLine, day) => {
+    const dropped = this.encoder.encode(spans, {
+      add: (traceLine, pointLine, day) => {
+        if (this.queuedBytes >= this.config.maxQueueBytes) return false;
         const [spansQueue, pointsQueue] = this.queues as [TableQueue, TableQueue | undefined];
         if (this.config.mode === 'push') {
           this.queuedBytes += this.streamFor(spansQueue).write(traceLine, day);
           if (pointsQueue !== undefined && pointLine !== undefined)
             this.queuedBytes += this.streamFor(pointsQueue).write(pointLine, day);
-          return;
+          return true;
         }
         // Both tables' rows of a span join one flush, so the span's fate decides its trace points'.
-        this.queuedBytes += spansQueue.batch.append(traceLine, day);
-        if (pointsQueue !== undefined && pointLine !== undefined) {
-          this.queuedBytes += pointsQueue.batch.append(pointLine, day);
-          pointsQueue.spanRows.push(spansQueue.batch.rows - 1);
-        }
+        const rows = this.waiting;
+        const before = rows.bytes;
+        rows.add(traceLine, pointLine, day);
+        this.queuedBytes += rows.bytes - before;
         if (
-          spansQueue.batch.rows >= this.config.maxBatchRows ||
-          spansQueue.batch.bytes >= this.config.maxBatchBytes ||
-          (pointsQueue?.batch.bytes ?? 0) >= this.config.maxBatchBytes
+          rows.spans.rows >= this.config.maxBatchRows ||
+          rows.spans.bytes >= this.config.maxBatchBytes ||
+          rows.points.bytes >= this.config.maxBatchBytes
         ) {
           this.flushBatches();
         } else if (spansQueue.timer === undefined) {
           spansQueue.timer = setTimeout(() => this.flushBatches(), this.config.flushIntervalMillis);
           spansQueue.timer.unref?.();
         }
+        return true;
       },
-      () => {
-        const fits = this.queuedBytes < this.config.maxQueueBytes;
-        if (!fits) dropped++;
-        return fits;
-      },
-    );
+    });
     if (dropped > 0) {
       return {
         code: 1,
@@ -534,28 +468,19 @@ export class ClickHouseSpanExporter {
     const [spansQueue, pointsQueue] = this.queues as [TableQueue, TableQueue | undefined];
     if (spansQueue.timer !== undefined) clearTimeout(spansQueue.timer);
     spansQueue.timer = undefined;
-    const batches: SpanBatches = {
-      spans: spansQueue.batch,
-      points: pointsQueue?.batch ?? new RowBatch(),
-      spanRows: pointsQueue?.spanRows ?? [],
-    };
+    const batches = this.waiting;
     if (batches.spans.rows === 0) return spansQueue.chain;
-    spansQueue.batch = new RowBatch();
-    if (pointsQueue !== undefined) {
-      pointsQueue.batch = new RowBatch();
-      pointsQueue.spanRows = [];
-    }
+    this.waiting = new SpanRows();
     const token = this.nextToken();
-    const bytes = batches.spans.bytes + batches.points.bytes;
+    const bytes = batches.bytes;
     const run = async (): Promise<void> => {
       let written = false;
       try {
         const { writer, unavailable } = await this.start();
         // Rows queued before start-up turned the trace-point writer off; the warning has told.
-        if (pointsQueue !== undefined && unavailable.has(pointsQueue.target.name))
-          batches.points = new RowBatch();
+        const withPoints = pointsQueue !== undefined && !unavailable.has(pointsQueue.target.name);
         written = true;
-        await this.writeBoth(writer, batches, token);
+        await this.writeBoth(writer, batches, token, withPoints);
       } catch (error) {
         // write() counts its own failures; a failed start is counted here.
         if (!written) this.counters.spansFailed += batches.spans.rows;
@@ -563,10 +488,12 @@ export class ClickHouseSpanExporter {
         else if (batches.spansWritten)
           this.config.logger.error(
             `lost ${batches.points.rows} ${this.queues[1]?.target.name} rows: ${toError(error).message}`,
+            LOST_ROWS,
           );
         else
           this.config.logger.error(
             `lost ${batches.spans.rows} ${spansQueue.target.name} rows and their trace points: ${toError(error).message}`,
+            LOST_ROWS,
           );
       } finally {
         this.queuedBytes -= bytes;
@@ -615,7 +542,10 @@ export class ClickHouseSpanExporter {
         if (!written && queue.countsSpans) this.counters.spansFailed += batch.rows;
         if (!written && error === this.startFailure) this.logLostAtStart(queue, batch.rows);
         else
-          this.config.logger.error(`lost ${batch.rows} ${queue.target.name} rows: ${toError(error).message}`);
+          this.config.logger.error(
+            `lost ${batch.rows} ${queue.target.name} rows: ${toError(error).message}`,
+            LOST_ROWS,
+          );
       } finally {
         this.queuedBytes -= batch.bytes;
       }

@@ -1,15 +1,14 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { OptionValidator } from '@tracepoint/core';
+import {
+  type ComponentLogger,
+  componentLogger,
+  OptionValidator,
+  type TracepointLogger,
+} from '@tracepoint/core';
 import type { SpanMappingOptions } from '@tracepoint/semantic-mapping';
 import { assertIdentifier } from './identifier.js';
 
 export type TransmissionMode = 'async' | 'sync' | 'push';
-
-/** Where failures and start-up problems are reported; defaults to one console line each. */
-export interface ExporterLogger {
-  warn(message: string): void;
-  error(message: string): void;
-}
 
 export interface ClickHouseTlsOptions {
   /** CA certificate(s) to trust, PEM. */
@@ -71,7 +70,8 @@ export interface ClickHouseSpanExporterOptions {
   maxRetries?: number;
   retryInitialDelayMillis?: number;
   retryMaxDelayMillis?: number;
-  logger?: ExporterLogger;
+  /** Where failures and start-up problems are reported; default: diag, and stderr once each (see @tracepoint/core). */
+  logger?: TracepointLogger;
 }
 
 /** Option defaults; the README options table is checked against these. */
@@ -144,13 +144,8 @@ export interface ExporterConfig {
   maxRetries: number;
   retryInitialDelayMillis: number;
   retryMaxDelayMillis: number;
-  logger: ExporterLogger;
+  logger: ComponentLogger;
 }
-
-const CONSOLE_LOGGER: ExporterLogger = {
-  warn: (message) => console.warn(`[tracepoint] ${message}`),
-  error: (message) => console.error(`[tracepoint] ${message}`),
-};
 
 const check: OptionValidator = new OptionValidator('exporter-clickhouse');
 
@@ -287,7 +282,7 @@ export function resolveExporterConfig(
       1,
       d.retryMaxDelayMillis,
     ),
-    logger: options.logger ?? CONSOLE_LOGGER,
+    logger: componentLogger('exporter-clickhouse', options.logger),
   };
   if (config.requestTimeoutMillis >= config.exportTimeoutMillis) {
     check.invalid(

@@ -189,6 +189,7 @@ export class TableWriter {
     const row = line.length > 300 ? `${line.slice(0, 300)}…` : line.trimEnd();
     this.config.logger.warn(
       `ClickHouse rejected one ${target.name} row (${error.message.split('\n')[0]}); the rest of its batch was written. Row: ${row}`,
+      'rejected row',
     );
   }
 }

@@ -1,5 +1,6 @@
 import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { logLine } from '@tracepoint/core';
 import { appRequire } from './app-require.js';
 import { onOff } from './on-off.js';
 
@@ -56,7 +57,7 @@ function instrumentationsRequire(load: NodeJS.Require, autoInstrumentations: str
  */
 export function registerEsmHook(options: EsmHookOptions = {}): EsmHook | undefined {
   const env = options.env ?? process.env;
-  const logError = options.logError ?? ((message: string) => console.error(message));
+  const logError = options.logError ?? ((line: string) => logLine('error', line));
   try {
     if (!onOff(env, 'TRACEPOINT_ESM_HOOK')) return undefined;
   } catch {

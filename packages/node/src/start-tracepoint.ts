@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { TextMapPropagator } from '@opentelemetry/api';
+import { logLine } from '@tracepoint/core';
 import { ClickHouseSpanExporter, EXPORTER_DEFAULTS } from '@tracepoint/exporter-clickhouse';
 import type { CleanerOptions } from '@tracepoint/processor-cleaner';
 import { CallerPropagator } from '@tracepoint/semantic-mapping';
@@ -106,7 +107,7 @@ export function optionsFromEnvironment(env: NodeJS.ProcessEnv): TracepointOption
  */
 export function startTracepoint(options: StartOptions = {}): StartedTracepoint | undefined {
   const env = options.env ?? process.env;
-  const logError = options.logError ?? ((message: string) => console.error(message));
+  const logError = options.logError ?? ((line: string) => logLine('error', line));
   try {
     // registerEsmHook (register.mjs) reads it before this runs and leaves a bad value to be reported here.
     onOff(env, 'TRACEPOINT_ESM_HOOK');

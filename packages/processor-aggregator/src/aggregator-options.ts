@@ -1,4 +1,10 @@
-import { OptionValidator, type StatsRecord } from '@tracepoint/core';
+import {
+  type ComponentLogger,
+  componentLogger,
+  OptionValidator,
+  type StatsRecord,
+  type TracepointLogger,
+} from '@tracepoint/core';
 import type { SpanMappingOptions } from '@tracepoint/semantic-mapping';
 import { MIN_MEMORY_BYTES, OVERFLOW_KEYS } from './memory-costs.js';
 
@@ -6,10 +12,6 @@ import { MIN_MEMORY_BYTES, OVERFLOW_KEYS } from './memory-costs.js';
 export interface StatsSink {
   /** Resolves when written (optionally with the number of rows refused on their own); rejects on failure. */
   writeStats(records: readonly StatsRecord[]): Promise<unknown>;
-}
-
-export interface AggregatorLogger {
-  warn(message: string): void;
 }
 
 export interface AggregatorOptions {
@@ -38,7 +40,8 @@ export interface AggregatorOptions {
   maxSketchBuckets?: number;
   /** Options of @tracepoint/semantic-mapping for the edge and exception keys. */
   mapping?: SpanMappingOptions;
-  logger?: AggregatorLogger;
+  /** Where the one-line warnings go; default: diag, and stderr once each (see @tracepoint/core). */
+  logger?: TracepointLogger;
 }
 
 export const AGGREGATOR_DEFAULTS = {
@@ -59,7 +62,7 @@ export interface ResolvedAggregatorConfig {
   readonly maxValuesPerDimension: number;
   readonly maxSketchBuckets: number;
   readonly mapping: SpanMappingOptions | undefined;
-  readonly logger: AggregatorLogger;
+  readonly logger: ComponentLogger;
 }
 
 const check: OptionValidator = new OptionValidator('processor-aggregator');
@@ -90,6 +93,6 @@ export function resolveAggregatorConfig(options: AggregatorOptions): ResolvedAgg
     maxValuesPerDimension: integerAtLeast(options, 'maxValuesPerDimension', 1),
     maxSketchBuckets: integerAtLeast(options, 'maxSketchBuckets', 1),
     mapping: options.mapping,
-    logger: options.logger ?? { warn: (message) => console.warn(message) },
+    logger: componentLogger('processor-aggregator', options.logger),
   };
 }

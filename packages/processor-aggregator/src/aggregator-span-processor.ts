@@ -9,7 +9,7 @@ import {
   statusCodeName,
   withTracingSuppressed,
 } from '@tracepoint/core';
-import { createSpanMapper, type TracePoint } from '@tracepoint/semantic-mapping';
+import { createSpanMapper, type SpanMapper, type TracePoint } from '@tracepoint/semantic-mapping';
 import {
   type AggregatorOptions,
   type ResolvedAggregatorConfig,
@@ -55,7 +55,7 @@ export interface AggregatorStats {
  */
 export class AggregatorSpanProcessor {
   private readonly config: ResolvedAggregatorConfig;
-  private readonly mapSpan: (span: SpanLike) => TracePoint[];
+  private readonly mapper: SpanMapper;
   private readonly intervalSeconds: number;
   private readonly tables = new Map<number, IntervalTable>();
   private readonly account: MemoryAccount;
@@ -76,7 +76,7 @@ export class AggregatorSpanProcessor {
 
   constructor(options: AggregatorOptions) {
     this.config = resolveAggregatorConfig(options);
-    this.mapSpan = createSpanMapper(this.config.mapping);
+    this.mapper = createSpanMapper(this.config.mapping);
     this.intervalSeconds = this.config.intervalMillis / 1000;
     this.account = new MemoryAccount(this.config.maxMemoryBytes, this.config.maxKeys);
     this.schedule();
@@ -134,7 +134,8 @@ export class AggregatorSpanProcessor {
     const durationMs = hrTimeToMillis(duration);
     const error = span.status.code === SpanStatusCode.ERROR;
     startSettling(span.resource);
-    const service = String(span.resource.attributes['service.name'] ?? 'unknown_service');
+    // The mapping's service, so endpoint rows name the same service as the span's edges and trace points.
+    const service = this.mapper.serviceOf(span);
     const table = this.tableFor(span.endTime[0]);
     this.counters.spans++;
     table.add(
@@ -144,7 +145,7 @@ export class AggregatorSpanProcessor {
       weight,
       error,
     );
-    const points = this.mapSpan(span);
+    const points = this.mapper(span);
     let call: TracePoint | undefined;
     let response: TracePoint | undefined;
     for (let i = 0; i < points.length; i++) {
@@ -278,7 +279,7 @@ export class AggregatorSpanProcessor {
           if (!this.warned) {
             this.warned = true;
             this.config.logger.warn(
-              `@tracepoint/processor-aggregator: ${records.length} aggregate rows could not be written (${error instanceof Error ? error.message : String(error)}); further failures are only counted in stats().recordsFailed`,
+              `${records.length} aggregate rows could not be written (${error instanceof Error ? error.message : String(error)}); further failures are only counted in stats().recordsFailed`,
             );
           }
         },

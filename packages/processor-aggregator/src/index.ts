@@ -1,6 +1,5 @@
 export {
   AGGREGATOR_DEFAULTS,
-  type AggregatorLogger,
   type AggregatorOptions,
   resolveAggregatorConfig,
   type StatsSink,

@@ -1,5 +1,10 @@
 import type { Context } from '@opentelemetry/api';
-import type { SpanLike } from '@tracepoint/core';
+import {
+  type ComponentLogger,
+  componentLogger,
+  type SpanLike,
+  type TracepointLogger,
+} from '@tracepoint/core';
 import { type CleanerOptions, resolveCleanerConfig } from './cleaner-options.js';
 import { CleanerStats, type CleanerStatsSnapshot } from './cleaner-stats.js';
 import { CLEANER_FAILED_RULE, FAILED_MASK, maskAttributesInPlace } from './fail-closed.js';
@@ -17,10 +22,6 @@ export interface SpanProcessorLike {
   shutdown(): Promise<void>;
 }
 
-export interface CleanerLogger {
-  warn(message: string): void;
-}
-
 export interface CleanerSpanProcessorOptions extends CleanerOptions {
   /**
    * Copy mode: hand cleaned copies to this processor (e.g. a
@@ -28,8 +29,8 @@ export interface CleanerSpanProcessorOptions extends CleanerOptions {
    * the cleaner with the SDK then; it forwards every call.
    */
   next?: SpanProcessorLike;
-  /** Where the one-line warnings go; default console. */
-  logger?: CleanerLogger;
+  /** Where the one-line warnings go; default: diag, and stderr once each (see @tracepoint/core). */
+  logger?: TracepointLogger;
 }
 
 /**
@@ -43,14 +44,14 @@ export class CleanerSpanProcessor {
   private readonly cleaner: SpanCleaner;
   private readonly statsCounter = new CleanerStats();
   private readonly next: SpanProcessorLike | undefined;
-  private readonly logger: CleanerLogger;
+  private readonly logger: ComponentLogger;
   private sdkCallsOnEnding = false;
   private warnedError = false;
 
   constructor(options: CleanerSpanProcessorOptions = {}) {
     this.cleaner = new SpanCleaner(resolveCleanerConfig(options), this.statsCounter);
     this.next = options.next;
-    this.logger = options.logger ?? { warn: (message) => console.warn(message) };
+    this.logger = componentLogger('processor-cleaner', options.logger);
   }
 
   onStart(span: SpanLike, parentContext: Context): void {
@@ -168,12 +169,8 @@ export class CleanerSpanProcessor {
     this.statsCounter.internalErrors++;
     if (this.warnedError) return;
     this.warnedError = true;
-    try {
-      this.logger.warn(
-        `@tracepoint/processor-cleaner: ${what} (${error instanceof Error ? error.message : String(error)}); further errors are only counted in stats().internalErrors and stats().failedClosed`,
-      );
-    } catch {
-      // A broken logger must not break the app either.
-    }
+    this.logger.warn(
+      `${what} (${error instanceof Error ? error.message : String(error)}); further errors are only counted in stats().internalErrors and stats().failedClosed`,
+    );
   }
 }

@@ -10,7 +10,6 @@ export {
   type TextPattern,
 } from './cleaner-options.js';
 export {
-  type CleanerLogger,
   CleanerSpanProcessor,
   type CleanerSpanProcessorOptions,
   type SpanProcessorLike,
