@@ -1,20 +1,8 @@
-// The one place the benchmarks reach into the exporter's row encoding. Everything here is the
-// exporter's own code, imported from its built package (OtelTracesLineEncoder for otel_traces,
-// tracePointSpanRow + rowLine for trace_points_spans, RowBatch for the insert body), so the
-// benchmark measures what the exporter ships. When the exporter exports its encoder as one
-// object, this file is the one to change.
-import {
-  attributesMapJson,
-  OtelTracesLineEncoder,
-  RowBatch,
-  rowLine,
-  tracePointSpanRow,
-} from '@tracepoint/exporter-clickhouse';
-
-// The exporter files a row under the UTC day its span started (ClickHouseSpanExporter.encode):
-// the one step of its encoding that it does not export yet.
-const SECONDS_PER_DAY = 86_400;
-const dayOf = (span) => Math.floor(span.startTime[0] / SECONDS_PER_DAY);
+// The one place the benchmarks reach into the exporter's row encoding: its SpanRowEncoder (the
+// object every transmission mode of ClickHouseSpanExporter encodes through) writing into
+// SpanRows (the per-table RowBatches an async flush or a sync export inserts), imported from the
+// built package, so the benchmark measures the code the exporter runs.
+import { attributesMapJson, SpanRowEncoder, SpanRows } from '@tracepoint/exporter-clickhouse';
 
 const bodySize = (batch) => {
   let size = 0;
@@ -28,25 +16,20 @@ const bodySize = (batch) => {
  * `batchSpans` spans the insert bodies are built and the batches start again.
  */
 export function spanBatchEncoder(batchSpans) {
-  const traceLines = new OtelTracesLineEncoder();
-  let traces = new RowBatch();
-  let points = new RowBatch();
+  const encoder = new SpanRowEncoder();
+  let rows = new SpanRows();
   let spans = 0;
   let bodyBytes = 0;
   const flush = () => {
-    bodyBytes += bodySize(traces);
-    if (points.rows > 0) bodyBytes += bodySize(points);
-    traces = new RowBatch();
-    points = new RowBatch();
+    bodyBytes += bodySize(rows.spans);
+    if (rows.points.rows > 0) bodyBytes += bodySize(rows.points);
+    rows = new SpanRows();
     spans = 0;
   };
   return {
     /** Encodes one span with its trace points (what a span mapper returned for it). */
     add(span, tracePoints) {
-      const day = dayOf(span);
-      traces.append(traceLines.line(span), day);
-      const pointRow = tracePointSpanRow(span, tracePoints);
-      if (pointRow !== undefined) points.append(rowLine(pointRow), day);
+      encoder.encodeSpan(span, tracePoints, rows);
       if (++spans === batchSpans) flush();
     },
     /** Builds the bodies of what is left; returns the body bytes since the last end(). */
@@ -61,17 +44,11 @@ export function spanBatchEncoder(batchSpans) {
 
 /** Bytes of JSON per span for each table, and of the resource map every otel_traces row repeats. */
 export function rowShape(spans, mapSpan) {
-  const traceLines = new OtelTracesLineEncoder();
-  let traces = 0;
-  let points = 0;
-  for (const span of spans) {
-    traces += traceLines.line(span).length;
-    const row = tracePointSpanRow(span, mapSpan(span));
-    if (row !== undefined) points += rowLine(row).length;
-  }
+  const rows = new SpanRows();
+  new SpanRowEncoder({ mapSpan }).encode(spans, rows);
   return {
-    otelTracesBytesPerSpan: traces / spans.length,
-    tracePointSpansBytesPerSpan: points / spans.length,
+    otelTracesBytesPerSpan: rows.spans.bytes / spans.length,
+    tracePointSpansBytesPerSpan: rows.points.bytes / spans.length,
     resourceMapBytes: attributesMapJson(spans[0].resource.attributes).length,
   };
 }

@@ -45,6 +45,8 @@ export {
   verifySchema,
 } from './schema-manager.js';
 export { MIN_CLICKHOUSE_VERSION, UnsupportedServerVersionError, versionAtLeast } from './server-version.js';
+export { SpanRowEncoder, type SpanRowEncoderOptions } from './span-row-encoder.js';
+export { type SpanRowSink, SpanRows } from './span-rows.js';
 export { type ColumnSpec, LOCAL_TABLE_SUFFIX, type SchemaTarget } from './table-ddl.js';
 export { MAX_PARTITIONS_PER_INSERT, rowLine } from './table-writer.js';
 export { tracePointSpanRow } from './trace-point-row.js';
