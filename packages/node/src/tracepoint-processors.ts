@@ -1,3 +1,4 @@
+import { OptionValidator } from '@tracepoint/core';
 import {
   ClickHouseSpanExporter,
   type ClickHouseSpanExporterOptions,
@@ -5,15 +6,30 @@ import {
 } from '@tracepoint/exporter-clickhouse';
 import { type AggregatorOptions, AggregatorSpanProcessor } from '@tracepoint/processor-aggregator';
 import { type CleanerOptions, CleanerSpanProcessor } from '@tracepoint/processor-cleaner';
-import { CallerSpanProcessor, type CallerSpanProcessorOptions } from '@tracepoint/semantic-mapping';
+import {
+  CallerSpanProcessor,
+  type CallerSpanProcessorOptions,
+  createSpanMapper,
+  type SpanMappingOptions,
+} from '@tracepoint/semantic-mapping';
 
 export interface TracepointOptions {
-  /** Options of the ClickHouse exporter, or a ready one (then its lifecycle is still ours: shut down with the SDK). */
-  exporter?: ClickHouseSpanExporterOptions | ClickHouseSpanExporter;
+  /**
+   * Options of the ClickHouse exporter without `mapping` (the top-level one is used), or a ready
+   * exporter (then its lifecycle is still ours: shut down with the SDK; build it with the same
+   * `mapping` object given here, or none in both, so its trace points agree with the stats).
+   */
+  exporter?: Omit<ClickHouseSpanExporterOptions, 'mapping'> | ClickHouseSpanExporter;
   /** Cleaner options; false leaves spans as they are. */
   cleaner?: CleanerOptions | false;
-  /** Aggregator options (its sink is the exporter); false writes no `trace_point_stats`. */
-  aggregator?: Omit<AggregatorOptions, 'sink'> | false;
+  /** Aggregator options without `sink` (the exporter) and `mapping` (the top-level one); false writes no `trace_point_stats`. */
+  aggregator?: Omit<AggregatorOptions, 'sink' | 'mapping'> | false;
+  /**
+   * Options of @tracepoint/semantic-mapping for the trace points and the stats alike: both stages
+   * share one mapper, so each span is mapped once and its stats rows and trace points name the
+   * same components and service.
+   */
+  mapping?: SpanMappingOptions;
   /** Caller attribution options; false skips it (trace points then name callers by address). */
   caller?: CallerSpanProcessorOptions | false;
 }
@@ -26,21 +42,43 @@ export interface TracepointPipeline {
   aggregator: AggregatorSpanProcessor | undefined;
 }
 
+const check: OptionValidator = new OptionValidator('node');
+
+/** A per-stage mapping would let the stats and the trace points disagree, and map each span twice. */
+function refuseStageMapping(stage: 'exporter' | 'aggregator', stageOptions: unknown): void {
+  if (
+    stageOptions === null ||
+    typeof stageOptions !== 'object' ||
+    stageOptions instanceof ClickHouseSpanExporter
+  )
+    return;
+  if ((stageOptions as { mapping?: unknown }).mapping === undefined) return;
+  check.fail(
+    `${stage}.mapping`,
+    'is not taken by tracepointSpanProcessors: give the top-level option mapping, which the aggregator and the exporter share',
+  );
+}
+
 /**
  * tracepoint's span processors in the order they must run: caller
  * attribution (onStart), the cleaner (in place, while spans end), the
  * aggregator (every cleaned span, before sampling), then the exporter.
  */
 export function tracepointSpanProcessors(options: TracepointOptions = {}): TracepointPipeline {
+  refuseStageMapping('exporter', options.exporter);
+  refuseStageMapping('aggregator', options.aggregator);
+  const mapping = options.mapping;
+  // Validates the mapping before any stage is built; both stages get this same mapper from it.
+  createSpanMapper(mapping);
   const exporter =
     options.exporter instanceof ClickHouseSpanExporter
       ? options.exporter
-      : new ClickHouseSpanExporter(options.exporter);
+      : new ClickHouseSpanExporter({ ...options.exporter, mapping });
   const cleaner = options.cleaner === false ? undefined : new CleanerSpanProcessor(options.cleaner);
   const aggregator =
     options.aggregator === false
       ? undefined
-      : new AggregatorSpanProcessor({ ...options.aggregator, sink: exporter });
+      : new AggregatorSpanProcessor({ ...options.aggregator, mapping, sink: exporter });
   const spanProcessors: object[] = [];
   if (options.caller !== false) spanProcessors.push(new CallerSpanProcessor(options.caller));
   if (cleaner !== undefined) spanProcessors.push(cleaner);

@@ -11,9 +11,6 @@ export {
 export { CallerPropagator, type CallerPropagatorOptions } from './caller-propagator.js';
 export { CallerSpanProcessor, type CallerSpanProcessorOptions } from './caller-span-processor.js';
 export {
-  createSpanMapper,
-  forgetSpanMapping,
-  mapSpan,
   mapSpanResolved,
   methodOfSpan,
   targetComponentOfSpan,
@@ -23,6 +20,7 @@ export {
 export { type MappingRule, METHOD_RULES, type RuleExample, TARGET_COMPONENT_RULES } from './mapping-rules.js';
 export { isVariableSegment, PATH_PLACEHOLDER, pathOfUrl, templatePath } from './path-template.js';
 export { renderMappingRulesTable } from './rules-table.js';
+export { createSpanMapper, forgetSpanMapping, mapSpan, type SpanMapper } from './span-mapper.js';
 export {
   DEFAULT_PARAM_ATTRIBUTES,
   type InternalSpanMode,

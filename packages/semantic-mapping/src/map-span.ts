@@ -18,12 +18,7 @@ import {
 } from '@tracepoint/core';
 import { attributeValueToString } from './attribute-value.js';
 import { METHOD_RULES, resolveFirst, TARGET_COMPONENT_RULES } from './mapping-rules.js';
-import {
-  PARAMS_DROPPED_KEY,
-  type ResolvedSpanMappingOptions,
-  resolveSpanMappingOptions,
-  type SpanMappingOptions,
-} from './span-mapping-options.js';
+import { PARAMS_DROPPED_KEY, type ResolvedSpanMappingOptions } from './span-mapping-options.js';
 import type { TracePoint, TracePointException, TraceType } from './trace-point.js';
 
 /** Component or method that the span does not reveal. */
@@ -34,6 +29,15 @@ const TRUNCATED = '…';
 
 function bounded(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) + TRUNCATED : text;
+}
+
+/**
+ * The component a span belongs to: `serviceName`, else its resource's
+ * `service.name`, else `unknown_service`. The one place this is decided, so
+ * trace points and every stats row (endpoint, edge, exception) name the same service.
+ */
+export function serviceOfSpan(span: SpanLike, options: ResolvedSpanMappingOptions): string {
+  return options.serviceName ?? readFirst(span.resource.attributes, [SERVICE_NAME]) ?? UNKNOWN_SERVICE;
 }
 
 /** The method a span names, by the method rules; its span name when no rule matches. */
@@ -132,8 +136,7 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
     parentSpanId: span.parentSpanContext?.spanId ?? '',
     params: paramsOf(attributes, options),
   };
-  const service =
-    options.serviceName ?? readFirst(span.resource.attributes, [SERVICE_NAME]) ?? UNKNOWN_SERVICE;
+  const service = serviceOfSpan(span, options);
 
   const local = service;
   let localMethod: string;
@@ -236,67 +239,4 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
     );
   }
   return points;
-}
-
-const resolvedCache = new WeakMap<SpanMappingOptions, ResolvedSpanMappingOptions>();
-const DEFAULT_OPTIONS = resolveSpanMappingOptions();
-
-function resolvedOnce(options: SpanMappingOptions | undefined): ResolvedSpanMappingOptions {
-  if (options === undefined) return DEFAULT_OPTIONS;
-  let resolved = resolvedCache.get(options);
-  if (resolved === undefined) {
-    resolved = resolveSpanMappingOptions(options);
-    resolvedCache.set(options, resolved);
-  }
-  return resolved;
-}
-
-/**
- * The trace points of one finished span (see `mapSpanResolved` for the rules).
- * Options are validated on first use of an options object and cached; a bad
- * option throws a TypeError naming it. For a hot loop, prefer `createSpanMapper`.
- */
-export function mapSpan(span: SpanLike, options?: SpanMappingOptions): TracePoint[] {
-  return mapSpanResolved(span, resolvedOnce(options));
-}
-
-// The points a mapper computed, kept on the span with the options they were computed with.
-const MAPPED_WITH = Symbol('tracepoint.mappedWith');
-const MAPPED_POINTS = Symbol('tracepoint.mappedPoints');
-interface MappedSpan {
-  [MAPPED_WITH]?: ResolvedSpanMappingOptions;
-  [MAPPED_POINTS]?: TracePoint[];
-}
-
-/**
- * Forgets the points a mapper kept on a span, so the next mapper maps it
- * again: for code that changes a span after mapping it, or replays the same
- * span objects (benchmarks).
- */
-export function forgetSpanMapping(span: SpanLike): void {
-  const mapped = span as SpanLike & MappedSpan;
-  if (mapped[MAPPED_WITH] !== undefined) mapped[MAPPED_WITH] = undefined;
-}
-
-/**
- * A mapper with its options validated once, up front. Mappers made from the
- * same options (none, or the same options object) share their work through
- * the span: the aggregator maps a span as it ends and the exporter encodes the
- * points already on it instead of mapping the span a second time. Call it only
- * on ended spans (they no longer change), and treat the points as read-only.
- */
-export function createSpanMapper(options?: SpanMappingOptions): (span: SpanLike) => TracePoint[] {
-  const resolved = resolvedOnce(options);
-  return (span) => {
-    const mapped = span as SpanLike & MappedSpan;
-    if (mapped[MAPPED_WITH] === resolved) return mapped[MAPPED_POINTS] as TracePoint[];
-    const points = mapSpanResolved(span, resolved);
-    try {
-      mapped[MAPPED_WITH] = resolved;
-      mapped[MAPPED_POINTS] = points;
-    } catch {
-      // A frozen or proxied span: the next mapper maps it again.
-    }
-    return points;
-  };
 }
