@@ -1,5 +1,5 @@
 export { type Connection, EmbeddedEngineUnavailableError, openConnection } from './clickhouse-connection.js';
-export { ClickHouseSpanExporter, type ExportResultLike } from './clickhouse-span-exporter.js';
+export { ClickHouseSpanExporter } from './clickhouse-span-exporter.js';
 export { DEDUPLICATION_WINDOW, tablesWithoutWindow } from './deduplication-window.js';
 export {
   type ClickHouseSpanExporterOptions,
@@ -66,3 +66,4 @@ export {
   TRACE_POINTS_COLUMNS,
   tracePointsStatements,
 } from './trace-points-schema.js';
+export type { ExportResultLike } from './transmission.js';

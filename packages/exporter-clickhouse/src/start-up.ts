@@ -1,0 +1,136 @@
+import { type Connection, EmbeddedEngineUnavailableError, openConnection } from './clickhouse-connection.js';
+import { DEDUPLICATION_WINDOW } from './deduplication-window.js';
+import type { ExporterConfig } from './exporter-options.js';
+import type { ExporterStats } from './exporter-stats.js';
+import { classifyInsertError, toError } from './insert-error.js';
+import { prepareSchema, SchemaMismatchError, type SchemaReport } from './schema-manager.js';
+import { UnsupportedServerVersionError } from './server-version.js';
+import { TableWriter } from './table-writer.js';
+import { TRACE_POINT_SPANS_SUFFIX } from './trace-points-schema.js';
+
+/** What a finished start-up gives the transmissions. */
+export interface Started {
+  connection: Connection;
+  writer: TableWriter;
+  /** Optional tables that cannot be written (createSchema: false), with the problem. */
+  unavailable: ReadonlyMap<string, string>;
+}
+
+/** A server too old, a schema that does not match, no engine: retrying will not help. */
+function permanent(error: unknown): boolean {
+  return (
+    error instanceof UnsupportedServerVersionError ||
+    error instanceof SchemaMismatchError ||
+    error instanceof EmbeddedEngineUnavailableError
+  );
+}
+
+/**
+ * The exporter's start: connects, checks the server version and creates,
+ * migrates or verifies the schema (only the tables the configured writers
+ * need), failing over between URLs as inserts do. Runs once; a failure that
+ * may pass (a server down) is tried again at the next call, a permanent one
+ * is kept in `failure` and every export fails at once with it. Each start-up
+ * error is logged once.
+ */
+export class StartUp {
+  /** Set when start-up failed for good. */
+  failure: Error | undefined;
+  private starting: Promise<Started> | undefined;
+  private readonly loggedErrors = new Set<string>();
+  private loggedLostRows = false;
+
+  /** `onTracePointsOff`: start-up found the trace-point table missing; spans go on without trace points. */
+  constructor(
+    private readonly config: ExporterConfig,
+    private readonly stats: ExporterStats,
+    private readonly onTracePointsOff: () => void,
+  ) {}
+
+  start(): Promise<Started> {
+    this.starting ??= this.run().catch((error: unknown) => {
+      const message = toError(error).message;
+      if (!this.loggedErrors.has(message)) {
+        this.loggedErrors.add(message);
+        this.config.logger.error(`ClickHouse exporter cannot start: ${message}`);
+      }
+      // A server that is down now may be up at the next export; a wrong version or schema will not change.
+      if (permanent(error)) this.failure = toError(error);
+      else this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  /**
+   * Rows queued before start-up failed for good are lost: one line for them
+   * all (the failure itself is logged by start()). Trace-point rows belong to
+   * the same spans, so callers tell only the span table's loss.
+   */
+  logRowsLost(table: string, rows: number): void {
+    if (this.loggedLostRows) return;
+    this.loggedLostRows = true;
+    this.config.logger.error(
+      `lost ${rows} ${table} rows queued while the exporter was starting; exports now fail at once (counted in stats().spansFailed): ${this.failure?.message}`,
+    );
+  }
+
+  /** Releases the connection start-up opened, if it did. */
+  async close(): Promise<void> {
+    const started = await this.starting?.catch(() => undefined);
+    await started?.connection.close().catch(() => undefined);
+  }
+
+  private async run(): Promise<Started> {
+    const connection = await openConnection(this.config);
+    let report: SchemaReport;
+    try {
+      const { cluster, database, tracesTable, tracePointsTable, statsTable, tracePoints, ttlDays } =
+        this.config;
+      const schema = { cluster, database, tracesTable, tracePointsTable, statsTable, tracePoints, ttlDays };
+      // Start-up fails over like inserts do: the first URL being down must not stop the exporter.
+      for (let tried = 1; ; tried++) {
+        try {
+          report = await prepareSchema(
+            connection.active(),
+            schema,
+            this.config.createSchema,
+            connection.label,
+          );
+          break;
+        } catch (error) {
+          if (tried >= connection.size || permanent(error) || classifyInsertError(error) !== 'retry')
+            throw error;
+          connection.failover();
+        }
+      }
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+    this.reportSchema(report);
+    return {
+      connection,
+      writer: new TableWriter(connection, this.config, this.stats),
+      unavailable: report.unavailable,
+    };
+  }
+
+  /** One warning per problem start-up found that does not stop the exporter. */
+  private reportSchema(report: SchemaReport): void {
+    const { logger, tracePointsTable, database } = this.config;
+    const tracePoints = report.unavailable.get(`${tracePointsTable}${TRACE_POINT_SPANS_SUFFIX}`);
+    if (this.config.tracePoints && tracePoints !== undefined) {
+      this.onTracePointsOff();
+      logger.warn(
+        `trace points are off: ${tracePoints} (createSchema is false); spans are still written to ${this.config.tracesTable}`,
+      );
+    }
+    if (report.withoutDeduplication.length > 0) {
+      const tables = report.withoutDeduplication.map((table) => `${database}.${table}`).join(', ');
+      logger.warn(
+        `no deduplication window on ${tables}: a retried insert that had landed is written twice. Set one with ALTER TABLE <table> MODIFY SETTING non_replicated_deduplication_window = ${DEDUPLICATION_WINDOW}${this.config.createSchema ? '' : ', or start once with createSchema: true'}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import type { SpanLike } from '@tracepoint/core';
+import type { CountedWrites } from './counted-writes.js';
+import type { ExporterConfig } from './exporter-options.js';
+import type { ExporterStats } from './exporter-stats.js';
+import type { ExporterTables } from './exporter-tables.js';
+import type { SpanRowEncoder } from './span-row-encoder.js';
+import type { StartUp } from './start-up.js';
+
+/** ExportResult as the SDK's exporters report it (0 SUCCESS, 1 FAILED), without importing @opentelemetry/core. */
+export interface ExportResultLike {
+  code: 0 | 1;
+  error?: Error;
+}
+
+/**
+ * How encoded rows travel to ClickHouse: `async` (queued, inserted in
+ * batches), `sync` (each export awaits its insert) or `push` (a streaming
+ * insert per table, rolled over periodically).
+ */
+export interface Transmission {
+  /** Encodes one export's spans and takes their rows; resolves with the export's result. */
+  send(spans: readonly SpanLike[]): Promise<ExportResultLike>;
+  /** Hands every waiting row to its insert; resolves when those inserts are done. */
+  flush(): Promise<void>;
+  /** Stops the timers (after the last flush). */
+  close(): void;
+}
+
+/** What every transmission works with; one per exporter. */
+export interface TransmissionContext {
+  readonly config: ExporterConfig;
+  readonly stats: ExporterStats;
+  readonly tables: ExporterTables;
+  readonly encoder: SpanRowEncoder;
+  readonly startUp: StartUp;
+  readonly writes: CountedWrites;
+  /** A fresh insert deduplication token. */
+  nextToken(): string;
+  /** Keeps the promise among the work that flush and shutdown wait for. */
+  track<T>(promise: Promise<T>): Promise<T>;
+}
+
+/** Lost rows are printed to stderr (default logger) once, whatever the count and cause; stats() counts them all. */
+export const LOST_ROWS = 'lost rows';
+
+/** An async or push export's result: accepted, or the spans the full queue dropped. */
+export function queuedResult(config: ExporterConfig, spans: number, dropped: number): ExportResultLike {
+  if (dropped === 0) return { code: 0 };
+  return {
+    code: 1,
+    error: new Error(
+      `ClickHouse exporter queue is full (maxQueueBytes ${config.maxQueueBytes}); dropped ${dropped} of ${spans} spans`,
+    ),
+  };
+}
