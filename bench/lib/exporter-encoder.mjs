@@ -1,8 +1,8 @@
 // The one place the benchmarks reach into the exporter's row encoding: its SpanRowEncoder (the
 // object every transmission mode of ClickHouseSpanExporter encodes through) writing into
 // SpanRows (the per-table RowBatches an async flush or a sync export inserts), imported from the
-// built package, so the benchmark measures the code the exporter runs.
-import { attributesMapJson, SpanRowEncoder, SpanRows } from '@tracepoint/exporter-clickhouse';
+// built package's ./internal subpath, so the benchmark measures the code the exporter runs.
+import { attributesMapJson, SpanRowEncoder, SpanRows } from '@tracepoint/exporter-clickhouse/internal';
 
 const bodySize = (batch) => {
   let size = 0;

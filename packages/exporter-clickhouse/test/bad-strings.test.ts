@@ -5,11 +5,8 @@ import {
   type LocalHttpServer,
   startLocalHttpServer,
 } from '@tracepoint/clickhouse-local';
-import {
-  ClickHouseSpanExporter,
-  classifyInsertError,
-  type ExportResultLike,
-} from '@tracepoint/exporter-clickhouse';
+import { ClickHouseSpanExporter, type ExportResultLike } from '@tracepoint/exporter-clickhouse';
+import { classifyInsertError } from '@tracepoint/exporter-clickhouse/internal';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';

@@ -6,7 +6,8 @@ import {
   startLocalHttpServer,
 } from '@tracepoint/clickhouse-local';
 import { hrTimeToNanoString } from '@tracepoint/core';
-import { ClickHouseSpanExporter, OTEL_TRACES_INSERT_COLUMNS } from '@tracepoint/exporter-clickhouse';
+import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
+import { OTEL_TRACES_INSERT_COLUMNS } from '@tracepoint/exporter-clickhouse/internal';
 import { mapSpan } from '@tracepoint/semantic-mapping';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

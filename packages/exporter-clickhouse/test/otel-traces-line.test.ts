@@ -1,5 +1,5 @@
 import { SpanKind } from '@opentelemetry/api';
-import { OTEL_TRACES_INSERT_COLUMNS, OtelTracesLineEncoder } from '@tracepoint/exporter-clickhouse';
+import { OTEL_TRACES_INSERT_COLUMNS, OtelTracesLineEncoder } from '@tracepoint/exporter-clickhouse/internal';
 import { attributesToStringMap } from '@tracepoint/semantic-mapping';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { describe, expect, it } from 'vitest';

@@ -11,10 +11,9 @@ import {
 import {
   ClickHouseSpanExporter,
   type ExportResultLike,
-  MAX_PARTITIONS_PER_INSERT,
-  OtelTracesLineEncoder,
   SchemaMismatchError,
 } from '@tracepoint/exporter-clickhouse';
+import { MAX_PARTITIONS_PER_INSERT, OtelTracesLineEncoder } from '@tracepoint/exporter-clickhouse/internal';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';

@@ -4,7 +4,7 @@ import {
   type RowRange,
   rowCount,
   splitRanges,
-} from '@tracepoint/exporter-clickhouse';
+} from '@tracepoint/exporter-clickhouse/internal';
 import { describe, expect, it } from 'vitest';
 
 /** Lines of varied length, some with multi-byte UTF-8, enough for several chunks. */

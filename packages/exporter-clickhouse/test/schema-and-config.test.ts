@@ -9,8 +9,8 @@ import {
   schemaStatements,
   TRACE_POINTS_COLUMNS,
   type TracePointStatsRecord,
-  versionAtLeast,
 } from '@tracepoint/exporter-clickhouse';
+import { versionAtLeast } from '@tracepoint/exporter-clickhouse/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
 

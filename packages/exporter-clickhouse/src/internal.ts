@@ -1,0 +1,38 @@
+// `@tracepoint/exporter-clickhouse/internal`: the parts the exporter's tests and the benchmarks
+// reach into (row encoding, batches, schema steps, insert classification). Not a stable API: any
+// name here may change or go in any release. Users import from `@tracepoint/exporter-clickhouse`.
+export type { Connection } from './clickhouse-connection.js';
+export { tablesWithoutWindow } from './deduplication-window.js';
+export { emptyStats } from './exporter-stats.js';
+export { classifyInsertError, type InsertFailureKind } from './insert-error.js';
+export { attributesMapJson, OtelTracesLineEncoder } from './otel-traces-row.js';
+export {
+  OTEL_TRACES_INSERT_COLUMNS,
+  otelTracesStatements,
+  TRACE_ID_TS_MV_SUFFIX,
+  TRACE_ID_TS_SUFFIX,
+} from './otel-traces-schema.js';
+export { ROW_CHUNK_CHARS, RowBatch, type RowRange, rowCount, splitRanges } from './row-batch.js';
+export {
+  expectedTables,
+  MIGRATIONS_TABLE,
+  type Migration,
+  prepareSchema,
+  type SchemaReport,
+  schemaMigrations,
+  serverVersion,
+  type TableWriterRole,
+  verifySchema,
+} from './schema-manager.js';
+export { versionAtLeast } from './server-version.js';
+export { SpanRowEncoder, type SpanRowEncoderOptions } from './span-row-encoder.js';
+export { type SpanRowSink, SpanRows } from './span-rows.js';
+export { type ColumnSpec, LOCAL_TABLE_SUFFIX, type SchemaTarget } from './table-ddl.js';
+export { MAX_PARTITIONS_PER_INSERT, rowLine } from './table-writer.js';
+export { tracePointSpanRow } from './trace-point-row.js';
+export {
+  TRACE_POINT_STATS_INSERT_COLUMNS,
+  tracePointStatsRow,
+  tracePointStatsStatements,
+} from './trace-point-stats-schema.js';
+export { TRACE_POINT_SPANS_INSERT_COLUMNS, tracePointsStatements } from './trace-points-schema.js';
