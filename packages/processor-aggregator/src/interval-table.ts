@@ -14,22 +14,23 @@ import {
 /** Durations below 1 ns (zero included) count as 1 ns. */
 const MIN_MS = 1e-6;
 
-/** The dimensions of a key, in a fixed order (the record's fields). */
-export const DIMENSIONS = [
-  'service',
-  'spanName',
-  'spanKind',
-  'statusCode',
-  'sourceComponent',
-  'targetComponent',
-  'sourceMethod',
-  'targetMethod',
-  'exceptionType',
+/**
+ * The dimensions of a key, in a fixed order (the record's fields). `capped`:
+ * its values can be many (names, methods, components), so they count against
+ * maxValuesPerDimension; the others are small enums (kind, status).
+ */
+const DIMENSIONS = [
+  { name: 'service', capped: true },
+  { name: 'spanName', capped: true },
+  { name: 'spanKind', capped: false },
+  { name: 'statusCode', capped: false },
+  { name: 'sourceComponent', capped: true },
+  { name: 'targetComponent', capped: true },
+  { name: 'sourceMethod', capped: true },
+  { name: 'targetMethod', capped: true },
+  { name: 'exceptionType', capped: true },
 ] as const;
 export type Dimensions = [string, string, string, string, string, string, string, string, string];
-
-/** Dimensions whose values can be many (names, methods, components); the rest are small enums. */
-const CAPPED: readonly boolean[] = DIMENSIONS.map((_, i) => i !== 2 && i !== 3);
 
 const keyOf = (statType: StatType, dims: Dimensions): string => `${statType}\u0000${dims.join('\u0000')}`;
 
@@ -151,7 +152,8 @@ export class IntervalTable implements SketchMemory {
   private capValues(dims: Dimensions): boolean {
     let replaced = false;
     for (let i = 0; i < dims.length; i++) {
-      if (!CAPPED[i]) continue;
+      const dimension = DIMENSIONS[i] as (typeof DIMENSIONS)[number];
+      if (!dimension.capped) continue;
       const value = dims[i] as string;
       if (value === '') continue;
       const seen = this.values[i] as Set<string>;
@@ -161,8 +163,7 @@ export class IntervalTable implements SketchMemory {
       } else {
         dims[i] = OVERFLOW_VALUE;
         replaced = true;
-        const name = DIMENSIONS[i] as string;
-        this.overflow.dimension[name] = (this.overflow.dimension[name] ?? 0) + 1;
+        this.overflow.dimension[dimension.name] = (this.overflow.dimension[dimension.name] ?? 0) + 1;
       }
     }
     return replaced;

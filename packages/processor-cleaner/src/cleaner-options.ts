@@ -138,7 +138,8 @@ export interface ResolvedCleanerConfig {
   readonly queryLiterals: boolean;
 }
 
-const KIND_NAMES: readonly SpanKindName[] = ['internal', 'server', 'client', 'producer', 'consumer'];
+// As drop rules write kinds (lower case); the stored, capitalized names are @tracepoint/core's spanKindName.
+const DROP_RULE_KINDS: readonly SpanKindName[] = ['internal', 'server', 'client', 'producer', 'consumer'];
 
 const check: OptionValidator = new OptionValidator('processor-cleaner');
 
@@ -164,7 +165,7 @@ function checkDropRule(rule: DropRule, index: number): void {
     if (rule[field] !== undefined) checkPattern(`${option}.${field}`, rule[field]);
   }
   const kinds = rule.kind === undefined ? [] : Array.isArray(rule.kind) ? rule.kind : [rule.kind];
-  for (const kind of kinds) check.oneOf(`${option}.kind`, kind, KIND_NAMES);
+  for (const kind of kinds) check.oneOf(`${option}.kind`, kind, DROP_RULE_KINDS);
   if (rule.status !== undefined) check.oneOf(`${option}.status`, rule.status, ['unset', 'ok', 'error']);
   for (const field of ['minDurationMillis', 'maxDurationMillis'] as const) {
     if (rule[field] !== undefined) check.number(`${option}.${field}`, rule[field], 0);

@@ -78,11 +78,11 @@ export function redactQueryLiterals(text: string, dialect: QueryDialect): { text
 }
 
 function scan(text: string, dialect: QueryDialect): Redaction {
-  const redactor = new Redactor(text);
-  if (dialect === 'redis') scanRedis(redactor);
-  else if (dialect === 'json') scanJson(redactor);
-  else new SqlScanner(redactor, 0, text.length, false).run();
-  return redactor.result();
+  const splicer = new TextSplicer(text);
+  if (dialect === 'redis') scanRedis(splicer);
+  else if (dialect === 'json') scanJson(splicer);
+  else new SqlScanner(splicer, 0, text.length, false).run();
+  return splicer.result();
 }
 
 /** The cut point for an over-long text, moved back so a surrogate pair is not split in two. */
@@ -106,7 +106,7 @@ function startsLikeJson(text: string): boolean {
  * V8 build a rope, which is several times cheaper than an array and a join
  * when there are tens of thousands of replacements.
  */
-class Redactor {
+class TextSplicer {
   private out = '';
   private copiedTo = 0;
   private count = 0;
@@ -296,12 +296,12 @@ class SqlScanner {
   private previous: Previous = 'start';
 
   constructor(
-    private readonly redactor: Redactor,
+    private readonly splicer: TextSplicer,
     from: number,
     to: number,
     private readonly inComment: boolean,
   ) {
-    this.at = new Cursor(redactor.text, to);
+    this.at = new Cursor(splicer.text, to);
     this.i = from;
   }
 
@@ -346,7 +346,7 @@ class SqlScanner {
     } else {
       return false;
     }
-    new SqlScanner(this.redactor, this.i + 2, bodyEnd, true).run();
+    new SqlScanner(this.splicer, this.i + 2, bodyEnd, true).run();
     this.i = next;
     return true;
   }
@@ -357,7 +357,7 @@ class SqlScanner {
   }
 
   private literal(start: number, end: number): void {
-    this.redactor.replace(start, end);
+    this.splicer.replace(start, end);
     this.i = end;
     this.previous = 'operand';
   }
@@ -465,43 +465,43 @@ class SqlScanner {
  * become ?. Also reads the shell dialect best-effort: single quotes, bare keys,
  * `ObjectId("…")` (the call name stays, its argument goes).
  */
-function scanJson(redactor: Redactor): void {
-  const at = new Cursor(redactor.text, redactor.text.length);
+function scanJson(splicer: TextSplicer): void {
+  const at = new Cursor(splicer.text, splicer.text.length);
   let i = 0;
   while (i < at.to) {
     const c = at.code(i);
-    if (c === DQUOTE || c === QUOTE) i = jsonString(redactor, at, i);
+    if (c === DQUOTE || c === QUOTE) i = jsonString(splicer, at, i);
     else if (at.startsNumber(i) || ((c === MINUS || c === PLUS) && at.startsNumber(i + 1))) {
-      i = jsonNumber(redactor, at, i);
-    } else if (isWordStart(c) || c === DOLLAR) i = jsonWord(redactor, at, i);
+      i = jsonNumber(splicer, at, i);
+    } else if (isWordStart(c) || c === DOLLAR) i = jsonWord(splicer, at, i);
     else i++;
   }
 }
 
-function jsonString(redactor: Redactor, at: Cursor, start: number): number {
+function jsonString(splicer: TextSplicer, at: Cursor, start: number): number {
   const { end, closed } = at.quotedEnd(start, true);
   if (closed && at.nextNonSpace(end) === COLON) return end;
   const contentEnd = closed ? end - 1 : end;
   // Already redacted: leave it, so redacting twice changes nothing.
   if (contentEnd - start === 2 && at.code(start + 1) === QUESTION) return end;
   const quote = at.text[start] as string;
-  redactor.replace(start, end, quote + PLACEHOLDER + (closed ? quote : ''));
+  splicer.replace(start, end, quote + PLACEHOLDER + (closed ? quote : ''));
   return end;
 }
 
-function jsonNumber(redactor: Redactor, at: Cursor, start: number): number {
+function jsonNumber(splicer: TextSplicer, at: Cursor, start: number): number {
   const digitsAt = at.startsNumber(start) ? start : start + 1;
   // Whatever is glued to the number (`1n`, `5abc`) goes with it: there are no such identifiers in JSON.
   const end = at.wordEnd(at.numberEnd(digitsAt));
-  redactor.replace(start, end);
+  splicer.replace(start, end);
   return end;
 }
 
-function jsonWord(redactor: Redactor, at: Cursor, start: number): number {
+function jsonWord(splicer: TextSplicer, at: Cursor, start: number): number {
   const end = at.wordEnd(start + 1);
   if (at.nextNonSpace(end) === COLON) return end;
   const word = end - start <= 5 ? at.text.slice(start, end).toLowerCase() : '';
-  if (word === 'true' || word === 'false' || word === 'null') redactor.replace(start, end);
+  if (word === 'true' || word === 'false' || word === 'null') splicer.replace(start, end);
   return end;
 }
 
@@ -550,8 +550,8 @@ const OTEL_ELIDED_SUFFIX = ' other arguments]';
  * first argument (the key) stay, every later argument becomes ?. A quoted
  * argument is one token, and may span lines.
  */
-function scanRedis(redactor: Redactor): void {
-  const at = new Cursor(redactor.text, redactor.text.length);
+function scanRedis(splicer: TextSplicer): void {
+  const at = new Cursor(splicer.text, splicer.text.length);
   let command = '';
   let argument = 0;
   let i = 0;
@@ -566,7 +566,7 @@ function scanRedis(redactor: Redactor): void {
       const marker = argument > 0 ? elidedMarkerEnd(at, i) : -1;
       const end = marker > 0 ? marker : redisTokenEnd(at, i);
       if (argument === 0) command = end - i <= 16 ? at.text.slice(i, end).toUpperCase() : '';
-      else if (marker < 0 && !keepRedisArgument(at, command, argument, i, end)) redactor.replace(i, end);
+      else if (marker < 0 && !keepRedisArgument(at, command, argument, i, end)) splicer.replace(i, end);
       argument++;
       i = end;
     }

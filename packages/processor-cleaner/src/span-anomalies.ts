@@ -24,7 +24,7 @@ function isLowerHexId(id: string, length: number): boolean {
  * there, so a parent and its children, which carry the same bad id, still
  * agree after the fix.
  */
-export function fixedId(id: unknown, kind: 'trace' | 'span'): string | undefined {
+function fixedId(id: unknown, kind: 'trace' | 'span'): string | undefined {
   const valid = kind === 'trace' ? TRACE_ID : SPAN_ID;
   if (typeof id === 'string' && isLowerHexId(id, kind === 'trace' ? 32 : 16)) return undefined;
   if (typeof id === 'string') {

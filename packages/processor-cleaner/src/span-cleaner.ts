@@ -41,7 +41,7 @@ import { setAttribute } from './own-attributes.js';
 import { PathTemplater } from './path-cardinality.js';
 import { Redactor } from './redactor.js';
 import { isMissingServiceName, packageNameOfEntryScript } from './service-name.js';
-import { fixedId, fixedSpanContext } from './span-anomalies.js';
+import { fixedSpanContext } from './span-anomalies.js';
 import { requestPathOf } from './span-path.js';
 import { ValueCleaner } from './value-cleaner.js';
 
@@ -173,9 +173,8 @@ export class SpanCleaner {
     const dbSystem = readFirst(sourceAttributes, DB_SYSTEM);
 
     let attributes = this.values.cleanPlainAttributes(sourceAttributes, dbSystem);
-    if (this.values.lastDropped > 0) {
-      patch.droppedAttributesCount = (span.droppedAttributesCount ?? 0) + this.values.lastDropped;
-    }
+    const dropped = this.values.droppedOverLimit(sourceAttributes, attributes);
+    if (dropped > 0) patch.droppedAttributesCount = (span.droppedAttributesCount ?? 0) + dropped;
 
     const context = span.spanContext();
     const fixedContext = fixedSpanContext(context);
@@ -440,8 +439,9 @@ export class SpanCleaner {
         undefined,
         undefined,
       );
-      const attributes = this.values.cleanAttributes(event.attributes, undefined);
-      const dropped = this.values.lastDropped;
+      const source = this.plainOrAbsent(event.attributes);
+      const attributes = source == null ? source : this.values.cleanPlainAttributes(source, undefined);
+      const dropped = source == null ? 0 : this.values.droppedOverLimit(source, attributes as Attributes);
       let time = event.time;
       if (!isValidHrTime(time)) {
         this.stats.fix('time.invalid');
@@ -462,6 +462,13 @@ export class SpanCleaner {
     return out ?? events;
   }
 
+  /** Plain attributes of an event or a link (see `plainAttributes`); absent ones as they are. */
+  private plainOrAbsent(attributes: Attributes | undefined): Attributes | undefined {
+    return attributes === undefined || attributes === null
+      ? attributes
+      : this.values.plainAttributes(attributes);
+  }
+
   private cleanLinks(links: readonly Link[] | undefined, patch: MutablePatch): readonly Link[] {
     if (links === undefined || links === null) return [];
     let out: Link[] | undefined;
@@ -474,8 +481,9 @@ export class SpanCleaner {
     const count = Math.min(links.length, limit);
     for (let i = 0; i < count; i++) {
       const link = links[i] as Link;
-      const attributes = this.values.cleanAttributes(link.attributes, undefined);
-      const dropped = this.values.lastDropped;
+      const source = this.plainOrAbsent(link.attributes);
+      const attributes = source == null ? source : this.values.cleanPlainAttributes(source, undefined);
+      const dropped = source == null ? 0 : this.values.droppedOverLimit(source, attributes as Attributes);
       const context = fixedSpanContext(link.context);
       if (context !== undefined) this.stats.fix('id.link');
       if (attributes !== link.attributes || context !== undefined || dropped > 0) {
@@ -581,5 +589,3 @@ function withAttribute(
   setAttribute(out, key, value);
   return out;
 }
-
-export { fixedId };

@@ -143,9 +143,6 @@ type Scalar = string | number | boolean;
  * control characters, bounded lengths, secrets masked. Each fix is counted.
  */
 export class ValueCleaner {
-  /** Attributes the last `cleanAttributes` call dropped over the limit. */
-  lastDropped = 0;
-
   constructor(
     private readonly config: ResolvedCleanerConfig,
     private readonly redactor: Redactor,
@@ -283,27 +280,27 @@ export class ValueCleaner {
 
   /**
    * Cleaned attributes, the same object when nothing changed and it is plain
-   * (see `isPlainAttributes`); `lastDropped` tells how many went over the limit.
-   * Only own keys are read.
+   * (see `isPlainAttributes`). Only own keys are read.
    */
   cleanAttributes(attributes: Attributes | undefined, dbSystem: string | undefined): Attributes | undefined {
-    if (attributes === undefined || attributes === null) {
-      this.lastDropped = 0;
-      return attributes;
-    }
+    if (attributes === undefined || attributes === null) return attributes;
     return this.cleanPlainAttributes(this.plainAttributes(attributes), dbSystem);
   }
 
-  /** `cleanAttributes` of attributes already made plain by `plainAttributes`. */
+  /**
+   * `cleanAttributes` of attributes already made plain by `plainAttributes`.
+   * Keys past maxAttributes are left out and counted in the stats;
+   * `droppedOverLimit` tells the caller how many.
+   */
   cleanPlainAttributes(source: Attributes, dbSystem: string | undefined): Attributes {
-    this.lastDropped = 0;
+    let dropped = 0;
     const limit = this.config.maxAttributes;
     let out: Attributes | undefined;
     let index = 0;
     // for-in walks the object's enumeration cache; Object.keys would allocate an array on every span.
     for (const key in source) {
       if (index >= limit) {
-        this.lastDropped++;
+        dropped++;
         out ??= copyFirst(source, index);
         continue;
       }
@@ -317,8 +314,22 @@ export class ValueCleaner {
       }
       if (cleanKey !== undefined && cleaned !== undefined) setAttribute(out, cleanKey, cleaned);
     }
-    if (this.lastDropped > 0) this.stats.fix('attributes.overLimit', this.lastDropped);
+    if (dropped > 0) this.stats.fix('attributes.overLimit', dropped);
     return out ?? source;
+  }
+
+  /**
+   * How many keys of `source` `cleanPlainAttributes(source)` left out over
+   * maxAttributes, given what it returned. Leaving keys out always makes a
+   * copy, so when it returned `source` itself (most spans) this costs nothing;
+   * otherwise the keys are counted again, in the same for-in order.
+   */
+  droppedOverLimit(source: Attributes, cleaned: Attributes): number {
+    if (cleaned === source) return 0;
+    let keys = 0;
+    for (const _ in source) keys++;
+    const limit = this.config.maxAttributes;
+    return keys > limit ? keys - limit : 0;
   }
 
   /**

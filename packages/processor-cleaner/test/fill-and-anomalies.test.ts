@@ -334,6 +334,38 @@ describe.each(MODES)('fixing anomalies (%s)', (mode) => {
     });
   });
 
+  it('too many attributes on events and links: each counts its own, a changed one under the limit none', async () => {
+    const run = await recordCleaned(mode, { ...NO_DROPS, maxAttributes: 2 }, (tracer) => {
+      const other = tracer.startSpan('other');
+      other.end();
+      const crowded = { a0: 0, a1: 1, a2: 2, a3: 3, a4: 4 };
+      const span = tracer.startSpan('crowded', {
+        links: [
+          { context: other.spanContext(), attributes: crowded },
+          { context: other.spanContext(), attributes: { 'db.password': 'hunter2' } },
+        ],
+      });
+      span.addEvent('e0', crowded);
+      span.addEvent('e1', { 'db.password': 'hunter2' });
+      span.setAttribute('s', 1);
+      span.end();
+    });
+    const span = run.byName.get('crowded');
+    expect(span?.events.map((e) => [Object.keys(e.attributes ?? {}), e.droppedAttributesCount ?? 0])).toEqual(
+      [
+        [['a0', 'a1'], 3],
+        [['db.password'], 0],
+      ],
+    );
+    expect(span?.links.map((l) => [Object.keys(l.attributes ?? {}), l.droppedAttributesCount ?? 0])).toEqual([
+      [['a0', 'a1'], 3],
+      [['db.password'], 0],
+    ]);
+    expect(span?.links[1]?.attributes?.['db.password']).not.toBe('hunter2');
+    expect(span?.droppedAttributesCount ?? 0).toBe(0);
+    expect(run.stats.fixes).toMatchObject({ 'attributes.overLimit': 6 });
+  });
+
   it('a clean span passes untouched and uncounted', async () => {
     const run = await recordCleaned(mode, NO_DROPS, (tracer) => {
       const span = tracer.startSpan('clean', { kind: SpanKind.CLIENT });

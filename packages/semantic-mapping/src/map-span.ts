@@ -27,7 +27,7 @@ export const UNKNOWN_SERVICE = 'unknown_service';
 
 const TRUNCATED = '…';
 
-function bounded(text: string, max: number): string {
+function truncated(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) + TRUNCATED : text;
 }
 
@@ -65,7 +65,7 @@ function paramsOf(attributes: Attributes, options: ResolvedSpanMappingOptions): 
       dropped++;
       continue;
     }
-    params[key] = bounded(attributeValueToString(attributes[present]), options.maxParamLength);
+    params[key] = truncated(attributeValueToString(attributes[present]), options.maxParamLength);
     kept++;
   }
   if (dropped > 0) params[PARAMS_DROPPED_KEY] = String(dropped);
@@ -207,7 +207,7 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
       exceptionPoint(hrTimeToNanoString(event.time), {
         type: text(a[EXCEPTION_TYPE]),
         message: text(a[EXCEPTION_MESSAGE]),
-        stacktrace: bounded(text(a[EXCEPTION_STACKTRACE]), options.maxStackTraceLength),
+        stacktrace: truncated(text(a[EXCEPTION_STACKTRACE]), options.maxStackTraceLength),
       }),
     );
   }
