@@ -1,13 +1,7 @@
-import type { SpanLike } from '@tracepoint/core';
 import { toError } from './insert-error.js';
-import { type SpanRowSink, SpanRows } from './span-rows.js';
-import {
-  type ExportResultLike,
-  LOST_ROWS,
-  queuedResult,
-  type Transmission,
-  type TransmissionContext,
-} from './transmission.js';
+import { QueuedTransmission } from './queued-transmission.js';
+import { SpanRows } from './span-rows.js';
+import { LOST_ROWS } from './transmission.js';
 
 /**
  * async mode (the default): rows wait in one SpanRows for both tables and
@@ -17,28 +11,18 @@ import {
  * after another. Rows past maxQueueBytes (waiting and in flight) are dropped
  * and counted.
  */
-export class AsyncTransmission implements Transmission, SpanRowSink {
+export class AsyncTransmission extends QueuedTransmission {
   private waiting = new SpanRows();
-  /** Bytes of rows waiting or being inserted. */
-  private queuedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private readonly flushLater = () => this.flush();
 
-  constructor(private readonly context: TransmissionContext) {}
-
-  async send(spans: readonly SpanLike[]): Promise<ExportResultLike> {
-    return queuedResult(this.context.config, spans.length, this.context.encoder.encode(spans, this));
-  }
-
-  add(traceLine: string, pointLine: string | undefined, day: number): boolean {
+  protected queue(traceLine: string, pointLine: string | undefined, day: number): number {
     const config = this.context.config;
-    if (this.queuedBytes >= config.maxQueueBytes) return false;
     // Both tables' rows of a span join one flush, so the span's fate decides its trace points'.
     const rows = this.waiting;
     const before = rows.bytes;
     rows.add(traceLine, pointLine, day);
-    this.queuedBytes += rows.bytes - before;
     if (
       rows.spans.rows >= config.maxBatchRows ||
       rows.spans.bytes >= config.maxBatchBytes ||
@@ -49,7 +33,7 @@ export class AsyncTransmission implements Transmission, SpanRowSink {
       this.timer = setTimeout(this.flushLater, config.flushIntervalMillis);
       this.timer.unref?.();
     }
-    return true;
+    return rows.bytes - before;
   }
 
   /** Hands both tables' waiting rows to their inserts (CountedWrites.writeBoth), after the previous flush's. */

@@ -1,15 +1,8 @@
-import type { SpanLike } from '@tracepoint/core';
 import { toError } from './insert-error.js';
 import { PushStream } from './push-stream.js';
-import type { SpanRowSink } from './span-rows.js';
+import { QueuedTransmission } from './queued-transmission.js';
 import { type InsertTarget, resetSessionSettings } from './table-writer.js';
-import {
-  type ExportResultLike,
-  LOST_ROWS,
-  queuedResult,
-  type Transmission,
-  type TransmissionContext,
-} from './transmission.js';
+import { LOST_ROWS, type TransmissionContext } from './transmission.js';
 
 /** One table's open streaming insert. */
 interface TableStream {
@@ -28,13 +21,12 @@ interface TableStream {
  * again as an ordinary insert with the same token. Rows past maxQueueBytes
  * (not yet committed) are dropped and counted.
  */
-export class PushTransmission implements Transmission, SpanRowSink {
+export class PushTransmission extends QueuedTransmission {
   private readonly spans: TableStream;
   private readonly points: TableStream | undefined;
-  /** Bytes of rows written to streams not yet committed. */
-  private queuedBytes = 0;
 
-  constructor(private readonly context: TransmissionContext) {
+  constructor(context: TransmissionContext) {
+    super(context);
     const { spans, points } = context.tables;
     this.spans = { table: spans, stream: undefined, timer: undefined, chain: Promise.resolve() };
     this.points =
@@ -43,16 +35,11 @@ export class PushTransmission implements Transmission, SpanRowSink {
         : { table: points, stream: undefined, timer: undefined, chain: Promise.resolve() };
   }
 
-  async send(spans: readonly SpanLike[]): Promise<ExportResultLike> {
-    return queuedResult(this.context.config, spans.length, this.context.encoder.encode(spans, this));
-  }
-
-  add(traceLine: string, pointLine: string | undefined, day: number): boolean {
-    if (this.queuedBytes >= this.context.config.maxQueueBytes) return false;
-    this.queuedBytes += this.streamOf(this.spans).write(traceLine, day);
+  protected queue(traceLine: string, pointLine: string | undefined, day: number): number {
+    let bytes = this.streamOf(this.spans).write(traceLine, day);
     if (this.points !== undefined && pointLine !== undefined)
-      this.queuedBytes += this.streamOf(this.points).write(pointLine, day);
-    return true;
+      bytes += this.streamOf(this.points).write(pointLine, day);
+    return bytes;
   }
 
   async flush(): Promise<void> {

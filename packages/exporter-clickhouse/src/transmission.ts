@@ -42,14 +42,3 @@ export interface TransmissionContext {
 
 /** Lost rows are printed to stderr (default logger) once, whatever the count and cause; stats() counts them all. */
 export const LOST_ROWS = 'lost rows';
-
-/** An async or push export's result: accepted, or the spans the full queue dropped. */
-export function queuedResult(config: ExporterConfig, spans: number, dropped: number): ExportResultLike {
-  if (dropped === 0) return { code: 0 };
-  return {
-    code: 1,
-    error: new Error(
-      `ClickHouse exporter queue is full (maxQueueBytes ${config.maxQueueBytes}); dropped ${dropped} of ${spans} spans`,
-    ),
-  };
-}
