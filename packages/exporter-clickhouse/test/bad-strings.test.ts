@@ -5,11 +5,12 @@ import {
   type LocalHttpServer,
   startLocalHttpServer,
 } from '@tracepoint/clickhouse-local';
-import { ClickHouseSpanExporter, type ExportResultLike } from '@tracepoint/exporter-clickhouse';
+import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 import { classifyInsertError } from '@tracepoint/exporter-clickhouse/internal';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
+import { exportOnce } from '../../../test-support/recorded-spans.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
 const dataDir = tempDataDir('exporter-bad-strings');
@@ -83,13 +84,6 @@ async function recordBatch(good: number): Promise<{ spans: ReadableSpan[]; bad: 
   // The bad span in the middle of the batch, as a flush would bring it.
   const goodSpans = spans.filter((span) => span !== badSpan);
   return { spans: [...goodSpans.slice(0, good >> 1), badSpan, ...goodSpans.slice(good >> 1)], bad: badSpan };
-}
-
-function exportOnce(
-  exporter: ClickHouseSpanExporter,
-  batch: readonly ReadableSpan[],
-): Promise<ExportResultLike> {
-  return new Promise((resolve) => exporter.export(batch, resolve));
 }
 
 async function rows<T>(sql: string): Promise<T[]> {

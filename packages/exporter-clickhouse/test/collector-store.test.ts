@@ -1,22 +1,14 @@
 import { type AddressInfo, connect, createServer, type Server } from 'node:net';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { SpanKind } from '@opentelemetry/api';
-import {
-  createEmbeddedClient,
-  type LocalHttpServer,
-  startLocalHttpServer,
-} from '@tracepoint/clickhouse-local';
 import {
   ClickHouseSpanExporter,
   type ClickHouseSpanExporterOptions,
   DEDUPLICATION_WINDOW,
-  type ExportResultLike,
   type TransmissionMode,
 } from '@tracepoint/exporter-clickhouse';
-import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../../../test-support/data-dir.js';
-import { startTracing } from '../../../test-support/tracing.js';
+import { describe, expect, it } from 'vitest';
+import { exportOnce, recordSpans as recordSpansOf } from '../../../test-support/recorded-spans.js';
+import { testStore } from '../../../test-support/test-store.js';
 
 /**
  * The span store the OpenTelemetry Collector's ClickHouse exporter creates: test input, rendered
@@ -91,62 +83,35 @@ AS SELECT
   ];
 }
 
-const dataDir = tempDataDir('exporter-collector-store');
-let embedded: ClickHouseClient;
-let server: LocalHttpServer;
+const store = testStore('exporter-collector-store', { http: true });
 
-beforeAll(async () => {
-  server = await startLocalHttpServer({ path: dataDir.path, port: 0 });
-  embedded = createEmbeddedClient({ path: dataDir.path });
-});
-afterAll(async () => {
-  await embedded?.close();
-  await server?.close();
-  dataDir.remove();
-});
-
-async function recordSpans(count: number): Promise<ReadableSpan[]> {
-  const memory = new InMemorySpanExporter();
-  const tracing = startTracing({
-    serviceName: 'collector-store',
-    spanProcessors: [simpleSpanProcessor(memory)],
-  });
-  for (let i = 0; i < count; i++) {
-    tracing.tracer
+const recordSpans = (count: number) =>
+  recordSpansOf('collector-store', count, (tracer, i) =>
+    tracer
       .startSpan(`GET /items/${i % 7}`, {
         kind: SpanKind.SERVER,
         attributes: { 'http.request.method': 'GET', 'http.route': '/items/{id}' },
       })
-      .end();
-  }
-  await tracing.provider.forceFlush();
-  const finished = memory.getFinishedSpans().slice();
-  await tracing.stop();
-  return finished;
-}
-
-function exportOnce(
-  exporter: ClickHouseSpanExporter,
-  batch: readonly ReadableSpan[],
-): Promise<ExportResultLike> {
-  return new Promise((resolve) => exporter.export(batch, resolve));
-}
+      .end(),
+  );
 
 async function scalar(query: string): Promise<string> {
-  const [row] = await (await embedded.query({ query, format: 'JSONEachRow' })).json<{ v: string | number }>();
+  const [row] = await (await store.client.query({ query, format: 'JSONEachRow' })).json<{
+    v: string | number;
+  }>();
   return String(row?.v);
 }
 
 async function showCreate(table: string): Promise<string> {
   const [row] = await (
-    await embedded.query({ query: `SHOW CREATE TABLE ${table}`, format: 'JSONEachRow' })
+    await store.client.query({ query: `SHOW CREATE TABLE ${table}`, format: 'JSONEachRow' })
   ).json<{ statement: string }>();
   return String(row?.statement);
 }
 
 async function tables(database: string): Promise<string[]> {
   const rows = await (
-    await embedded.query({
+    await store.client.query({
       query: 'SELECT name FROM system.tables WHERE database = {database:String} ORDER BY name',
       format: 'JSONEachRow',
       query_params: { database },
@@ -174,10 +139,10 @@ const COLLECTOR_TABLES = ['otel_traces', 'otel_traces_trace_id_ts', 'otel_traces
 describe('a store made by the OpenTelemetry Collector, with createSchema: false', () => {
   it('takes spans with tracePoints: false and no stats writer, asks for no tracepoint table, and warns once that retries may duplicate', async () => {
     const database = 'collector_plain';
-    for (const query of collectorStore(database)) await embedded.command({ query });
+    for (const query of collectorStore(database)) await store.client.command({ query });
     const log = capture();
     const exporter = new ClickHouseSpanExporter({
-      client: embedded,
+      client: store.client,
       database,
       createSchema: false,
       tracePoints: false,
@@ -204,10 +169,10 @@ describe('a store made by the OpenTelemetry Collector, with createSchema: false'
     'with tracePoints on and trace_points_spans missing (%s): spans land, one warning turns trace points off',
     async (mode) => {
       const database = `collector_points_${mode}`;
-      for (const query of collectorStore(database)) await embedded.command({ query });
+      for (const query of collectorStore(database)) await store.client.command({ query });
       const log = capture();
       const exporter = new ClickHouseSpanExporter({
-        client: embedded,
+        client: store.client,
         database,
         createSchema: false,
         mode,
@@ -266,10 +231,10 @@ describe('a store made by the OpenTelemetry Collector, with createSchema: false'
 
   it('still refuses a store without the span table, naming every missing table', async () => {
     const database = 'collector_none';
-    await embedded.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
     const log = capture();
     const exporter = new ClickHouseSpanExporter({
-      client: embedded,
+      client: store.client,
       database,
       createSchema: false,
       mode: 'sync',
@@ -326,8 +291,8 @@ async function responseDroppingRelay(
 describe('a Collector-made otel_traces with createSchema: true', () => {
   it('gets the deduplication window, so inserts retried after a lost response land once', async () => {
     const database = 'collector_dedup';
-    for (const query of collectorStore(database)) await embedded.command({ query });
-    const relay = await responseDroppingRelay(new URL(server.url));
+    for (const query of collectorStore(database)) await store.client.command({ query });
+    const relay = await responseDroppingRelay(new URL(store.server.url));
     const log = capture();
     const exporter = new ClickHouseSpanExporter({
       url: relay.url,
@@ -362,7 +327,7 @@ describe('a Collector-made otel_traces with createSchema: true', () => {
     // The window stays with the table: a later run that may not change the schema has nothing to warn about.
     const verifier = capture();
     const later = new ClickHouseSpanExporter({
-      client: embedded,
+      client: store.client,
       database,
       createSchema: false,
       mode: 'sync',

@@ -12,6 +12,7 @@ import { mapSpan } from '@tracepoint/semantic-mapping';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
+import { exportOnce } from '../../../test-support/recorded-spans.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
 const dataDir = tempDataDir('exporter');
@@ -65,13 +66,6 @@ afterAll(async () => {
   await server?.close();
   dataDir.remove();
 });
-
-function exportOnce(
-  exporter: ClickHouseSpanExporter,
-  batch: ReadableSpan[],
-): Promise<{ code: number; error?: Error }> {
-  return new Promise((resolve) => exporter.export(batch, resolve));
-}
 
 const transports = [
   { name: 'embedded engine', database: 'via_embedded', client: () => embedded },

@@ -14,10 +14,10 @@ import {
   SchemaMismatchError,
 } from '@tracepoint/exporter-clickhouse';
 import { MAX_PARTITIONS_PER_INSERT, OtelTracesLineEncoder } from '@tracepoint/exporter-clickhouse/internal';
-import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
+import type { ReadableSpan } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
-import { startTracing } from '../../../test-support/tracing.js';
+import { exportOnce, recordSpans as recordSpansOf } from '../../../test-support/recorded-spans.js';
 
 const quiet = { warn() {}, error() {} };
 
@@ -36,32 +36,16 @@ const dataDir = tempDataDir('exporter-reliability');
 let embedded: ClickHouseClient;
 
 /** Real SDK spans: `count` roots, with start times from `startOf(i)` when given. */
-async function recordSpans(
-  count: number,
-  startOf?: (i: number) => [number, number],
-): Promise<ReadableSpan[]> {
-  const memory = new InMemorySpanExporter();
-  const tracing = startTracing({ serviceName: 'reliability', spanProcessors: [simpleSpanProcessor(memory)] });
-  for (let i = 0; i < count; i++) {
+function recordSpans(count: number, startOf?: (i: number) => [number, number]): Promise<ReadableSpan[]> {
+  return recordSpansOf('reliability', count, (tracer, i) => {
     const startTime = startOf?.(i);
-    const span = tracing.tracer.startSpan(`op ${i}`, {
+    const span = tracer.startSpan(`op ${i}`, {
       kind: SpanKind.SERVER,
       attributes: { 'http.request.method': 'GET', 'http.route': '/items/{id}', i },
       ...(startTime ? { startTime } : {}),
     });
     span.end(startTime ? [startTime[0], startTime[1] + 1000] : undefined);
-  }
-  await tracing.provider.forceFlush();
-  const finished = memory.getFinishedSpans().slice();
-  await tracing.stop();
-  return finished;
-}
-
-function exportOnce(
-  exporter: ClickHouseSpanExporter,
-  batch: readonly ReadableSpan[],
-): Promise<ExportResultLike> {
-  return new Promise((resolve) => exporter.export(batch, resolve));
+  });
 }
 
 async function count(sql: string): Promise<number> {

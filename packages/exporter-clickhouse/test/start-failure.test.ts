@@ -1,47 +1,20 @@
-import type { ClickHouseClient } from '@clickhouse/client';
 import { SpanKind } from '@opentelemetry/api';
-import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
 import {
   ClickHouseSpanExporter,
   type ExportResultLike,
   SchemaMismatchError,
   type TransmissionMode,
 } from '@tracepoint/exporter-clickhouse';
-import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../../../test-support/data-dir.js';
-import { startTracing } from '../../../test-support/tracing.js';
+import { describe, expect, it } from 'vitest';
+import { exportOnce, recordSpans as recordSpansOf } from '../../../test-support/recorded-spans.js';
+import { testStore } from '../../../test-support/test-store.js';
 
-const dataDir = tempDataDir('exporter-start-failure');
-let embedded: ClickHouseClient;
+const store = testStore('exporter-start-failure');
 
-beforeAll(() => {
-  embedded = createEmbeddedClient({ path: dataDir.path });
-});
-afterAll(async () => {
-  await embedded?.close();
-  dataDir.remove();
-});
-
-async function recordSpans(count: number): Promise<ReadableSpan[]> {
-  const memory = new InMemorySpanExporter();
-  const tracing = startTracing({
-    serviceName: 'start-failure',
-    spanProcessors: [simpleSpanProcessor(memory)],
-  });
-  for (let i = 0; i < count; i++) tracing.tracer.startSpan(`op ${i}`, { kind: SpanKind.SERVER }).end();
-  await tracing.provider.forceFlush();
-  const finished = memory.getFinishedSpans().slice();
-  await tracing.stop();
-  return finished;
-}
-
-function exportOnce(
-  exporter: ClickHouseSpanExporter,
-  batch: readonly ReadableSpan[],
-): Promise<ExportResultLike> {
-  return new Promise((resolve) => exporter.export(batch, resolve));
-}
+const recordSpans = (count: number) =>
+  recordSpansOf('start-failure', count, (tracer, i) =>
+    tracer.startSpan(`op ${i}`, { kind: SpanKind.SERVER }).end(),
+  );
 
 describe.each<TransmissionMode>(['async', 'sync', 'push'])(
   'after a permanent start-up failure (%s mode)',
@@ -49,10 +22,10 @@ describe.each<TransmissionMode>(['async', 'sync', 'push'])(
     it('every later export reports FAILED with the start-up error, and the loss is logged once', async () => {
       // An empty database with createSchema: false: the schema does not match, and will not by itself.
       const database = `never_${mode}`;
-      await embedded.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+      await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
       const errors: string[] = [];
       const exporter = new ClickHouseSpanExporter({
-        client: embedded,
+        client: store.client,
         database,
         createSchema: false,
         mode,

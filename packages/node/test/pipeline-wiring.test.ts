@@ -1,27 +1,14 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
 import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 import { tracepointSpanProcessors } from '@tracepoint/node';
 import { createSpanMapper, type SpanMappingOptions } from '@tracepoint/semantic-mapping';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../../../test-support/data-dir.js';
+import { describe, expect, it } from 'vitest';
+import { testStore } from '../../../test-support/test-store.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
-const dataDir = tempDataDir('node-pipeline-wiring');
-let client: ReturnType<typeof createEmbeddedClient>;
+const store = testStore('node-pipeline-wiring');
 
-beforeAll(() => {
-  client = createEmbeddedClient({ path: dataDir.path });
-});
-
-afterAll(async () => {
-  await client?.close();
-  dataDir.remove();
-});
-
-async function rows<T>(query: string): Promise<T[]> {
-  return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
-}
+const rows = <T>(query: string): Promise<T[]> => store.rows<T>(query);
 
 /**
  * Real SDK spans through the pipeline into `database`: a server span calling a client span,
@@ -29,7 +16,7 @@ async function rows<T>(query: string): Promise<T[]> {
  */
 async function traffic(database: string, serviceName: string, mapping: SpanMappingOptions): Promise<number> {
   const pipeline = tracepointSpanProcessors({
-    exporter: { client, database, flushIntervalMillis: 100 },
+    exporter: { client: store.client, database, flushIntervalMillis: 100 },
     aggregator: { intervalMillis: 3_600_000 },
     mapping,
   });
@@ -65,7 +52,7 @@ async function traffic(database: string, serviceName: string, mapping: SpanMappi
 describe('tracepointSpanProcessors takes one mapping for both stages', () => {
   it('refuses a per-stage mapping with a TypeError that points to the top-level mapping', () => {
     for (const options of [
-      { exporter: { client, database: 'wiring_refused', mapping: {} } },
+      { exporter: { client: store.client, database: 'wiring_refused', mapping: {} } },
       { aggregator: { mapping: { serviceName: 'a' } } },
     ]) {
       let thrown: unknown;
@@ -84,7 +71,7 @@ describe('tracepointSpanProcessors takes one mapping for both stages', () => {
       /semantic-mapping option maxParams/,
     );
     // A ready exporter carries its own options: nothing to refuse.
-    const ready = new ClickHouseSpanExporter({ client, database: 'wiring_ready' });
+    const ready = new ClickHouseSpanExporter({ client: store.client, database: 'wiring_ready' });
     expect(tracepointSpanProcessors({ exporter: ready, aggregator: false }).exporter).toBe(ready);
     void ready.shutdown();
   });

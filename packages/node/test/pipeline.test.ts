@@ -1,28 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
 import type { ClickHouseSpanExporterOptions } from '@tracepoint/exporter-clickhouse';
 import { tracepointSpanProcessors } from '@tracepoint/node';
 import { HttpInstrumentation, legRequire, UndiciInstrumentation } from '@tracepoint-internal/otel-line';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../../../test-support/data-dir.js';
+import { describe, expect, it } from 'vitest';
+import { testStore } from '../../../test-support/test-store.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
-const dataDir = tempDataDir('node-pipeline');
-let client: ReturnType<typeof createEmbeddedClient>;
+const store = testStore('node-pipeline');
 
-beforeAll(() => {
-  client = createEmbeddedClient({ path: dataDir.path });
-});
-
-afterAll(async () => {
-  await client?.close();
-  dataDir.remove();
-});
-
-async function rows<T>(query: string): Promise<T[]> {
-  return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
-}
+const rows = <T>(query: string): Promise<T[]> => store.rows<T>(query);
 
 /** tracepoint's processors into `database` on the embedded engine, under real SDK tracing as `orders`. */
 function tracedPipeline(
@@ -32,7 +19,7 @@ function tracedPipeline(
   exporter: Omit<ClickHouseSpanExporterOptions, 'client' | 'database'> = {},
 ) {
   const pipeline = tracepointSpanProcessors({
-    exporter: { client, database, flushIntervalMillis: 100, ...exporter },
+    exporter: { client: store.client, database, flushIntervalMillis: 100, ...exporter },
     aggregator: { intervalMillis },
   });
   return {

@@ -1,5 +1,4 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
 import {
   ClickHouseSpanExporter,
   statsEndpointsSql,
@@ -8,23 +7,13 @@ import {
 import { AggregatorSpanProcessor } from '@tracepoint/processor-aggregator';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../../../test-support/data-dir.js';
+import { testStore } from '../../../test-support/test-store.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
-const dataDir = tempDataDir('aggregator');
-let client: ReturnType<typeof createEmbeddedClient>;
-
-beforeAll(() => {
-  client = createEmbeddedClient({ path: dataDir.path });
-});
-
-afterAll(async () => {
-  await client?.close();
-  dataDir.remove();
-});
+const store = testStore('aggregator');
 
 async function rows<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  return (await client.query({ query, format: 'JSONEachRow', query_params: params })).json<T>();
+  return (await store.client.query({ query, format: 'JSONEachRow', query_params: params })).json<T>();
 }
 
 /** Seeded normal numbers (Box-Muller over mulberry32), for a reproducible skewed latency distribution. */
@@ -48,7 +37,7 @@ describe('aggregates against the raw spans in the real engine', () => {
   const range = { from: '2000-01-01 00:00:00', to: '2100-01-01 00:00:00' };
 
   beforeAll(async () => {
-    exporter = new ClickHouseSpanExporter({ client, database, mode: 'sync' });
+    exporter = new ClickHouseSpanExporter({ client: store.client, database, mode: 'sync' });
     await exporter.ready();
     aggregator = new AggregatorSpanProcessor({ sink: exporter, intervalMillis: 10_000 });
     const memory = new InMemorySpanExporter();

@@ -1,12 +1,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SpanKind } from '@opentelemetry/api';
-import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
 import { OVERFLOW_VALUE } from '@tracepoint/core';
 import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 import { AggregatorSpanProcessor } from '@tracepoint/processor-aggregator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../../../test-support/data-dir.js';
+import { describe, expect, it } from 'vitest';
+import { testStore } from '../../../test-support/test-store.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
 setFlagsFromString('--expose_gc');
@@ -33,25 +32,13 @@ const SLACK_BYTES = 1_048_576;
 
 const MiB = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MiB`;
 
-const dataDir = tempDataDir('aggregator-memory');
-let client: ReturnType<typeof createEmbeddedClient>;
+const store = testStore('aggregator-memory');
 
-beforeAll(() => {
-  client = createEmbeddedClient({ path: dataDir.path });
-});
-
-afterAll(async () => {
-  await client?.close();
-  dataDir.remove();
-});
-
-async function rows<T>(query: string): Promise<T[]> {
-  return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
-}
+const rows = <T>(query: string): Promise<T[]> => store.rows<T>(query);
 
 /** An aggregator writing into `database` on chDB, and real SDK tracing feeding it. */
 async function pipeline(database: string, options: Record<string, number>) {
-  const exporter = new ClickHouseSpanExporter({ client, database, mode: 'sync' });
+  const exporter = new ClickHouseSpanExporter({ client: store.client, database, mode: 'sync' });
   await exporter.ready();
   const aggregator = new AggregatorSpanProcessor({ sink: exporter, intervalMillis: 60_000, ...options });
   const tracing = startTracing({ serviceName: 'bounded', spanProcessors: [aggregator as never] });

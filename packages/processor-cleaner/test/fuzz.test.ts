@@ -1,11 +1,10 @@
 import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
 import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 import { CleanerSpanProcessor } from '@tracepoint/processor-cleaner';
 import { mapSpan } from '@tracepoint/semantic-mapping';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../../../test-support/data-dir.js';
+import { describe, expect, it } from 'vitest';
+import { testStore } from '../../../test-support/test-store.js';
 import { startTracing } from '../../../test-support/tracing.js';
 import { MODES, recordCleaned, writeRaw } from './cleaned-spans.js';
 
@@ -416,17 +415,7 @@ describe.each(MODES)('hostile spans never make the cleaner throw (%s)', (mode) =
 });
 
 describe('cleaned hostile spans are accepted by a real insert', () => {
-  const dataDir = tempDataDir('cleaner-fuzz');
-  let client: ReturnType<typeof createEmbeddedClient>;
-
-  beforeAll(() => {
-    client = createEmbeddedClient({ path: dataDir.path });
-  });
-
-  afterAll(async () => {
-    await client?.close();
-    dataDir.remove();
-  });
+  const store = testStore('cleaner-fuzz');
 
   it.each(MODES)(
     'attacked hostile spans land on chDB (%s), and no stored row holds a secret',
@@ -437,7 +426,7 @@ describe('cleaned hostile spans are accepted by a real insert', () => {
       });
       const database = mode === 'copy' ? 'hostile_copy' : 'hostile_in_place';
       const exporter = new ClickHouseSpanExporter({
-        client,
+        client: store.client,
         database,
         mode: 'sync',
         logger: { warn() {}, error() {} },
@@ -446,7 +435,7 @@ describe('cleaned hostile spans are accepted by a real insert', () => {
       await exporter.shutdown();
 
       const rows = async <T>(query: string) =>
-        (await (await client.query({ query, format: 'JSONEachRow' })).json()) as T[];
+        (await (await store.client.query({ query, format: 'JSONEachRow' })).json()) as T[];
       const tables = await rows<{ name: string }>(
         `SELECT name FROM system.tables WHERE database = '${database}' ORDER BY name`,
       );
@@ -490,7 +479,7 @@ describe('cleaned hostile spans are accepted by a real insert', () => {
     const logged: string[] = [];
     const log = (message: string) => logged.push(message.slice(0, 600));
     const exporter = new ClickHouseSpanExporter({
-      client,
+      client: store.client,
       database: 'fuzz',
       mode: 'sync',
       logger: { warn: log, error: log },
@@ -508,7 +497,7 @@ describe('cleaned hostile spans are accepted by a real insert', () => {
       Number(
         (
           (await (
-            await client.query({
+            await store.client.query({
               query: `SELECT uniqExact(${column}) AS n FROM fuzz.${table}`,
               format: 'JSONEachRow',
             })
