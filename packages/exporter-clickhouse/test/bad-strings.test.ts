@@ -1,21 +1,14 @@
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { createClient } from '@clickhouse/client';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import {
-  createEmbeddedClient,
-  type LocalHttpServer,
-  startLocalHttpServer,
-} from '@tracepoint/clickhouse-local';
 import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 import { classifyInsertError } from '@tracepoint/exporter-clickhouse/internal';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../../../test-support/data-dir.js';
+import { describe, expect, it } from 'vitest';
 import { exportOnce } from '../../../test-support/recorded-spans.js';
+import { testStore } from '../../../test-support/test-store.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
-const dataDir = tempDataDir('exporter-bad-strings');
-let server: LocalHttpServer;
-let embedded: ClickHouseClient;
+const store = testStore('exporter-bad-strings', { http: true });
 
 const quiet = { warn() {}, error() {} };
 const SMILE = '😀';
@@ -87,7 +80,7 @@ async function recordBatch(good: number): Promise<{ spans: ReadableSpan[]; bad: 
 }
 
 async function rows<T>(sql: string): Promise<T[]> {
-  return (await embedded.query({ query: sql, format: 'JSONEachRow' })).json<T>();
+  return (await store.client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
 }
 
 async function count(sql: string): Promise<number> {
@@ -95,20 +88,9 @@ async function count(sql: string): Promise<number> {
   return Number(row?.n);
 }
 
-beforeAll(async () => {
-  server = await startLocalHttpServer({ path: dataDir.path, port: 0 });
-  embedded = createEmbeddedClient({ path: dataDir.path });
-});
-
-afterAll(async () => {
-  await embedded?.close();
-  await server?.close();
-  dataDir.remove();
-});
-
 const transports = [
-  { name: 'embedded engine', database: 'cut_embedded', client: () => embedded },
-  { name: 'local HTTP server', database: 'cut_http', client: () => createClient({ url: server.url }) },
+  { name: 'embedded engine', database: 'cut_embedded', client: () => store.client },
+  { name: 'local HTTP server', database: 'cut_http', client: () => createClient({ url: store.server.url }) },
 ];
 
 describe.each(transports)('a string cut inside a surrogate pair, over the $name', ({ database, client }) => {

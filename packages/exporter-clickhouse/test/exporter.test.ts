@@ -1,23 +1,16 @@
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { createClient } from '@clickhouse/client';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import {
-  createEmbeddedClient,
-  type LocalHttpServer,
-  startLocalHttpServer,
-} from '@tracepoint/clickhouse-local';
 import { hrTimeToNanoString } from '@tracepoint/core';
 import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 import { OTEL_TRACES_INSERT_COLUMNS } from '@tracepoint/exporter-clickhouse/internal';
 import { mapSpan } from '@tracepoint/semantic-mapping';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../../../test-support/data-dir.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnce } from '../../../test-support/recorded-spans.js';
+import { testStore } from '../../../test-support/test-store.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
-const dataDir = tempDataDir('exporter');
-let server: LocalHttpServer;
-let embedded: ClickHouseClient;
+const store = testStore('exporter', { http: true });
 let spans: ReadableSpan[];
 
 /** Real SDK spans: a root with a child that records an exception and carries a link. */
@@ -56,31 +49,23 @@ async function recordSpans(): Promise<ReadableSpan[]> {
 }
 
 beforeAll(async () => {
-  server = await startLocalHttpServer({ path: dataDir.path, port: 0 });
-  embedded = createEmbeddedClient({ path: dataDir.path });
   spans = await recordSpans();
 });
 
-afterAll(async () => {
-  await embedded?.close();
-  await server?.close();
-  dataDir.remove();
-});
-
 const transports = [
-  { name: 'embedded engine', database: 'via_embedded', client: () => embedded },
-  { name: 'local HTTP server', database: 'via_http', client: () => createClient({ url: server.url }) },
+  { name: 'embedded engine', database: 'via_embedded', client: () => store.client },
+  { name: 'local HTTP server', database: 'via_http', client: () => createClient({ url: store.server.url }) },
 ];
 
 describe.each(transports)('ClickHouseSpanExporter over the $name', ({ database, client }) => {
   it('writes every span exactly once with exact ids, times and attributes', async () => {
-    await embedded.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
     const exporter = new ClickHouseSpanExporter({ client: client(), database, mode: 'sync' });
     expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
     await exporter.shutdown();
 
     const rows = await (
-      await embedded.query({
+      await store.client.query({
         query: `SELECT TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, StatusCode, StatusMessage,
                        toUnixTimestamp64Nano(Timestamp) AS start, Duration, SpanAttributes, ScopeName, ScopeVersion,
                        Events.Name AS eventNames, Events.Attributes AS eventAttributes,
@@ -153,7 +138,7 @@ describe.each(transports)('ClickHouseSpanExporter over the $name', ({ database, 
     expect(await exportOnce(exporter, old)).toEqual({ code: 0 });
     await exporter.shutdown();
     const rows = await (
-      await embedded.query({
+      await store.client.query({
         query: `SELECT SpanName, toString(Timestamp) AS ts, toString(Events.Timestamp[1]) AS event,
                   (SELECT toString(timestamp) FROM ${db}.trace_points WHERE span_id = t.SpanId) AS point
                 FROM ${db}.otel_traces AS t ORDER BY Timestamp`,
@@ -184,12 +169,14 @@ describe.each(cases)('$mode mode over the $name', ({ name, mode, database }) => 
   const db = `${database}_${mode}`;
 
   async function query<T>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    return (await embedded.query({ query: sql, format: 'JSONEachRow', query_params: params })).json<T>();
+    return (await store.client.query({ query: sql, format: 'JSONEachRow', query_params: params })).json<T>();
   }
 
   it('writes spans, trace points and lookup rows exactly once; Grafana finds the trace by id', async () => {
     const options =
-      name === 'embedded engine' ? { client: embedded } : { url: server.url, compression: true as const };
+      name === 'embedded engine'
+        ? { client: store.client }
+        : { url: store.server.url, compression: true as const };
     const exporter = new ClickHouseSpanExporter({ ...options, database: db, mode, flushIntervalMillis: 100 });
     await exporter.ready();
     expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
@@ -286,7 +273,7 @@ describe('ClickHouseSpanExporter failure handling', () => {
 
   it('refuses names that are not identifiers at construction', () => {
     expect(
-      () => new ClickHouseSpanExporter({ client: embedded, tracesTable: 'spans; DROP TABLE x' }),
+      () => new ClickHouseSpanExporter({ client: store.client, tracesTable: 'spans; DROP TABLE x' }),
     ).toThrow(/tracesTable must be a plain identifier/);
   });
 

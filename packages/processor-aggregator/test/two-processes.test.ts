@@ -1,30 +1,12 @@
-import {
-  createEmbeddedClient,
-  type LocalHttpServer,
-  startLocalHttpServer,
-} from '@tracepoint/clickhouse-local';
 import { statsEndpointsSql, statsServiceGraphSql } from '@tracepoint/exporter-clickhouse';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { legDir, runNode } from '../../../test-support/child-process.js';
-import { tempDataDir } from '../../../test-support/data-dir.js';
+import { testStore } from '../../../test-support/test-store.js';
 
-const dataDir = tempDataDir('aggregator-two');
-let server: LocalHttpServer;
-let client: ReturnType<typeof createEmbeddedClient>;
-
-beforeAll(async () => {
-  server = await startLocalHttpServer({ path: dataDir.path, port: 0 });
-  client = createEmbeddedClient({ path: dataDir.path });
-});
-
-afterAll(async () => {
-  await client?.close();
-  await server?.close();
-  dataDir.remove();
-});
+const store = testStore('aggregator-two', { http: true });
 
 async function rows<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  return (await client.query({ query, format: 'JSONEachRow', query_params: params })).json<T>();
+  return (await store.client.query({ query, format: 'JSONEachRow', query_params: params })).json<T>();
 }
 
 describe('two processes writing the same keys', () => {
@@ -34,7 +16,7 @@ describe('two processes writing the same keys', () => {
     // The schema first, so the two processes do not race to create it.
     const first = await runNode(fixture, {
       TRACEPOINT_LEG_DIR: legDir(),
-      CLICKHOUSE_URL: server.url,
+      CLICKHOUSE_URL: store.server.url,
       DATABASE: database,
       SEED: '1',
       COUNT: '100',
@@ -43,7 +25,7 @@ describe('two processes writing the same keys', () => {
       ['2', '3'].map((seed) =>
         runNode(fixture, {
           TRACEPOINT_LEG_DIR: legDir(),
-          CLICKHOUSE_URL: server.url,
+          CLICKHOUSE_URL: store.server.url,
           DATABASE: database,
           SEED: seed,
           COUNT: '6000',
