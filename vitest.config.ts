@@ -20,6 +20,13 @@ const packages = [
   'clickhouse-local',
   'node',
 ];
+// The packages with an unstable `./internal` subpath export (src/internal.ts).
+const withInternal = [
+  'semantic-mapping',
+  'processor-cleaner',
+  'processor-aggregator',
+  'exporter-clickhouse',
+];
 
 console.log(`tracepoint tests: OpenTelemetry JS ${line}.x on Node ${process.versions.node}`);
 
@@ -29,11 +36,11 @@ export default defineConfig({
       { find: '@tracepoint-internal/otel-line', replacement: join(legDir, 'src/index.ts') },
       // One @opentelemetry/api for the run: the one the SDK line under test peers with.
       { find: /^@opentelemetry\/api$/, replacement: fromLeg.resolve('@opentelemetry/api') },
-      // A subpath export: the package patterns below match bare package names only.
-      {
-        find: /^@tracepoint\/exporter-clickhouse\/internal$/,
-        replacement: join(root, 'packages/exporter-clickhouse/src/internal.ts'),
-      },
+      // The ./internal subpath exports: the package patterns below match bare package names only.
+      ...withInternal.map((name) => ({
+        find: new RegExp(`^@tracepoint/${name}/internal$`),
+        replacement: join(root, `packages/${name}/src/internal.ts`),
+      })),
       ...packages.map((name) => ({
         find: new RegExp(`^@tracepoint/${name}$`),
         replacement: join(root, `packages/${name}/src/index.ts`),

@@ -1,6 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
 import { OTEL_TRACES_INSERT_COLUMNS, OtelTracesLineEncoder } from '@tracepoint/exporter-clickhouse/internal';
-import { attributesToStringMap } from '@tracepoint/semantic-mapping';
+import { attributesToStringMap } from '@tracepoint/semantic-mapping/internal';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { describe, expect, it } from 'vitest';
 import { startTracing } from '../../../test-support/tracing.js';

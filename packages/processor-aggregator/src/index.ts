@@ -1,9 +1,4 @@
-export {
-  AGGREGATOR_DEFAULTS,
-  type AggregatorOptions,
-  resolveAggregatorConfig,
-  type StatsSink,
-} from './aggregator-options.js';
+// The public surface. What only tests need is in ./internal.ts
+// (`@tracepoint/processor-aggregator/internal`), which may change in any release.
+export { AGGREGATOR_DEFAULTS, type AggregatorOptions, type StatsSink } from './aggregator-options.js';
 export { AggregatorSpanProcessor, type AggregatorStats } from './aggregator-span-processor.js';
-export { LogSketch, type SketchMemory } from './log-sketch.js';
-export { samplingWeight } from './sampling-weight.js';

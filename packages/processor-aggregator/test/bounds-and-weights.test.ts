@@ -2,12 +2,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type SpanContext, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import { DROPPED_BY_CLEANER, OVERFLOW_VALUE, type SpanLike, type StatsRecord } from '@tracepoint/core';
-import {
-  AGGREGATOR_DEFAULTS,
-  AggregatorSpanProcessor,
-  LogSketch,
-  samplingWeight,
-} from '@tracepoint/processor-aggregator';
+import { AGGREGATOR_DEFAULTS, AggregatorSpanProcessor } from '@tracepoint/processor-aggregator';
+import { LogSketch, samplingWeight } from '@tracepoint/processor-aggregator/internal';
 import { W3CTraceContextPropagator } from '@tracepoint-internal/otel-line';
 import { describe, expect, it } from 'vitest';
 import { expectReadmeStatesDefaults } from '../../../test-support/readme-options.js';

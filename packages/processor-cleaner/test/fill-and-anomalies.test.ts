@@ -1,10 +1,6 @@
 import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import {
-  ANOMALIES_KEY,
-  CLOCK_SHIFT_KEY,
-  ORIGINAL_DURATION_KEY,
-  truncationMarker,
-} from '@tracepoint/processor-cleaner';
+import { ANOMALIES_KEY, CLOCK_SHIFT_KEY, ORIGINAL_DURATION_KEY } from '@tracepoint/processor-cleaner';
+import { truncationMarker } from '@tracepoint/processor-cleaner/internal';
 import { describe, expect, it } from 'vitest';
 import { MODES, recordCleaned, writeRaw } from './cleaned-spans.js';
 

@@ -1,5 +1,5 @@
 import { SpanKind } from '@opentelemetry/api';
-import { URL_TEMPLATE_KEY } from '@tracepoint/processor-cleaner';
+import { URL_TEMPLATE_KEY } from '@tracepoint/processor-cleaner/internal';
 import { mapSpan } from '@tracepoint/semantic-mapping';
 import { describe, expect, it } from 'vitest';
 import { MODES, recordCleaned } from './cleaned-spans.js';

@@ -1,5 +1,9 @@
+import {
+  type QueryDialect,
+  queryDialectOf,
+  redactQueryLiterals,
+} from '@tracepoint/processor-cleaner/internal';
 import { describe, expect, it } from 'vitest';
-import { type QueryDialect, queryDialectOf, redactQueryLiterals } from '../src/query-literals.js';
 
 const MAX = 64 * 1024;
 

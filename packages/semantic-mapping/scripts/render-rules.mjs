@@ -1,6 +1,6 @@
 // Rewrites the mapping table in README.md from the rules the code runs (dist must be built).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { renderMappingRulesTable } from '../dist/esm/index.js';
+import { renderMappingRulesTable } from '../dist/esm/internal.js';
 
 const readme = new URL('../README.md', import.meta.url);
 const text = readFileSync(readme, 'utf8');

@@ -6,14 +6,13 @@ import {
   SpanKind,
   trace,
 } from '@opentelemetry/api';
+import { CallerPropagator, CallerSpanProcessor } from '@tracepoint/semantic-mapping';
 import {
-  CallerPropagator,
-  CallerSpanProcessor,
   decodeCallerEntry,
   encodeCallerEntry,
   MAX_CALLER_METHOD,
   MAX_ENTRY_LENGTH,
-} from '@tracepoint/semantic-mapping';
+} from '@tracepoint/semantic-mapping/internal';
 import {
   InMemorySpanExporter,
   resourceFromAttributes,

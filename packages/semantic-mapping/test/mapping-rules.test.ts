@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { type Attributes, SpanKind } from '@opentelemetry/api';
+import { mapSpan } from '@tracepoint/semantic-mapping';
 import {
   type MappingRule,
   METHOD_RULES,
-  mapSpan,
   renderMappingRulesTable,
   TARGET_COMPONENT_RULES,
-} from '@tracepoint/semantic-mapping';
+} from '@tracepoint/semantic-mapping/internal';
 import { InMemorySpanExporter, simpleSpanProcessor, TracerProvider } from '@tracepoint-internal/otel-line';
 import { afterAll, describe, expect, it } from 'vitest';
 
