@@ -28,7 +28,7 @@ const INTERVAL_MS = AGGREGATOR_DEFAULTS.intervalMillis;
 const FLUSH_EVERY_SPANS = 20_000;
 
 /** Spans of the shop through the real pipeline into `client`, timestamps over a past range ending on a minute. */
-async function generate(client, plan) {
+export async function generate(client, plan) {
   const started = Date.now();
   const rangeEnd = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
   const rangeStart = rangeEnd - plan.rangeMinutes * 60_000;

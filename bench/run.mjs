@@ -11,6 +11,7 @@ export const BENCHMARKS = [
   { id: 'app-overhead', module: './app-overhead.mjs' },
   { id: 'pipeline-throughput', module: './pipeline-throughput.mjs' },
   { id: 'storage', module: './storage.mjs' },
+  { id: 'storage-variants', module: './storage-variants.mjs' },
   { id: 'dashboard-reads', module: './dashboard-reads.mjs' },
   { id: 'insert-shape', module: './insert-shape.mjs' },
 ];
