@@ -26,6 +26,7 @@ const withInternal = [
   'processor-cleaner',
   'processor-aggregator',
   'exporter-clickhouse',
+  'node',
 ];
 
 console.log(`tracepoint tests: OpenTelemetry JS ${line}.x on Node ${process.versions.node}`);

@@ -1,6 +1,6 @@
 // The public surface. What only tests and benchmarks need is in ./internal.ts
 // (`@tracepoint/exporter-clickhouse/internal`), which may change in any release.
-export { EmbeddedEngineUnavailableError, openConnection } from './clickhouse-connection.js';
+export { EmbeddedEngineUnavailableError } from './clickhouse-connection.js';
 export { ClickHouseSpanExporter } from './clickhouse-span-exporter.js';
 export { DEDUPLICATION_WINDOW } from './deduplication-window.js';
 export {
@@ -9,8 +9,6 @@ export {
   DEFAULT_EMBEDDED_PATH,
   ENVIRONMENT_VARIABLES,
   EXPORTER_DEFAULTS,
-  type ExporterConfig,
-  resolveExporterConfig,
   type TransmissionMode,
 } from './exporter-options.js';
 export type { ExporterStats } from './exporter-stats.js';
@@ -20,7 +18,6 @@ export {
   MAX_PENDING_SPANS,
   type SpanExporterLike,
 } from './exporting-span-processor.js';
-export { assertIdentifier } from './identifier.js';
 export { OTEL_TRACES_COLUMNS, TRACE_ID_TS_COLUMNS } from './otel-traces-schema.js';
 export { SchemaMismatchError, type SchemaOptions, schemaStatements } from './schema-manager.js';
 export { MIN_CLICKHOUSE_VERSION, UnsupportedServerVersionError } from './server-version.js';

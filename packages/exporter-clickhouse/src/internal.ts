@@ -1,9 +1,12 @@
 // `@tracepoint/exporter-clickhouse/internal`: the parts the exporter's tests and the benchmarks
-// reach into (row encoding, batches, schema steps, insert classification). Not a stable API: any
+// reach into (row encoding, batches, schema steps, insert classification), and the config and
+// connection helpers that @tracepoint/node's dashboard command shares. Not a stable API: any
 // name here may change or go in any release. Users import from `@tracepoint/exporter-clickhouse`.
-export type { Connection } from './clickhouse-connection.js';
+export { type Connection, openConnection } from './clickhouse-connection.js';
 export { tablesWithoutWindow } from './deduplication-window.js';
+export { type ExporterConfig, resolveExporterConfig } from './exporter-options.js';
 export { emptyStats } from './exporter-stats.js';
+export { assertIdentifier } from './identifier.js';
 export { classifyInsertError, type InsertFailureKind } from './insert-error.js';
 export { attributesMapJson, OtelTracesLineEncoder } from './otel-traces-row.js';
 export {

@@ -3,14 +3,13 @@ import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
 import {
   ClickHouseSpanExporter,
   ENVIRONMENT_VARIABLES,
-  resolveExporterConfig,
   type SchemaOptions,
   STATS_INDEX_GRANULARITY,
   schemaStatements,
   TRACE_POINTS_COLUMNS,
   type TracePointStatsRecord,
 } from '@tracepoint/exporter-clickhouse';
-import { versionAtLeast } from '@tracepoint/exporter-clickhouse/internal';
+import { resolveExporterConfig, versionAtLeast } from '@tracepoint/exporter-clickhouse/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
 

@@ -1,7 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type ExporterConfig, openConnection, resolveExporterConfig } from '@tracepoint/exporter-clickhouse';
+import {
+  type ExporterConfig,
+  openConnection,
+  resolveExporterConfig,
+} from '@tracepoint/exporter-clickhouse/internal';
 import { renderDashboardHtml } from './dashboard-html.js';
 import { DASHBOARDS, type Dashboard } from './dashboards.js';
 

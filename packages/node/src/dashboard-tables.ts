@@ -1,8 +1,5 @@
-import {
-  assertIdentifier,
-  EXPORTER_DEFAULTS,
-  TRACE_POINT_SPANS_SUFFIX,
-} from '@tracepoint/exporter-clickhouse';
+import { EXPORTER_DEFAULTS, TRACE_POINT_SPANS_SUFFIX } from '@tracepoint/exporter-clickhouse';
+import { assertIdentifier } from '@tracepoint/exporter-clickhouse/internal';
 
 /** Where the dashboards read: the exporter's `database`, `tracesTable`, `tracePointsTable` and `statsTable`. */
 export interface DashboardTables {

@@ -1,21 +1,15 @@
-export { formatTable, runCli, runDashboardCommand } from './dashboard-command.js';
-export { escapeHtml, renderDashboardHtml } from './dashboard-html.js';
+// The public surface. What only the package's own bin, tests and tools need is in ./internal.ts
+// (`@tracepoint/node/internal`), which may change in any release.
+export type { DashboardTables } from './dashboard-tables.js';
 export {
   DASHBOARDS,
   type Dashboard,
   type DashboardParameter,
-  grafanaSql,
-  grafanaVariable,
   renderDashboardFile,
   renderGrafanaDashboard,
 } from './dashboards.js';
 export { type EsmHook, type EsmHookOptions, registerEsmHook } from './esm-hook.js';
-export {
-  optionsFromEnvironment,
-  type StartedTracepoint,
-  type StartOptions,
-  startTracepoint,
-} from './start-tracepoint.js';
+export { type StartedTracepoint, type StartOptions, startTracepoint } from './start-tracepoint.js';
 export {
   type TracepointOptions,
   type TracepointPipeline,

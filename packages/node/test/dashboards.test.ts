@@ -14,13 +14,11 @@ import {
 import { EXPORTER_DEFAULTS } from '@tracepoint/exporter-clickhouse';
 import {
   DASHBOARDS,
-  grafanaSql,
-  grafanaVariable,
   renderDashboardFile,
   renderGrafanaDashboard,
-  runCli,
   tracepointSpanProcessors,
 } from '@tracepoint/node';
+import { grafanaSql, grafanaVariable, runCli } from '@tracepoint/node/internal';
 import { HttpInstrumentation, legRequire, UndiciInstrumentation } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
