@@ -68,10 +68,12 @@ WHERE ServiceName = {service:String}
 async function rowsRead(client, spans, lookup, probes) {
   let traceRows = 0;
   let traceSpans = 0;
+  let stable = true;
   for (const traceId of probes.traceIds) {
     const r = await measureRowsRead(client, traceByIdSql(spans, lookup), { trace_id: traceId });
     traceRows += r.readRows;
     traceSpans += r.data.length;
+    stable &&= r.stable;
   }
   const search = await measureRowsRead(client, searchSql(spans), {
     service: probes.service,
@@ -83,6 +85,7 @@ async function rowsRead(client, spans, lookup, probes) {
     traceSpans: traceSpans / probes.traceIds.length,
     search: search.readRows,
     searchSpans: search.data.length,
+    stable: stable && search.stable,
   };
 }
 
@@ -115,10 +118,13 @@ export async function measureVariant(client, { traffic, database, table, ddl, lo
   const described = await describeTable(client, database, table);
   checkReaderTypes(base, described, name);
   const list = base.columns.map((c) => `\`${c.name}\``).join(', ');
-  // Wall time of the copy and the merge: what the codec costs to write, on a shared machine (noisy).
+  // Granules end where 8192 rows or index_granularity_bytes (10 MB uncompressed) is reached, so
+  // where they end depends on the order of rows with equal sort keys; a parallel INSERT ... SELECT
+  // leaves that order to chance, and rows read moved by a granule or two between runs. In key
+  // order with ids as tie-breakers every table gets its rows in one order.
   const started = performance.now();
   await client.command({
-    query: `INSERT INTO ${database}.${table} (${list}) SELECT ${list} FROM ${traffic.base}`,
+    query: `INSERT INTO ${database}.${table} (${list}) SELECT ${list} FROM ${traffic.base} ORDER BY ${described.sortingKey}, TraceId, SpanId`,
   });
   await settle(client, database, table);
   const writeSeconds = (performance.now() - started) / 1000;

@@ -52,6 +52,7 @@ function trafficTable(traffic, variants, pick) {
     ),
   ];
   const p = traffic.probes;
+  const unstable = [collector, ...variants.map((v) => traffic.results[v.id])].some((r) => !r.reads.stable);
   return `On ${traffic.name}: ${int(traffic.spans)} spans; trace-by-id averaged over ${p.traceIds.length} traces (${traffic.results[CURRENT].reads.traceSpans.toFixed(1)} spans each), the search is \`${p.service}\` over 15 minutes (${int(traffic.results[CURRENT].reads.searchSpans)} spans).
 
 ${markdownTable(
@@ -66,7 +67,7 @@ ${markdownTable(
     'insert + merge s:',
   ],
   rows,
-)}`;
+)}${unstable ? '\n\n**Rows read differed between the two runs of a query** (something else read in the engine): see `stable` in the raw numbers.' : ''}`;
 }
 
 /** The columns that moved most between current and the default, per span on the dashboard traffic. */
@@ -92,7 +93,7 @@ export function variantsReport({ size, plan, demo, traffics, variants, pick }) {
       met: ratio <= TARGET_RATIO,
     },
   ];
-  const markdown = `Variants of \`otel_traces\` side by side on the same rows (size ${size}; the shop demo served ${demo.requests ?? '?'} requests). Each traffic was written once by the real exporter; every variant is the exporter's own table read back from the engine (\`system.columns\`, \`system.data_skipping_indices\`, \`system.tables\`) with one change, filled by \`INSERT INTO variant SELECT ... FROM otel_traces\` and settled with \`OPTIMIZE FINAL\` (wide parts), so all hold the same rows. Every variant keeps the Collector's column names and types readers accept (String or LowCardinality(String); the benchmark refuses any other change). B/span = \`data_compressed_bytes\` of the span table's active parts / spans (skip indexes, marks and the lookup table not included; the lookup table is the same for every variant). Rows read = \`SelectedRows\` around the query (\`bench/lib/rows-read.mjs\`): Grafana's trace-by-id (the window from \`otel_traces_trace_id_ts\`, then \`TraceId = ...\`; lookup rows included) and a search \`WHERE ServiceName = ... AND Timestamp\` in a 15-minute window around the median span. Insert + merge s is the wall time of the INSERT ... SELECT and the OPTIMIZE FINAL: what the codec and key cost to write, on a shared machine (noisy, one run). \`combined\` is computed: every single change that was smaller than \`current\` on both traffics and read no more than ${MAX_READ_RATIO}x its rows, and where two change one column's type or codec the one whose column came out smaller.
+  const markdown = `Variants of \`otel_traces\` side by side on the same rows (size ${size}; the shop demo served ${demo.requests ?? '?'} requests). Each traffic was written once by the real exporter; every variant is the exporter's own table read back from the engine (\`system.columns\`, \`system.data_skipping_indices\`, \`system.tables\`) with one change, filled by \`INSERT INTO variant SELECT ... FROM otel_traces\` and settled with \`OPTIMIZE FINAL\` (wide parts), so all hold the same rows (copied in sort-key order with TraceId, SpanId as tie-breakers, so granule boundaries, which adaptive granularity sets by bytes too, do not depend on the copy's thread timing). Every variant keeps the Collector's column names and types readers accept (String or LowCardinality(String); the benchmark refuses any other change). B/span = \`data_compressed_bytes\` of the span table's active parts / spans (skip indexes, marks and the lookup table not included; the lookup table is the same for every variant). Rows read = \`SelectedRows\` around the query (\`bench/lib/rows-read.mjs\`): Grafana's trace-by-id (the window from \`otel_traces_trace_id_ts\`, then \`TraceId = ...\`; lookup rows included) and a search \`WHERE ServiceName = ... AND Timestamp\` in a 15-minute window around the median span. Insert + merge s is the wall time of the INSERT ... SELECT and the OPTIMIZE FINAL: what the codec and key cost to write, on a shared machine (noisy, one run). \`combined\` is computed: every single change that was smaller than \`current\` on both traffics and read no more than ${MAX_READ_RATIO}x its rows, and where two change one column's type or codec the one whose column came out smaller.
 
 ${traffics.map((t) => trafficTable(t, variants, pick)).join('\n\n')}
 
