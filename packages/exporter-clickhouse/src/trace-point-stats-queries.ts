@@ -1,4 +1,5 @@
 import { SKETCH_GAMMA } from '@tracepoint/core';
+import { assertIdentifier } from './identifier.js';
 import { qualifiedName, quoteIdentifier } from './table-ddl.js';
 
 /**
@@ -23,7 +24,10 @@ export interface StatsQueryTarget {
 
 function source(target: StatsQueryTarget): string {
   const table = target.table ?? 'trace_point_stats';
-  return target.database === undefined ? quoteIdentifier(table) : qualifiedName(target.database, table);
+  // The name goes into SQL text: checked as an identifier whether or not a database qualifies it.
+  return target.database === undefined
+    ? quoteIdentifier(assertIdentifier('table', table))
+    : qualifiedName(target.database, table);
 }
 
 // Not rounded: the sketch's 1% bound is the whole error budget; format for display where it is shown.

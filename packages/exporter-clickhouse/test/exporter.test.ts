@@ -1,7 +1,11 @@
 import { createClient } from '@clickhouse/client';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToNanoString } from '@tracepoint/core';
-import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
+import {
+  ClickHouseSpanExporter,
+  statsEndpointsSql,
+  statsServiceGraphSql,
+} from '@tracepoint/exporter-clickhouse';
 import { OTEL_TRACES_INSERT_COLUMNS } from '@tracepoint/exporter-clickhouse/internal';
 import { mapSpan } from '@tracepoint/semantic-mapping';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
@@ -275,6 +279,14 @@ describe('ClickHouseSpanExporter failure handling', () => {
     expect(
       () => new ClickHouseSpanExporter({ client: store.client, tracesTable: 'spans; DROP TABLE x' }),
     ).toThrow(/tracesTable must be a plain identifier/);
+  });
+
+  it('refuses a stats table name that is not an identifier, with or without a database', () => {
+    for (const query of [statsServiceGraphSql, statsEndpointsSql]) {
+      expect(() => query({ table: 'stats` WHERE 1; DROP TABLE x; --' })).toThrow(TypeError);
+      expect(() => query({ database: 'db', table: 'stats`x' })).toThrow(TypeError);
+      expect(query({ table: 'stats_custom' })).toContain('`stats_custom`');
+    }
   });
 
   it('inserts the flattened Nested columns of the schema', () => {
