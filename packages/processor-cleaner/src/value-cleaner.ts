@@ -143,6 +143,10 @@ type Scalar = string | number | boolean;
  * control characters, bounded lengths, secrets masked. Each fix is counted.
  */
 export class ValueCleaner {
+  /** The copy the last over-limit `cleanPlainAttributes` returned, and how many keys it left out. */
+  private overLimitOf: Attributes | undefined;
+  private overLimitCount = 0;
+
   constructor(
     private readonly config: ResolvedCleanerConfig,
     private readonly redactor: Redactor,
@@ -314,22 +318,22 @@ export class ValueCleaner {
       }
       if (cleanKey !== undefined && cleaned !== undefined) setAttribute(out, cleanKey, cleaned);
     }
-    if (dropped > 0) this.stats.fix('attributes.overLimit', dropped);
+    if (dropped > 0) {
+      this.stats.fix('attributes.overLimit', dropped);
+      this.overLimitOf = out;
+      this.overLimitCount = dropped;
+    }
     return out ?? source;
   }
 
   /**
-   * How many keys of `source` `cleanPlainAttributes(source)` left out over
-   * maxAttributes, given what it returned. Leaving keys out always makes a
-   * copy, so when it returned `source` itself (most spans) this costs nothing;
-   * otherwise the keys are counted again, in the same for-in order.
+   * How many keys `cleanPlainAttributes(source)` left out over maxAttributes,
+   * given what it returned. Leaving keys out always makes a copy, which the
+   * count is tied to by identity: O(1), with no second walk over the keys
+   * (a redacted value also makes a copy, and that is most spans with a secret).
    */
   droppedOverLimit(source: Attributes, cleaned: Attributes): number {
-    if (cleaned === source) return 0;
-    let keys = 0;
-    for (const _ in source) keys++;
-    const limit = this.config.maxAttributes;
-    return keys > limit ? keys - limit : 0;
+    return cleaned !== source && cleaned === this.overLimitOf ? this.overLimitCount : 0;
   }
 
   /**
