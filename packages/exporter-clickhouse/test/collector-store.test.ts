@@ -109,6 +109,19 @@ async function showCreate(table: string): Promise<string> {
   return String(row?.statement);
 }
 
+/** The table's columns as inserts name them (Nested flattened), without ALIAS columns. */
+async function insertableColumns(database: string, table: string): Promise<string[]> {
+  const rows = await (
+    await store.client.query({
+      query:
+        "SELECT name FROM system.columns WHERE database = {database:String} AND table = {table:String} AND default_kind != 'ALIAS' ORDER BY position",
+      format: 'JSONEachRow',
+      query_params: { database, table },
+    })
+  ).json<{ name: string }>();
+  return rows.map((row) => row.name);
+}
+
 async function tables(database: string): Promise<string[]> {
   const rows = await (
     await store.client.query({
@@ -135,6 +148,39 @@ function capture(): {
 }
 
 const COLLECTOR_TABLES = ['otel_traces', 'otel_traces_trace_id_ts', 'otel_traces_trace_id_ts_mv'];
+
+/** What the Collector's exporter inserts: its 22 columns, none of the trace-point ones. */
+const COLLECTOR_INSERT_COLUMNS = [
+  ...['Timestamp', 'TraceId', 'SpanId', 'ParentSpanId', 'TraceState', 'SpanName', 'SpanKind', 'ServiceName'],
+  ...[
+    'ResourceAttributes',
+    'ScopeName',
+    'ScopeVersion',
+    'SpanAttributes',
+    'Duration',
+    'StatusCode',
+    'StatusMessage',
+  ],
+  ...['Events.Timestamp', 'Events.Name', 'Events.Attributes'],
+  ...['Links.TraceId', 'Links.SpanId', 'Links.TraceState', 'Links.Attributes'],
+];
+
+const TRACE_POINT_COLUMN_NAMES = [
+  'TracePoints',
+  'TracePointCaller',
+  'TracePointCallee',
+  'TracePointCallerMethod',
+  'TracePointCalleeMethod',
+  'TracePointParams',
+];
+
+/** One span as the Collector's exporter writes it: an INSERT that names only the Collector's columns. */
+function collectorInsert(database: string, spanId: string): string {
+  return `INSERT INTO \`${database}\`.otel_traces (${COLLECTOR_INSERT_COLUMNS.map((name) => `\`${name}\``).join(', ')})
+VALUES (now64(9), '0af7651916cd43dd8448eb211c80319c', '${spanId}', '', '', 'GET /from-collector', 'Server',
+  'collector-service', map('service.name', 'collector-service'), 'scope', '1.0', map('http.route', '/from-collector'),
+  1000000, 'Unset', '', [], [], [], [], [], [], [])`;
+}
 
 describe('a store made by the OpenTelemetry Collector, with createSchema: false', () => {
   it('takes spans with tracePoints: false and no stats writer, asks for no tracepoint table, and warns once that retries may duplicate', async () => {
@@ -165,8 +211,8 @@ describe('a store made by the OpenTelemetry Collector, with createSchema: false'
     ]);
   });
 
-  it.each<TransmissionMode>(['async', 'push'])(
-    'with tracePoints on and trace_points_spans missing (%s): spans land, one warning turns trace points off',
+  it.each<TransmissionMode>(['async', 'sync', 'push'])(
+    'with tracePoints on and no trace-point columns (%s): spans land in the 22 columns, one warning turns trace points off',
     async (mode) => {
       const database = `collector_points_${mode}`;
       for (const query of collectorStore(database)) await store.client.command({ query });
@@ -178,7 +224,8 @@ describe('a store made by the OpenTelemetry Collector, with createSchema: false'
         mode,
         logger: log.logger,
       });
-      // Rows of both tables are queued before start-up has told that trace points are off.
+      // async and push: these rows are queued (encoded with the trace-point fields) before start-up
+      // has found the columns missing; they are cut down to the span columns on the way.
       expect(await exportOnce(exporter, await recordSpans(10))).toEqual({ code: 0 });
       await exporter.ready();
       for (let i = 0; i < 2; i++) {
@@ -215,13 +262,28 @@ describe('a store made by the OpenTelemetry Collector, with createSchema: false'
       await exporter.shutdown();
 
       expect(await scalar(`SELECT count() AS v FROM ${database}.otel_traces`)).toBe('30');
-      expect(exporter.stats()).toMatchObject({ spansExported: 30, spansFailed: 0, spansDropped: 0 });
+      // Every span, the ones queued before start-up included, with its own values.
+      expect(await scalar(`SELECT uniqExact(SpanId) AS v FROM ${database}.otel_traces`)).toBe('30');
+      expect(
+        await scalar(
+          `SELECT countIf(ServiceName = 'collector-store' AND SpanAttributes['http.route'] = '/items/{id}') AS v FROM ${database}.otel_traces`,
+        ),
+      ).toBe('30');
+      expect(exporter.stats()).toMatchObject({
+        spansExported: 30,
+        spansFailed: 0,
+        spansDropped: 0,
+        rowsRejected: 0,
+      });
+      // Nothing was changed: the Collector's columns and tables, as they were.
+      expect(await insertableColumns(database, 'otel_traces')).toEqual(COLLECTOR_INSERT_COLUMNS);
       expect(await tables(database)).toEqual(COLLECTOR_TABLES);
       expect(log.errors).toEqual([]);
       expect(log.warnings).toHaveLength(3);
-      expect(log.warnings).toContain(
-        `trace points are off: table trace_points_spans is missing (createSchema is false); spans are still written to otel_traces`,
-      );
+      const off = log.warnings.filter((message) => message.includes('trace points are off'));
+      expect(off).toEqual([
+        `trace points are off: table otel_traces lacks column(s) ${TRACE_POINT_COLUMN_NAMES.join(', ')} (createSchema is false; start once with createSchema: true to add them); spans are still written to otel_traces`,
+      ]);
       expect(log.warnings.filter((message) => /^no deduplication window on/.test(message))).toHaveLength(1);
       expect(log.warnings.filter((message) => /^aggregate rows are not written/.test(message))).toHaveLength(
         1,
@@ -241,7 +303,7 @@ describe('a store made by the OpenTelemetry Collector, with createSchema: false'
       logger: log.logger,
     });
     await expect(exporter.ready()).rejects.toThrow(
-      /table otel_traces is missing; table trace_points_spans is missing; table trace_point_stats is missing/,
+      /table otel_traces is missing; table trace_point_stats is missing/,
     );
     await exporter.shutdown();
   });
@@ -289,6 +351,66 @@ async function responseDroppingRelay(
 }
 
 describe('a Collector-made otel_traces with createSchema: true', () => {
+  it("gets the trace-point columns: the Collector still inserts its own columns, the exporter's spans are trace points", async () => {
+    const database = 'collector_columns';
+    for (const query of collectorStore(database)) await store.client.command({ query });
+    const log = capture();
+    const exporter = new ClickHouseSpanExporter({
+      client: store.client,
+      database,
+      mode: 'sync',
+      logger: log.logger,
+    });
+    await exporter.ready();
+    // Added after the Collector's columns, which keep their order, types and codecs.
+    expect(await insertableColumns(database, 'otel_traces')).toEqual([
+      ...COLLECTOR_INSERT_COLUMNS,
+      ...TRACE_POINT_COLUMN_NAMES,
+    ]);
+    expect(await showCreate(`${database}.otel_traces`)).toMatch(
+      /`SpanName` LowCardinality\(String\) CODEC\(ZSTD\(1\)\)/,
+    );
+    const spans = await recordSpans(20);
+    expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
+    // The Collector, still writing the same table, names only its columns: the row lands with the defaults.
+    await store.client.command({ query: collectorInsert(database, 'c0ffee0000000001') });
+    await exporter.shutdown();
+
+    expect(await scalar(`SELECT count() AS v FROM ${database}.otel_traces`)).toBe('21');
+    const [collectorRow] = await (
+      await store.client.query({
+        query: `SELECT TracePoints, TracePointCaller, TracePointCallee, TracePointCallerMethod, TracePointCalleeMethod, TracePointParams
+                FROM ${database}.otel_traces WHERE SpanId = 'c0ffee0000000001'`,
+        format: 'JSONEachRow',
+      })
+    ).json<Record<string, unknown>>();
+    expect(collectorRow).toEqual({
+      TracePoints: 0,
+      TracePointCaller: '',
+      TracePointCallee: '',
+      TracePointCallerMethod: '',
+      TracePointCalleeMethod: '',
+      TracePointParams: {},
+    });
+    // Each of the exporter's server spans is a call and a response; the Collector's span has no points.
+    expect(await scalar(`SELECT count() AS v FROM ${database}.trace_points`)).toBe('40');
+    expect(
+      await scalar(
+        `SELECT uniqExact(span_id) AS v FROM ${database}.trace_points WHERE span_id IN (${spans.map((span) => `'${span.spanContext().spanId}'`).join(', ')})`,
+      ),
+    ).toBe('20');
+    expect(
+      await scalar(`SELECT count() AS v FROM ${database}.trace_points WHERE span_id = 'c0ffee0000000001'`),
+    ).toBe('0');
+    expect(
+      await scalar(
+        `SELECT groupArray(version) AS v FROM (SELECT version FROM ${database}.tracepoint_schema_migrations ORDER BY version)`,
+      ),
+    ).toBe('1,3,4,5');
+    expect(log.errors).toEqual([]);
+    expect(log.warnings).toEqual([]);
+  });
+
   it('gets the deduplication window, so inserts retried after a lost response land once', async () => {
     const database = 'collector_dedup';
     for (const query of collectorStore(database)) await store.client.command({ query });
@@ -303,7 +425,7 @@ describe('a Collector-made otel_traces with createSchema: true', () => {
     });
     try {
       await exporter.ready();
-      for (const table of ['otel_traces', 'trace_points_spans', 'trace_point_stats']) {
+      for (const table of ['otel_traces', 'trace_point_stats']) {
         expect(await showCreate(`${database}.${table}`)).toMatch(
           `non_replicated_deduplication_window = ${DEDUPLICATION_WINDOW}`,
         );
@@ -312,11 +434,16 @@ describe('a Collector-made otel_traces with createSchema: true', () => {
       for (let i = 0; i < 400; i += 100)
         expect(await exportOnce(exporter, spans.slice(i, i + 100))).toEqual({ code: 0 });
       await exporter.shutdown();
-      // Every insert (4 batches x 2 tables) committed once, lost its response and was sent again.
-      expect(relay.dropped()).toBe(8);
-      expect(exporter.stats()).toMatchObject({ spansExported: 400, insertsRetried: 8 });
+      // Every insert (4 batches, one row per span) committed once, lost its response and was sent again.
+      expect(relay.dropped()).toBe(4);
+      expect(exporter.stats()).toMatchObject({
+        spansExported: 400,
+        insertsRetried: 4,
+        rowsWritten: { otel_traces: 400 },
+      });
       expect(await scalar(`SELECT count() AS v FROM ${database}.otel_traces`)).toBe('400');
-      expect(await scalar(`SELECT count() AS v FROM ${database}.trace_points_spans`)).toBe('400');
+      // Their trace points (a call and a response per server span) landed once with them.
+      expect(await scalar(`SELECT count() AS v FROM ${database}.trace_points`)).toBe('800');
       expect(log.warnings).toEqual([]);
       expect(log.errors).toEqual([]);
     } finally {

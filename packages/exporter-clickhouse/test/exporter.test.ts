@@ -17,7 +17,12 @@ import { startTracing } from '../../../test-support/tracing.js';
 const store = testStore('exporter', { http: true });
 let spans: ReadableSpan[];
 
-/** Real SDK spans: a root with a child that records an exception and carries a link. */
+/**
+ * Real SDK spans: a root with three children. A client call that records an
+ * exception and carries a link; a client call failed by status only (ERROR with
+ * `error.type`, no exception event); an internal span that records an
+ * exception (with the default internalSpans 'none': exceptions only).
+ */
 async function recordSpans(): Promise<ReadableSpan[]> {
   const memory = new InMemorySpanExporter();
   const tracing = startTracing({
@@ -43,6 +48,19 @@ async function recordSpans(): Promise<ReadableSpan[]> {
         child.end();
       },
     );
+    tracer.startActiveSpan('charge card', { kind: SpanKind.CLIENT }, (child) => {
+      child.setAttributes({
+        'http.request.method': 'POST',
+        'url.full': 'http://payments/charge',
+        'error.type': '502',
+      });
+      child.setStatus({ code: SpanStatusCode.ERROR });
+      child.end();
+    });
+    tracer.startActiveSpan('validate order', (child) => {
+      child.recordException(Object.assign(new Error('quantity 0'), { name: 'ValidationError' }));
+      child.end();
+    });
     root.end();
   });
   await tracing.provider.forceFlush();
@@ -74,17 +92,19 @@ describe.each(transports)('ClickHouseSpanExporter over the $name', ({ database, 
                        toUnixTimestamp64Nano(Timestamp) AS start, Duration, SpanAttributes, ScopeName, ScopeVersion,
                        Events.Name AS eventNames, Events.Attributes AS eventAttributes,
                        Links.SpanId AS linkSpanIds, Links.Attributes AS linkAttributes
-                FROM ${database}.otel_traces ORDER BY ParentSpanId != ''`,
+                FROM ${database}.otel_traces`,
         format: 'JSONEachRow',
       })
     ).json<Record<string, unknown>>();
 
-    expect(rows).toHaveLength(2);
-    // Root first: both spans may start in the same millisecond, so order by parentage, not time.
+    expect(rows).toHaveLength(spans.length);
+    // Spans may start in the same millisecond: rows are matched by span id, not time.
     const root = spans.find((span) => span.parentSpanContext === undefined);
-    const child = spans.find((span) => span.parentSpanContext !== undefined);
+    const child = spans.find((span) => span.name === 'load order');
+    const rowOf = (span: ReadableSpan | undefined) =>
+      rows.find((row) => row.SpanId === span?.spanContext().spanId);
 
-    expect(rows[0]).toMatchObject({
+    expect(rowOf(root)).toMatchObject({
       TraceId: root!.spanContext().traceId,
       SpanId: root!.spanContext().spanId,
       ParentSpanId: '',
@@ -104,8 +124,8 @@ describe.each(transports)('ClickHouseSpanExporter over the $name', ({ database, 
         tags: '["a","b"]',
       },
     });
-    expect(rows[0]?.TraceId).toMatch(/^[0-9a-f]{32}$/);
-    expect(rows[1]).toMatchObject({
+    expect(rowOf(root)?.TraceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(rowOf(child)).toMatchObject({
       SpanId: child!.spanContext().spanId,
       ParentSpanId: root!.spanContext().spanId,
       SpanKind: 'Client',
@@ -116,7 +136,7 @@ describe.each(transports)('ClickHouseSpanExporter over the $name', ({ database, 
       linkSpanIds: [root!.spanContext().spanId],
       linkAttributes: [{ why: 'test' }],
     });
-    const exception = (rows[1]?.eventAttributes as Record<string, string>[] | undefined)?.[0];
+    const exception = (rowOf(child)?.eventAttributes as Record<string, string>[] | undefined)?.[0];
     expect(exception).toMatchObject({
       'exception.type': 'NotFoundError',
       'exception.message': 'order 42 missing',
@@ -199,13 +219,36 @@ describe.each(cases)('$mode mode over the $name', ({ name, mode, database }) => 
     });
     expect(exporter.stats()).toMatchObject({ spansExported: spans.length, spansDropped: 0, spansFailed: 0 });
 
-    // The view gives back exactly the points semantic-mapping produced.
+    // One row per span; TracePoints says which points the view makes of it (2: call, response and
+    // exceptions; 1: exceptions only, the internal span).
+    const levels = await query<{ SpanName: string; TracePoints: number }>(
+      `SELECT SpanName, TracePoints FROM ${db}.otel_traces ORDER BY SpanName`,
+    );
+    expect(levels).toEqual([
+      { SpanName: 'GET /orders/{id}', TracePoints: 2 },
+      { SpanName: 'charge card', TracePoints: 2 },
+      { SpanName: 'load order', TracePoints: 2 },
+      { SpanName: 'validate order', TracePoints: 1 },
+    ]);
+
+    // The view gives back exactly the points semantic-mapping produced, and where each exception came from.
     const stored = await query<Record<string, unknown>>(
       `SELECT trace_type, toString(toUnixTimestamp64Nano(timestamp)) AS ts, source_component, target_component,
               source_method, target_method, trace_id, span_id, parent_span_id, toString(duration_ns) AS duration,
-              status_code, exception_type, exception_message, exception_stacktrace, params
+              status_code, exception_type, exception_message, exception_stacktrace, params, exception_source
        FROM ${db}.trace_points ORDER BY span_id, ts, trace_type`,
     );
+    // mapSpan makes an exception per `exception` event, or one from the status when there is none.
+    const hasExceptionEvent = new Set(
+      spans
+        .filter((span) => span.events.some((event) => event.name === 'exception'))
+        .map((span) => span.spanContext().spanId),
+    );
+    const exceptionSources = expectedPoints
+      .filter((p) => p.traceType === 'exception')
+      .map((p) => (hasExceptionEvent.has(p.spanId) ? 'event' : 'status'));
+    // Each source is exercised: two event exceptions (client, internal) and one status-only.
+    expect(exceptionSources.sort()).toEqual(['event', 'event', 'status']);
     const expected = expectedPoints
       .map((p) => ({
         trace_type: p.traceType,
@@ -223,6 +266,8 @@ describe.each(cases)('$mode mode over the $name', ({ name, mode, database }) => 
         exception_message: p.exception?.message ?? '',
         exception_stacktrace: p.exception?.stacktrace ?? '',
         params: p.params,
+        exception_source:
+          p.traceType !== 'exception' ? '' : hasExceptionEvent.has(p.spanId) ? 'event' : 'status',
       }))
       .sort((a, b) =>
         a.span_id === b.span_id

@@ -1,5 +1,14 @@
 import { SpanKind } from '@opentelemetry/api';
-import { OTEL_TRACES_INSERT_COLUMNS, OtelTracesLineEncoder } from '@tracepoint/exporter-clickhouse/internal';
+import {
+  OTEL_TRACES_INSERT_COLUMNS,
+  OtelTracesLineEncoder,
+  RowBatch,
+  TRACE_POINT_INSERT_COLUMNS,
+  TRACE_POINTS_CALL,
+  tracePointFields,
+  withoutTracePointFields,
+} from '@tracepoint/exporter-clickhouse/internal';
+import { mapSpan } from '@tracepoint/semantic-mapping';
 import { attributesToStringMap } from '@tracepoint/semantic-mapping/internal';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { describe, expect, it } from 'vitest';
@@ -105,5 +114,53 @@ describe('otel_traces line encoding', () => {
       ['first', 'a'],
       ['second', 'b'],
     ]);
+  });
+
+  it('appends the trace-point fields in TRACE_POINT_INSERT_COLUMNS order, and cutting them gives the plain line', async () => {
+    const spans = await spansOf('line-service', {});
+    const parent = spans.find((span) => span.name === 'parent') as ReadableSpan;
+    const fields = tracePointFields(parent, mapSpan(parent));
+    const call = mapSpan(parent).find((point) => point.traceType === 'call');
+    // A server span: called by its caller (unknown here), this service the callee.
+    expect(fields).toMatchObject({
+      points: TRACE_POINTS_CALL,
+      callee: 'line-service',
+      calleeMethod: 'parent',
+    });
+    expect(fields).toMatchObject({ caller: call?.sourceComponent, params: call?.params });
+
+    const repairs = { loneSurrogatesReplaced: 0 };
+    const encoder = new OtelTracesLineEncoder(repairs);
+    const plain = encoder.line(parent);
+    const withFields = encoder.line(parent, {
+      ...fields,
+      caller: 'half \ud800',
+      params: { key: 'v \udc00' },
+    });
+    const row = JSON.parse(withFields) as unknown[];
+    expect(row).toHaveLength(OTEL_TRACES_INSERT_COLUMNS.length + TRACE_POINT_INSERT_COLUMNS.length);
+    expect(row.slice(0, OTEL_TRACES_INSERT_COLUMNS.length)).toEqual(JSON.parse(plain));
+    // Lone surrogates in the fields are repaired like the span's own text.
+    expect(row.slice(OTEL_TRACES_INSERT_COLUMNS.length)).toEqual([
+      TRACE_POINTS_CALL,
+      'half \uFFFD',
+      'line-service',
+      fields.callerMethod,
+      'parent',
+      { key: 'v \uFFFD' },
+    ]);
+    // The span's `lone` attribute in each line, and the two in the fields.
+    expect(repairs.loneSurrogatesReplaced).toBe(4);
+
+    // A batch queued with the fields, for a span table without the columns: each row comes back as the plain line.
+    const batch = new RowBatch();
+    batch.append(withFields, 20_000);
+    batch.append(plain, 20_001);
+    const cut = withoutTracePointFields(batch, { loneSurrogatesReplaced: 0 });
+    expect([cut.line(0), cut.line(1)].map((line) => JSON.parse(line))).toEqual([
+      JSON.parse(plain),
+      JSON.parse(plain),
+    ]);
+    expect(cut.days).toEqual([20_000, 20_001]);
   });
 });

@@ -6,10 +6,16 @@ import {
   type SchemaOptions,
   STATS_INDEX_GRANULARITY,
   schemaStatements,
+  TRACE_POINT_COLUMNS,
   TRACE_POINTS_COLUMNS,
   type TracePointStatsRecord,
 } from '@tracepoint/exporter-clickhouse';
-import { resolveExporterConfig, versionAtLeast } from '@tracepoint/exporter-clickhouse/internal';
+import {
+  resolveExporterConfig,
+  schemaMigrations,
+  TRACE_POINT_INSERT_COLUMNS,
+  versionAtLeast,
+} from '@tracepoint/exporter-clickhouse/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
 
@@ -33,18 +39,61 @@ const base: SchemaOptions = {
   ttlDays: 7,
 };
 
+/** The statement as the engine's parser reads it back (throws when it does not parse). */
+async function formatted(sql: string): Promise<string> {
+  const [row] = await (
+    await engine.query({
+      query: 'SELECT formatQuery({sql:String}) AS f',
+      format: 'JSONEachRow',
+      query_params: { sql },
+    })
+  ).json<{ f: string }>();
+  return String(row?.f);
+}
+
+describe('migrations', () => {
+  it('are otel_traces, trace_point_stats, the trace-point columns and the view over otel_traces', () => {
+    const steps = (options: SchemaOptions) =>
+      schemaMigrations(options).map(({ version, name }) => ({ version, name }));
+    expect(steps(base)).toEqual([
+      { version: 1, name: 'otel_traces with trace-id lookup' },
+      { version: 3, name: 'trace_point_stats' },
+      { version: 4, name: 'trace-point columns in otel_traces' },
+      { version: 5, name: 'trace_points view over otel_traces' },
+    ]);
+    // Without trace points there is no view; the columns are still added (their defaults cost nothing).
+    expect(steps({ ...base, tracePoints: false }).map(({ version }) => version)).toEqual([1, 3, 4]);
+    // Nothing creates or reads the separate trace-point table of earlier releases in a new store.
+    expect(schemaStatements(base).join('\n')).not.toMatch(/trace_points_spans/);
+  });
+});
+
 describe('cluster DDL (no cluster runs here: checked with the engine parser)', () => {
   const statements = schemaStatements({ ...base, cluster: 'traces' });
 
   it.each(statements.map((sql, i) => ({ i, sql })))('statement $i parses', async ({ sql }) => {
-    const [row] = await (
-      await engine.query({
-        query: 'SELECT formatQuery({sql:String}) AS f',
-        format: 'JSONEachRow',
-        query_params: { sql },
-      })
-    ).json<{ f: string }>();
-    expect(row?.f).toMatch(/ON CLUSTER traces/);
+    expect(await formatted(sql)).toMatch(/ON CLUSTER traces/);
+  });
+
+  it('adds the trace-point columns to the shards and the Distributed table, and the view reads the Distributed one', async () => {
+    const migrations = schemaMigrations({ ...base, cluster: 'traces' });
+    const columns = migrations.find((migration) => migration.version === 4)?.statements ?? [];
+    expect(columns).toHaveLength(2);
+    const [local, distributed] = await Promise.all(columns.map(formatted));
+    // The Distributed table must list the columns too, or inserts through it could not route them.
+    expect(local).toMatch(/^ALTER TABLE tp\.otel_traces_local ON CLUSTER traces\n/);
+    expect(distributed).toMatch(/^ALTER TABLE tp\.otel_traces ON CLUSTER traces\n/);
+    for (const name of TRACE_POINT_INSERT_COLUMNS) {
+      expect(local).toContain(`ADD COLUMN IF NOT EXISTS \`${name}\``);
+      expect(distributed).toContain(`ADD COLUMN IF NOT EXISTS \`${name}\``);
+    }
+    const view = migrations.find((migration) => migration.version === 5)?.statements ?? [];
+    expect(view).toHaveLength(1);
+    const text = await formatted(view[0] as string);
+    expect(text).toMatch(/^CREATE OR REPLACE VIEW tp\.trace_points ON CLUSTER traces\n/);
+    // Every shard's spans: the Distributed table, not the local one.
+    expect(text).toMatch(/FROM tp\.otel_traces\n/);
+    expect(text).not.toMatch(/otel_traces_local/);
   });
 
   it('uses replicated storage on each shard and Distributed tables for reads and writes', () => {
@@ -56,11 +105,13 @@ describe('cluster DDL (no cluster runs here: checked with the engine parser)', (
     expect(text).toMatch(
       /TO `tp`.`otel_traces_trace_id_ts_local` AS\nSELECT .*\nFROM `tp`.`otel_traces_local`/,
     );
-    expect(text).toMatch(/CREATE VIEW IF NOT EXISTS `tp`.`trace_points` ON CLUSTER `traces`/);
+    expect(text).toMatch(/CREATE OR REPLACE VIEW `tp`.`trace_points` ON CLUSTER `traces`/);
   });
 
   it('a single-server schema applies on the engine, with TTL and ttl_only_drop_parts', async () => {
-    for (const query of schemaStatements(base)) await engine.command({ query });
+    // Twice: every step is idempotent (IF NOT EXISTS, OR REPLACE).
+    for (let round = 0; round < 2; round++)
+      for (const query of schemaStatements(base)) await engine.command({ query });
     const [row] = await (
       await engine.query({
         query: "SELECT engine_full AS e FROM system.tables WHERE database = 'tp' AND name = 'otel_traces'",
@@ -75,6 +126,34 @@ describe('cluster DDL (no cluster runs here: checked with the engine parser)', (
     expect(columns.map(({ name, type }) => ({ name, type }))).toEqual(
       TRACE_POINTS_COLUMNS.map(({ name, type }) => ({ name, type })),
     );
+    // The span table ends with the trace-point columns, each with its default (a Collector's INSERT omits them).
+    const spanColumns = await (
+      await engine.query({ query: 'DESCRIBE TABLE tp.otel_traces', format: 'JSONEachRow' })
+    ).json<{ name: string; type: string; default_type: string; default_expression: string }>();
+    expect(
+      spanColumns
+        .slice(-TRACE_POINT_COLUMNS.length)
+        .map(({ name, type, default_type, default_expression }) => ({
+          name,
+          type,
+          default: default_type === 'DEFAULT' ? default_expression : undefined,
+        })),
+    ).toEqual(TRACE_POINT_COLUMNS.map(({ name, type, default: value }) => ({ name, type, default: value })));
+    const [tables] = await (
+      await engine.query({
+        query:
+          "SELECT groupArray(name) AS names FROM (SELECT name FROM system.tables WHERE database = 'tp' ORDER BY name)",
+        format: 'JSONEachRow',
+      })
+    ).json<{ names: string[] }>();
+    expect(tables?.names).toEqual([
+      'otel_traces',
+      'otel_traces_trace_id_ts',
+      'otel_traces_trace_id_ts_mv',
+      'trace_point_stats',
+      'trace_points',
+      'tracepoint_schema_migrations',
+    ]);
   });
 });
 
