@@ -2,6 +2,7 @@ import { createClient } from '@clickhouse/client';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 import { classifyInsertError } from '@tracepoint/exporter-clickhouse/internal';
+import { createSpanMapper, type SpanMapper, type TracePoint } from '@tracepoint/semantic-mapping';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { describe, expect, it } from 'vitest';
 import { exportOnce } from '../../../test-support/recorded-spans.js';
@@ -88,20 +89,73 @@ async function count(sql: string): Promise<number> {
   return Number(row?.n);
 }
 
+/** A string as the store holds it: each lone surrogate written as U+FFFD. */
+const asStored = (text: string) => text.replace(/\p{Cs}/gu, REPLACEMENT);
+
+/** A trace point as the `trace_points` view gives it back (the columns mapSpan fills), its strings as stored. */
+function asViewRow(point: TracePoint): Record<string, unknown> {
+  return {
+    trace_type: point.traceType,
+    ts: point.timestamp,
+    source_component: asStored(point.sourceComponent),
+    target_component: asStored(point.targetComponent),
+    source_method: asStored(point.sourceMethod),
+    target_method: asStored(point.targetMethod),
+    trace_id: point.traceId,
+    span_id: point.spanId,
+    parent_span_id: point.parentSpanId,
+    duration: point.durationNs,
+    status_code: point.statusCode,
+    exception_type: asStored(point.exception?.type ?? ''),
+    exception_message: asStored(point.exception?.message ?? ''),
+    exception_stacktrace: asStored(point.exception?.stacktrace ?? ''),
+    params: Object.fromEntries(
+      Object.entries(point.params).map(([key, value]) => [asStored(key), asStored(value)]),
+    ),
+  };
+}
+
+const VIEW_COLUMNS = `trace_type, toString(toUnixTimestamp64Nano(timestamp)) AS ts, source_component, target_component,
+  source_method, target_method, trace_id, span_id, parent_span_id, toString(duration_ns) AS duration, status_code,
+  exception_type, exception_message, exception_stacktrace, params`;
+
+/** One order for both sides of a comparison (the view has none of its own). */
+function sortPoints(points: Record<string, unknown>[]): Record<string, unknown>[] {
+  const key = (point: Record<string, unknown>) =>
+    [point.span_id, point.trace_type, point.ts, point.exception_message].join('\u0000');
+  return points.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/**
+ * The `trace_points` view holds exactly the points `mapper` (the exporter's
+ * mapping options) gives the spans that landed, and none of any other span.
+ */
+async function expectPointsOf(
+  db: string,
+  landed: readonly ReadableSpan[],
+  mapper: SpanMapper,
+): Promise<void> {
+  const expected = landed.flatMap((span) => mapper(span)).map(asViewRow);
+  expect(expected.length).toBeGreaterThan(0);
+  const inView = await rows<Record<string, unknown>>(`SELECT ${VIEW_COLUMNS} FROM ${db}.trace_points`);
+  expect(inView).toHaveLength(expected.length);
+  expect(sortPoints(inView)).toEqual(sortPoints(expected));
+}
+
 const transports = [
   { name: 'embedded engine', database: 'cut_embedded', client: () => store.client },
   { name: 'local HTTP server', database: 'cut_http', client: () => createClient({ url: store.server.url }) },
 ];
 
 describe.each(transports)('a string cut inside a surrogate pair, over the $name', ({ database, client }) => {
-  it('lands as U+FFFD, counted, with the 40 good spans of its batch, in both tables', async () => {
+  it('lands as U+FFFD, counted, with the 40 good spans of its batch in one insert, trace points included', async () => {
     const { spans, bad } = await recordBatch(40);
     const exporter = new ClickHouseSpanExporter({ client: client(), database, mode: 'async', logger: quiet });
     expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
     await exporter.shutdown();
 
     expect(await count(`SELECT count() AS n FROM ${database}.otel_traces`)).toBe(41);
-    expect(await count(`SELECT count() AS n FROM ${database}.trace_points_spans`)).toBe(41);
+    await expectPointsOf(database, spans, createSpanMapper());
     const half = `abcdefg${REPLACEMENT}`;
     const [row] = await rows<Record<string, unknown>>(
       `SELECT SpanName, SpanAttributes, StatusMessage, Events.Name AS eventNames, Events.Attributes AS eventAttributes,
@@ -118,52 +172,67 @@ describe.each(transports)('a string cut inside a surrogate pair, over the $name'
     const [detail, exception] = (row?.eventAttributes ?? []) as Record<string, string>[];
     expect(detail).toEqual({ detail: half });
     expect(exception?.['exception.message']).toBe(`boom ${REPLACEMENT}`);
-    const [point] = await rows<Record<string, unknown>>(
-      `SELECT target_method, exceptions.message AS messages, params FROM ${database}.trace_points_spans
-       WHERE span_id = '${bad.spanContext().spanId}'`,
+    expect(
+      await rows(
+        `SELECT params['http.route'] AS route, exception_message FROM ${database}.trace_points
+         WHERE span_id = '${bad.spanContext().spanId}' AND trace_type = 'exception'`,
+      ),
+    ).toEqual([{ route: half, exception_message: `boom ${REPLACEMENT}` }]);
+    // Each lone surrogate is counted once per row it was written in: the U+FFFD the span's row now holds
+    // (its trace-point columns included; the view adds none of its own).
+    const replaced = await count(
+      `SELECT sum(countSubstrings(formatRow('TSV', *), '${REPLACEMENT}')) AS n FROM ${database}.otel_traces`,
     );
-    expect(point).toMatchObject({ params: { 'http.route': half }, messages: [`boom ${REPLACEMENT}`] });
-    // Each lone surrogate is counted once per row it was written in: the U+FFFD the tables now hold.
-    const replaced =
-      (await count(
-        `SELECT sum(countSubstrings(formatRow('TSV', *), '${REPLACEMENT}')) AS n FROM ${database}.otel_traces`,
-      )) +
-      (await count(
-        `SELECT sum(countSubstrings(formatRow('TSV', *), '${REPLACEMENT}')) AS n FROM ${database}.trace_points_spans`,
-      ));
     expect(replaced).toBeGreaterThan(0);
-    expect(exporter.stats()).toMatchObject({
+    const stats = exporter.stats();
+    expect(stats).toMatchObject({
       spansExported: 41,
       spansFailed: 0,
       rowsRejected: 0,
       loneSurrogatesReplaced: replaced,
+      inserts: 1,
     });
+    // A span is one row: there is no second table whose insert could fail after this one landed.
+    expect(stats.rowsWritten).toEqual({ otel_traces: 41 });
   });
 });
 
 describe.each(transports)('a batch with a bad string, over the $name', ({ database, client }) => {
-  it('keeps both tables equal when only the trace-point row holds the cut (a param cut by maxParamLength)', async () => {
+  it('lands a span whose only cut is in a trace-point param (maxParamLength), its points as mapSpan gives them', async () => {
     const methods = Array.from({ length: 41 }, (_, i) => (i === 20 ? `GET${SMILE}` : 'GET'));
     const spans = await recordMethods(methods);
     const db = `${database}_param`;
-    // maxParamLength 4 cuts `GET😀` after its high surrogate in params only; otel_traces keeps it whole.
+    // maxParamLength 4 cuts `GET😀` after its high surrogate in TracePointParams only; SpanAttributes keep it whole.
+    const mapping = { maxParamLength: 4 };
     const exporter = new ClickHouseSpanExporter({
       client: client(),
       database: db,
       mode: 'sync',
-      mapping: { maxParamLength: 4 },
+      mapping,
       logger: quiet,
     });
     expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
     await exporter.shutdown();
     expect(await count(`SELECT count() AS n FROM ${db}.otel_traces`)).toBe(41);
-    expect(await count(`SELECT count() AS n FROM ${db}.trace_points_spans`)).toBe(41);
+    await expectPointsOf(db, spans, createSpanMapper(mapping));
     expect(
       await rows(
-        `SELECT params['http.request.method'] AS method FROM ${db}.trace_points_spans WHERE method != 'GET'`,
+        `SELECT DISTINCT params['http.request.method'] AS method FROM ${db}.trace_points WHERE method != 'GET'`,
       ),
     ).toEqual([{ method: `GET${REPLACEMENT}…` }]);
-    expect(exporter.stats()).toMatchObject({ spansExported: 41, loneSurrogatesReplaced: 1 });
+    expect(
+      await rows(
+        `SELECT SpanAttributes['http.request.method'] AS method FROM ${db}.otel_traces WHERE method != 'GET'`,
+      ),
+    ).toEqual([{ method: `GET${SMILE}` }]);
+    const stats = exporter.stats();
+    expect(stats).toMatchObject({
+      spansExported: 41,
+      rowsRejected: 0,
+      loneSurrogatesReplaced: 1,
+      inserts: 1,
+    });
+    expect(stats.rowsWritten).toEqual({ otel_traces: 41 });
   });
 
   it('writes a resource attribute with a lone surrogate as U+FFFD in every row of the resource, counted per row', async () => {
@@ -255,7 +324,7 @@ async function recordDecoded(): Promise<{ spans: ReadableSpan[]; decoded: Readab
 describe.each(transports)(
   'a BigInt inside an array attribute value, over the $name',
   ({ database, client }) => {
-    it('lands as a plain decimal number in the JSON array text, wherever it sits, in both tables', async () => {
+    it('lands as a plain decimal number in the JSON array text, wherever it sits, trace-point params too', async () => {
       const { spans, decoded } = await recordDecoded();
       const db = `${database}_bigint`;
       const warnings: string[] = [];
@@ -269,7 +338,7 @@ describe.each(transports)(
       await exporter.shutdown();
       expect(warnings).toEqual([]);
       expect(await count(`SELECT count() AS n FROM ${db}.otel_traces`)).toBe(2);
-      expect(await count(`SELECT count() AS n FROM ${db}.trace_points_spans`)).toBe(2);
+      await expectPointsOf(db, spans, createSpanMapper());
       const id = decoded.spanContext().spanId;
       const [row] = await rows<Record<string, unknown>>(
         `SELECT SpanAttributes, ResourceAttributes, Events.Attributes AS events, Links.Attributes AS links
@@ -292,7 +361,7 @@ describe.each(transports)(
       );
       expect(
         await rows(
-          `SELECT params['http.response.status_code'] AS status FROM ${db}.trace_points_spans WHERE span_id = '${id}'`,
+          `SELECT DISTINCT params['http.response.status_code'] AS status FROM ${db}.trace_points WHERE span_id = '${id}'`,
         ),
       ).toEqual([{ status: '[200]' }]);
       expect(exporter.stats()).toMatchObject({ spansExported: 2, spansFailed: 0 });
@@ -306,7 +375,7 @@ async function recordLateEvent(): Promise<{ spans: ReadableSpan[]; bad: Readable
   const tracing = startTracing({ serviceName: 'one-fate', spanProcessors: [simpleSpanProcessor(memory)] });
   for (let i = 0; i < 41; i++) {
     const span = tracing.tracer.startSpan(`GET ${i}`, { kind: SpanKind.SERVER });
-    // Not an exception: the time is in otel_traces' Events only, not in the span's trace points.
+    // Not an exception: the time is in the span's Events only, not in its trace points.
     if (i === 20) span.addEvent('cache.miss', {}, [10_000_000_000, 0]);
     span.end();
   }
@@ -323,21 +392,27 @@ const modes = transports.flatMap((transport) =>
 );
 
 describe.each(modes)(
-  "a span's rows in both tables, over the $name in $mode mode",
+  'a span the server refuses, over the $name in $mode mode',
   ({ database, client, mode }) => {
-    it('share one fate: a span row the server refuses takes its trace-point row with it', async () => {
+    it('has neither its row nor its trace points; the 40 others of its batch have both', async () => {
       const { spans, bad } = await recordLateEvent();
       const db = `${database}_fate_${mode}`;
       const exporter = new ClickHouseSpanExporter({ client: client(), database: db, mode, logger: quiet });
       expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
       await exporter.shutdown();
       expect(await count(`SELECT count() AS n FROM ${db}.otel_traces`)).toBe(40);
-      expect(await count(`SELECT count() AS n FROM ${db}.trace_points_spans`)).toBe(40);
       const id = bad.spanContext().spanId;
-      expect(await count(`SELECT count() AS n FROM ${db}.trace_points_spans WHERE span_id = '${id}'`)).toBe(
-        0,
+      expect(await count(`SELECT count() AS n FROM ${db}.otel_traces WHERE SpanId = '${id}'`)).toBe(0);
+      // The view reads the span rows: every landed span's points, none of the refused one's.
+      await expectPointsOf(
+        db,
+        spans.filter((span) => span !== bad),
+        createSpanMapper(),
       );
-      expect(exporter.stats()).toMatchObject({ spansExported: 40, rowsRejected: 1, spansFailed: 0 });
+      expect(await count(`SELECT count() AS n FROM ${db}.trace_points WHERE span_id = '${id}'`)).toBe(0);
+      const stats = exporter.stats();
+      expect(stats).toMatchObject({ spansExported: 40, rowsRejected: 1, spansFailed: 0 });
+      expect(stats.rowsWritten).toEqual({ otel_traces: 40 });
     });
   },
 );

@@ -14,6 +14,7 @@ import {
   SchemaMismatchError,
 } from '@tracepoint/exporter-clickhouse';
 import { MAX_PARTITIONS_PER_INSERT, OtelTracesLineEncoder } from '@tracepoint/exporter-clickhouse/internal';
+import { createSpanMapper } from '@tracepoint/semantic-mapping';
 import type { ReadableSpan } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
@@ -53,6 +54,22 @@ async function count(sql: string): Promise<number> {
   return Number(row?.n);
 }
 
+/**
+ * The `trace_points` view of `database` holds, per span, as many points as
+ * mapSpan gives each span that landed, and none of any other span.
+ */
+async function expectPointsOf(database: string, landed: readonly ReadableSpan[]): Promise<void> {
+  const mapper = createSpanMapper();
+  const expected = Object.fromEntries(landed.map((span) => [span.spanContext().spanId, mapper(span).length]));
+  const found = await (
+    await embedded.query({
+      query: `SELECT span_id, count() AS n FROM ${database}.trace_points GROUP BY span_id`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ span_id: string; n: string }>();
+  expect(Object.fromEntries(found.map((row) => [row.span_id, Number(row.n)]))).toEqual(expected);
+}
+
 beforeAll(() => {
   embedded = createEmbeddedClient({ path: dataDir.path });
 });
@@ -78,9 +95,11 @@ describe('bad rows and partitions', () => {
     expect(await exportOnce(exporter, batch)).toEqual({ code: 0 });
     await exporter.shutdown();
     expect(await count('SELECT count() AS n FROM bad_rows.otel_traces')).toBe(40);
-    expect(await count('SELECT count() AS n FROM bad_rows.trace_points_spans')).toBe(40);
-    // The server refuses the span's row; its trace-point row shares that fate and is not sent.
-    expect(exporter.stats()).toMatchObject({ spansExported: 40, rowsRejected: 1, spansFailed: 0 });
+    // The server refuses the span's row, and its trace points are in that row: the good spans have theirs, it has none.
+    await expectPointsOf('bad_rows', good);
+    const stats = exporter.stats();
+    expect(stats).toMatchObject({ spansExported: 40, rowsRejected: 1, spansFailed: 0 });
+    expect(stats.rowsWritten).toEqual({ otel_traces: 40 });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/rejected one otel_traces row .*rest of its batch was written/);
   });
@@ -110,7 +129,7 @@ describe('bad rows and partitions', () => {
 });
 
 describe('schema verification and queue limits', () => {
-  it('with createSchema: false, names what is missing and keeps failing exports cleanly', async () => {
+  it('with createSchema: false, names what is missing, fails exports cleanly, and passes a schema an earlier run made', async () => {
     await embedded.command({ query: 'CREATE DATABASE IF NOT EXISTS bare' });
     const errors: string[] = [];
     const exporter = new ClickHouseSpanExporter({
@@ -122,25 +141,31 @@ describe('schema verification and queue limits', () => {
     });
     await expect(exporter.ready()).rejects.toBeInstanceOf(SchemaMismatchError);
     await expect(exporter.ready()).rejects.toThrow(
-      /table otel_traces is missing.*table trace_points_spans is missing/,
+      /table otel_traces is missing; table trace_point_stats is missing\./,
     );
     const result = await exportOnce(exporter, await recordSpans(2));
     expect(result.code).toBe(1);
     expect(errors).toHaveLength(1);
     await exporter.shutdown();
 
-    // Created by a run that may, then verified by one that may not: passes.
+    // Created by a run that may, then verified by one that may not: passes, trace-point columns included.
     const creator = new ClickHouseSpanExporter({ client: embedded, database: 'bare', mode: 'sync' });
     await creator.ready();
     await creator.shutdown();
+    const warnings: string[] = [];
     const verifier = new ClickHouseSpanExporter({
       client: embedded,
       database: 'bare',
       createSchema: false,
       mode: 'sync',
+      logger: { warn: (message) => warnings.push(message), error() {} },
     });
     await expect(verifier.ready()).resolves.toBeUndefined();
+    const spans = await recordSpans(2);
+    expect(await exportOnce(verifier, spans)).toEqual({ code: 0 });
     await verifier.shutdown();
+    expect(warnings).toEqual([]);
+    await expectPointsOf('bare', spans);
   });
 
   it('drops and counts spans beyond the memory queue, and reports them through the callback', async () => {
@@ -196,11 +221,15 @@ describe('failover and server-side async inserts', () => {
       database: 'server_async',
       asyncInsert: true,
     });
-    expect(await exportOnce(exporter, await recordSpans(25))).toEqual({ code: 0 });
+    const spans = await recordSpans(25);
+    expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
     await exporter.shutdown();
-    expect(exporter.stats()).toMatchObject({ spansExported: 25, spansFailed: 0 });
+    const stats = exporter.stats();
+    // One insert for the batch: a span and its trace points are one row.
+    expect(stats).toMatchObject({ spansExported: 25, spansFailed: 0, inserts: 1 });
+    expect(stats.rowsWritten).toEqual({ otel_traces: 25 });
     expect(await count('SELECT count() AS n FROM server_async.otel_traces')).toBe(25);
-    expect(await count('SELECT count() AS n FROM server_async.trace_points_spans')).toBe(25);
+    await expectPointsOf('server_async', spans);
   });
 });
 
@@ -245,8 +274,11 @@ describe('push mode', () => {
       expect(await count('SELECT count() AS n FROM pushed.otel_traces')).toBe(0);
       await exporter.forceFlush();
       expect(await count('SELECT count() AS n FROM pushed.otel_traces')).toBe(1);
-      expect(await count('SELECT count() AS n FROM pushed.trace_points_spans')).toBe(1);
-      expect(exporter.stats()).toMatchObject({ spansExported: 1, inserts: 2 });
+      await expectPointsOf('pushed', [span!]);
+      // One stream, one insert: the trace points went in the span's row.
+      const stats = exporter.stats();
+      expect(stats).toMatchObject({ spansExported: 1, inserts: 1 });
+      expect(stats.rowsWritten).toEqual({ otel_traces: 1 });
     } finally {
       await exporter.shutdown();
       relay.close();
