@@ -4,12 +4,11 @@ import { SpanRows } from './span-rows.js';
 import { LOST_ROWS } from './transmission.js';
 
 /**
- * async mode (the default): rows wait in one SpanRows for both tables and
- * the export reports success at once. The waiting rows are inserted together
- * when the span table's reach maxBatchRows, either table's reach
- * maxBatchBytes, or flushIntervalMillis after the first; flushes run one
- * after another. Rows past maxQueueBytes (waiting and in flight) are dropped
- * and counted.
+ * async mode (the default): rows wait in one SpanRows and the export reports
+ * success at once. The waiting rows are inserted together when they reach
+ * maxBatchRows or maxBatchBytes, or flushIntervalMillis after the first;
+ * flushes run one after another. Rows past maxQueueBytes (waiting and in
+ * flight) are dropped and counted.
  */
 export class AsyncTransmission extends QueuedTransmission {
   private waiting = new SpanRows();
@@ -17,17 +16,12 @@ export class AsyncTransmission extends QueuedTransmission {
   private chain: Promise<void> = Promise.resolve();
   private readonly flushLater = () => this.flush();
 
-  protected queue(traceLine: string, pointLine: string | undefined, day: number): number {
+  protected queue(line: string, day: number, withTracePoints: boolean): number {
     const config = this.context.config;
-    // Both tables' rows of a span join one flush, so the span's fate decides its trace points'.
     const rows = this.waiting;
     const before = rows.bytes;
-    rows.add(traceLine, pointLine, day);
-    if (
-      rows.spans.rows >= config.maxBatchRows ||
-      rows.spans.bytes >= config.maxBatchBytes ||
-      rows.points.bytes >= config.maxBatchBytes
-    ) {
+    rows.add(line, day, withTracePoints);
+    if (rows.rows >= config.maxBatchRows || rows.bytes >= config.maxBatchBytes) {
       this.flush();
     } else if (this.timer === undefined) {
       this.timer = setTimeout(this.flushLater, config.flushIntervalMillis);
@@ -36,12 +30,12 @@ export class AsyncTransmission extends QueuedTransmission {
     return rows.bytes - before;
   }
 
-  /** Hands both tables' waiting rows to their inserts (CountedWrites.writeBoth), after the previous flush's. */
+  /** Hands the waiting rows to their insert, after the previous flush's. */
   flush(): Promise<void> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const rows = this.waiting;
-    if (rows.spans.rows === 0) return this.chain;
+    if (rows.rows === 0) return this.chain;
     this.waiting = new SpanRows();
     const { startUp, stats, tables, writes, config } = this.context;
     const token = this.context.nextToken();
@@ -49,23 +43,16 @@ export class AsyncTransmission extends QueuedTransmission {
     const run = async (): Promise<void> => {
       let written = false;
       try {
-        const { writer, unavailable } = await startUp.start();
-        // Rows queued before start-up turned the trace-point writer off; the warning has told.
-        const withPoints = tables.points !== undefined && !unavailable.has(tables.points.name);
+        const started = await startUp.start();
         written = true;
-        await writes.writeBoth(writer, rows, token, withPoints);
+        await writes.write(started.writer, started.spans, rows, token);
       } catch (error) {
         // CountedWrites counts its own failures; a failed start is counted here.
-        if (!written) stats.spansFailed += rows.spans.rows;
-        if (!written && error === startUp.failure) startUp.logRowsLost(tables.spans.name, rows.spans.rows);
-        else if (rows.spansWritten)
-          config.logger.error(
-            `lost ${rows.points.rows} ${tables.points?.name} rows: ${toError(error).message}`,
-            LOST_ROWS,
-          );
+        if (!written) stats.spansFailed += rows.rows;
+        if (!written && error === startUp.failure) startUp.logRowsLost(tables.spans.name, rows.rows);
         else
           config.logger.error(
-            `lost ${rows.spans.rows} ${tables.spans.name} rows and their trace points: ${toError(error).message}`,
+            `lost ${rows.rows} ${tables.spans.name} rows: ${toError(error).message}`,
             LOST_ROWS,
           );
       } finally {

@@ -24,12 +24,13 @@ import type { ExportResultLike, Transmission, TransmissionContext } from './tran
 const SECONDS_PER_DAY = 86_400;
 
 /**
- * Writes finished spans to ClickHouse: the OpenTelemetry-compatible
- * `otel_traces` table (with Grafana's trace-id lookup) and the trace points of
- * @tracepoint/semantic-mapping. It wires three parts: a SpanRowEncoder (rows
- * of both tables), a Transmission (`async`: batched, default; `sync`: each
- * export awaits its insert; `push`: a streaming insert per table, rolled over
- * periodically) and the StartUp (version check, schema, failover).
+ * Writes finished spans to ClickHouse: one row per span in the
+ * OpenTelemetry-compatible `otel_traces` table (with Grafana's trace-id
+ * lookup), whose trace-point columns carry what the `trace_points` view needs
+ * of @tracepoint/semantic-mapping's trace points. It wires three parts: a
+ * SpanRowEncoder (the rows), a Transmission (`async`: batched, default;
+ * `sync`: each export awaits its insert; `push`: a streaming insert, rolled
+ * over periodically) and the StartUp (version check, schema, failover).
  *
  * It never throws into the application after construction: every failure is
  * reported through the export callback (called exactly once per call),
@@ -59,7 +60,7 @@ export class ClickHouseSpanExporter {
       logger: this.config.logger,
     });
     this.tables = exporterTables(this.config);
-    this.startUp = new StartUp(this.config, this.counters, () => encoder.stopTracePoints());
+    this.startUp = new StartUp(this.config, this.counters, this.tables, () => encoder.stopTracePoints());
     this.writes = new CountedWrites(this.tables, this.counters);
     const context: TransmissionContext = {
       config: this.config,

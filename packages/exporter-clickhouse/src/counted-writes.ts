@@ -1,10 +1,11 @@
 import type { ExporterStats } from './exporter-stats.js';
 import type { ExporterTables } from './exporter-tables.js';
 import { type RowBatch, type RowRange, rowCount } from './row-batch.js';
-import type { SpanRows } from './span-rows.js';
+import { SpanRows } from './span-rows.js';
 import type { InsertTarget, TableWriter } from './table-writer.js';
+import { withoutTracePointFields } from './trace-point-fields.js';
 
-/** Inserts of span rows through a TableWriter, kept in the exporter's counters. */
+/** Inserts of rows through a TableWriter, kept in the exporter's counters. */
 export class CountedWrites {
   constructor(
     private readonly tables: ExporterTables,
@@ -12,22 +13,10 @@ export class CountedWrites {
   ) {}
 
   /**
-   * Writes the span table's rows, then the trace-point rows of the spans that
-   * landed: a span the server refuses has no trace points either, and when
-   * the span table's insert fails for good its trace points are not written.
-   * `withPoints` false: the trace-point table cannot be written.
-   */
-  async writeBoth(writer: TableWriter, rows: SpanRows, token: string, withPoints = true): Promise<void> {
-    const rejected = await this.write(writer, this.tables.spans, rows.spans, token);
-    rows.spansWritten = true;
-    const points = this.tables.points;
-    if (points === undefined || !withPoints || rows.points.rows === 0) return;
-    await this.write(writer, points, rows.points, `${token}-points`, rows.pointsOfLandedSpans(rejected));
-  }
-
-  /**
    * Writes one batch of a table (or the rows of `ranges`) and keeps the
-   * counters; resolves with the rows rejected as bad, rejects when it finally failed.
+   * counters; resolves with the rows rejected as bad, rejects when it finally
+   * failed. Span rows that carry trace-point fields lose them on the way to a
+   * span table without the columns.
    */
   async write(
     writer: TableWriter,
@@ -38,12 +27,20 @@ export class CountedWrites {
   ): Promise<number[]> {
     const rows = rowCount(ranges);
     if (rows === 0) return [];
+    const spans = this.isSpanTable(table);
+    const body =
+      table === this.tables.spansWithoutTracePoints &&
+      table !== this.tables.spans &&
+      batch instanceof SpanRows &&
+      batch.tracePointRows > 0
+        ? withoutTracePointFields(batch, this.stats)
+        : batch;
     try {
-      const rejected = await writer.write(table, batch, token, ranges);
+      const rejected = await writer.write(table, body, token, ranges);
       this.recordWritten(table, rows - rejected.length);
       return rejected;
     } catch (error) {
-      if (table === this.tables.spans) this.stats.spansFailed += rows;
+      if (spans) this.stats.spansFailed += rows;
       throw error;
     }
   }
@@ -52,6 +49,10 @@ export class CountedWrites {
   recordWritten(table: InsertTarget, rows: number): void {
     const written = this.stats.rowsWritten;
     written[table.name] = (written[table.name] ?? 0) + rows;
-    if (table === this.tables.spans) this.stats.spansExported += rows;
+    if (this.isSpanTable(table)) this.stats.spansExported += rows;
+  }
+
+  private isSpanTable(table: InsertTarget): boolean {
+    return table === this.tables.spans || table === this.tables.spansWithoutTracePoints;
   }
 }

@@ -1,16 +1,15 @@
 import type { ExporterConfig } from './exporter-options.js';
-import { OTEL_TRACES_INSERT_COLUMNS } from './otel-traces-schema.js';
+import { OTEL_TRACES_INSERT_COLUMNS, TRACE_POINT_INSERT_COLUMNS } from './otel-traces-schema.js';
 import { qualifiedName } from './table-ddl.js';
 import { type InsertTarget, insertTarget } from './table-writer.js';
 import { TRACE_POINT_STATS_INSERT_COLUMNS } from './trace-point-stats-schema.js';
-import { TRACE_POINT_SPANS_INSERT_COLUMNS, TRACE_POINT_SPANS_SUFFIX } from './trace-points-schema.js';
 
 /** The tables one exporter inserts into, by what they hold. */
 export interface ExporterTables {
-  /** `otel_traces`: its rows count as exported spans. */
+  /** `otel_traces` with the trace-point columns (without them when tracePoints is false): its rows count as exported spans. */
   readonly spans: InsertTarget;
-  /** `<trace_points>_spans`; undefined with tracePoints: false. */
-  readonly points: InsertTarget | undefined;
+  /** `otel_traces` without the trace-point columns, for a span table that lacks them; `spans` when tracePoints is false. */
+  readonly spansWithoutTracePoints: InsertTarget;
   /** `trace_point_stats` (writeStats). */
   readonly stats: InsertTarget;
 }
@@ -20,10 +19,12 @@ function target(config: ExporterConfig, table: string, columns: readonly string[
 }
 
 export function exporterTables(config: ExporterConfig): ExporterTables {
-  const pointsTable = `${config.tracePointsTable}${TRACE_POINT_SPANS_SUFFIX}`;
+  const plain = target(config, config.tracesTable, OTEL_TRACES_INSERT_COLUMNS);
   return {
-    spans: target(config, config.tracesTable, OTEL_TRACES_INSERT_COLUMNS),
-    points: config.tracePoints ? target(config, pointsTable, TRACE_POINT_SPANS_INSERT_COLUMNS) : undefined,
+    spans: config.tracePoints
+      ? target(config, config.tracesTable, [...OTEL_TRACES_INSERT_COLUMNS, ...TRACE_POINT_INSERT_COLUMNS])
+      : plain,
+    spansWithoutTracePoints: plain,
     stats: target(config, config.statsTable, TRACE_POINT_STATS_INSERT_COLUMNS),
   };
 }

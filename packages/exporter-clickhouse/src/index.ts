@@ -18,7 +18,7 @@ export {
   MAX_PENDING_SPANS,
   type SpanExporterLike,
 } from './exporting-span-processor.js';
-export { OTEL_TRACES_COLUMNS, TRACE_ID_TS_COLUMNS } from './otel-traces-schema.js';
+export { OTEL_TRACES_COLUMNS, TRACE_ID_TS_COLUMNS, TRACE_POINT_COLUMNS } from './otel-traces-schema.js';
 export { SchemaMismatchError, type SchemaOptions, schemaStatements } from './schema-manager.js';
 export { MIN_CLICKHOUSE_VERSION, UnsupportedServerVersionError } from './server-version.js';
 export { sketchQuantileSql, statsEndpointsSql, statsServiceGraphSql } from './trace-point-stats-queries.js';
@@ -27,9 +27,5 @@ export {
   TRACE_POINT_STATS_COLUMNS,
   type TracePointStatsRecord,
 } from './trace-point-stats-schema.js';
-export {
-  TRACE_POINT_SPANS_COLUMNS,
-  TRACE_POINT_SPANS_SUFFIX,
-  TRACE_POINTS_COLUMNS,
-} from './trace-points-schema.js';
+export { TRACE_POINTS_COLUMNS } from './trace-points-schema.js';
 export type { ExportResultLike } from './transmission.js';

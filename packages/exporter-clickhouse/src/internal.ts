@@ -8,16 +8,28 @@ export { type ExporterConfig, resolveExporterConfig } from './exporter-options.j
 export { emptyStats } from './exporter-stats.js';
 export { assertIdentifier } from './identifier.js';
 export { classifyInsertError, type InsertFailureKind } from './insert-error.js';
+export {
+  legacyTracePointsSelect,
+  TRACE_POINT_SPANS_COLUMNS,
+  TRACE_POINT_SPANS_SUFFIX,
+} from './legacy-trace-point-spans.js';
 export { attributesMapJson, OtelTracesLineEncoder } from './otel-traces-row.js';
 export {
   OTEL_TRACES_INSERT_COLUMNS,
   otelTracesStatements,
   TRACE_ID_TS_MV_SUFFIX,
   TRACE_ID_TS_SUFFIX,
+  TRACE_POINT_INSERT_COLUMNS,
+  TRACE_POINTS_CALL,
+  TRACE_POINTS_EXCEPTIONS,
+  TRACE_POINTS_NONE,
+  tracePointColumnsStatements,
 } from './otel-traces-schema.js';
 export { ROW_CHUNK_CHARS, RowBatch, type RowRange, rowCount, splitRanges } from './row-batch.js';
 export {
+  describeColumns,
   expectedTables,
+  LEGACY_TRACE_POINTS_MIGRATION,
   MIGRATIONS_TABLE,
   type Migration,
   prepareSchema,
@@ -25,6 +37,7 @@ export {
   schemaMigrations,
   serverVersion,
   type TableWriterRole,
+  TRACE_POINT_COLUMNS_MIGRATION,
   verifySchema,
 } from './schema-manager.js';
 export { versionAtLeast } from './server-version.js';
@@ -32,10 +45,15 @@ export { SpanRowEncoder, type SpanRowEncoderOptions } from './span-row-encoder.j
 export { type SpanRowSink, SpanRows } from './span-rows.js';
 export { type ColumnSpec, LOCAL_TABLE_SUFFIX, type SchemaTarget } from './table-ddl.js';
 export { MAX_PARTITIONS_PER_INSERT, rowLine } from './table-writer.js';
-export { tracePointSpanRow } from './trace-point-row.js';
+export {
+  NO_TRACE_POINTS,
+  type TracePointFields,
+  tracePointFields,
+  withoutTracePointFields,
+} from './trace-point-fields.js';
 export {
   TRACE_POINT_STATS_INSERT_COLUMNS,
   tracePointStatsRow,
   tracePointStatsStatements,
 } from './trace-point-stats-schema.js';
-export { TRACE_POINT_SPANS_INSERT_COLUMNS, tracePointsStatements } from './trace-points-schema.js';
+export { tracePointsStatements } from './trace-points-schema.js';

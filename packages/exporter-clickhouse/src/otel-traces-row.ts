@@ -2,6 +2,7 @@ import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { hrTimeToNanoString, type SpanLike, spanKindName, statusCodeName } from '@tracepoint/core';
 import { attributeValueToString } from '@tracepoint/semantic-mapping';
 import { hrTimeToDateTime64Text } from './date-time-text.js';
+import type { TracePointFields } from './trace-point-fields.js';
 import { type TextRepairs, wellFormed } from './well-formed-text.js';
 
 const quote = JSON.stringify as (value: string) => string;
@@ -56,6 +57,14 @@ function arrayJson<T>(
   return `${out}]`;
 }
 
+/** The trace-point columns' values, each after a comma, in TRACE_POINT_INSERT_COLUMNS order. */
+function tracePointFieldsText(fields: TracePointFields, repairs: Repairs): string {
+  return (
+    `,${fields.points},${text(fields.caller, repairs)},${text(fields.callee, repairs)},` +
+    `${text(fields.callerMethod, repairs)},${text(fields.calleeMethod, repairs)},${mapJson(fields.params, repairs)}`
+  );
+}
+
 type Event = SpanLike['events'][number];
 type Link = SpanLike['links'][number];
 type Repairs = TextRepairs | undefined;
@@ -85,15 +94,16 @@ export class OtelTracesLineEncoder {
 
   constructor(private readonly repairs: TextRepairs = { loneSurrogatesReplaced: 0 }) {}
 
-  line(span: SpanLike): string {
-    const line = this.encode(span, undefined);
+  /** `fields`: the span's trace-point columns (TRACE_POINT_INSERT_COLUMNS), appended; none when off. */
+  line(span: SpanLike, fields?: TracePointFields): string {
+    const line = this.encode(span, fields, undefined);
     // JSON.stringify writes a lone surrogate as a `\udXXX` escape (which ClickHouse refuses for the
     // whole insert): one scan of the line instead of a check per string. A hit (rarely a literal
     // backslash before "ud") encodes the row again, repairing each string.
-    return line.includes('\\ud') ? this.encode(span, this.repairs) : line;
+    return line.includes('\\ud') ? this.encode(span, fields, this.repairs) : line;
   }
 
-  private encode(span: SpanLike, repairs: Repairs): string {
+  private encode(span: SpanLike, fields: TracePointFields | undefined, repairs: Repairs): string {
     const context = span.spanContext();
     const events = span.events;
     const links = span.links;
@@ -108,7 +118,8 @@ export class OtelTracesLineEncoder {
       `${text(span.status.message ?? '', repairs)},${arrayJson(events, eventTime, repairs)},` +
       `${arrayJson(events, eventName, repairs)},${arrayJson(events, eventAttributes, repairs)},` +
       `${arrayJson(links, linkTraceId, repairs)},${arrayJson(links, linkSpanId, repairs)},` +
-      `${arrayJson(links, linkTraceState, repairs)},${arrayJson(links, linkAttributes, repairs)}]\n`;
+      `${arrayJson(links, linkTraceState, repairs)},${arrayJson(links, linkAttributes, repairs)}` +
+      `${fields === undefined ? '' : tracePointFieldsText(fields, repairs)}]\n`;
     // Concatenation leaves a rope of dozens of pieces, about 3x the text in heap (measured) for as
     // long as the row waits in the queue; reading a character flattens it into one string now.
     if (line.charCodeAt(line.length - 1) !== NEWLINE)

@@ -1,8 +1,14 @@
 import { PassThrough } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { withTracingSuppressed } from '@tracepoint/core';
-import { RowBatch } from './row-batch.js';
+import { SpanRows } from './span-rows.js';
 import { drainResponse, type InsertTarget } from './table-writer.js';
+
+/** Where an open stream inserts, once the exporter has started; undefined: it is not opened. */
+export interface PushStreamTarget {
+  readonly client: ClickHouseClient;
+  readonly target: InsertTarget;
+}
 
 /**
  * One open streaming insert: rows are written to the request body as they
@@ -11,24 +17,26 @@ import { drainResponse, type InsertTarget } from './table-writer.js';
  * can be retried as an ordinary insert with the same deduplication token.
  */
 export class PushStream {
-  readonly batch = new RowBatch();
+  readonly batch = new SpanRows();
   private readonly body = new PassThrough();
   private readonly done: Promise<unknown>;
 
+  /** `open` resolves undefined when the rows already written cannot go to the table it found (end() rejects then). */
   constructor(
-    client: Promise<ClickHouseClient>,
-    target: InsertTarget,
+    open: Promise<PushStreamTarget | undefined>,
     readonly token: string,
   ) {
     this.done = withTracingSuppressed(() =>
-      client
-        .then((ready) =>
-          ready.exec({
-            query: target.statement,
+      open
+        .then((ready) => {
+          if (ready === undefined)
+            throw new Error('the stream was not opened: its rows do not fit the table');
+          return ready.client.exec({
+            query: ready.target.statement,
             values: this.body,
             clickhouse_settings: { insert_deduplication_token: token },
-          }),
-        )
+          });
+        })
         .then((result) => drainResponse(result.stream)),
     );
     // The outcome is read in end(); until then a failure must not become an unhandled rejection.
@@ -36,10 +44,11 @@ export class PushStream {
   }
 
   /** Sends the encoded row at once; returns its size. */
-  write(line: string, day: number): number {
-    const bytes = this.batch.append(line, day);
+  write(line: string, day: number, withTracePoints: boolean): number {
+    const before = this.batch.bytes;
+    this.batch.add(line, day, withTracePoints);
     this.body.write(line);
-    return bytes;
+    return this.batch.bytes - before;
   }
 
   /** Closes the body; resolves when ClickHouse has committed the rows, rejects when the insert failed. */

@@ -1,113 +1,95 @@
 import { toError } from './insert-error.js';
 import { PushStream } from './push-stream.js';
 import { QueuedTransmission } from './queued-transmission.js';
-import { type InsertTarget, resetSessionSettings } from './table-writer.js';
-import { LOST_ROWS, type TransmissionContext } from './transmission.js';
-
-/** One table's open streaming insert. */
-interface TableStream {
-  readonly table: InsertTarget;
-  stream: PushStream | undefined;
-  /** Rolls the stream over pushRolloverMillis after it opened. */
-  timer: NodeJS.Timeout | undefined;
-  /** The table's inserts end one after another, in order. */
-  chain: Promise<void>;
-}
+import { resetSessionSettings } from './table-writer.js';
+import { LOST_ROWS } from './transmission.js';
 
 /**
- * push mode: each table has one open streaming insert that rows are written
- * to as they are encoded, so they are on the wire at once; it is committed
- * and a new one opened every pushRolloverMillis. A stream that fails is sent
- * again as an ordinary insert with the same token. Rows past maxQueueBytes
- * (not yet committed) are dropped and counted.
+ * push mode: one open streaming insert into the span table that rows are
+ * written to as they are encoded, so they are on the wire at once; it is
+ * committed and a new one opened every pushRolloverMillis. A stream that
+ * fails is sent again as an ordinary insert with the same token. Rows past
+ * maxQueueBytes (not yet committed) are dropped and counted. A span is one
+ * row, so its trace points share its fate.
  */
 export class PushTransmission extends QueuedTransmission {
-  private readonly spans: TableStream;
-  private readonly points: TableStream | undefined;
+  private stream: PushStream | undefined;
+  /** Rolls the stream over pushRolloverMillis after it opened. */
+  private timer: NodeJS.Timeout | undefined;
+  /** Streams end one after another, in order. */
+  private chain: Promise<void> = Promise.resolve();
 
-  constructor(context: TransmissionContext) {
-    super(context);
-    const { spans, points } = context.tables;
-    this.spans = { table: spans, stream: undefined, timer: undefined, chain: Promise.resolve() };
-    this.points =
-      points === undefined
-        ? undefined
-        : { table: points, stream: undefined, timer: undefined, chain: Promise.resolve() };
+  protected queue(line: string, day: number, withTracePoints: boolean): number {
+    return this.streamOf().write(line, day, withTracePoints);
   }
 
-  protected queue(traceLine: string, pointLine: string | undefined, day: number): number {
-    let bytes = this.streamOf(this.spans).write(traceLine, day);
-    if (this.points !== undefined && pointLine !== undefined)
-      bytes += this.streamOf(this.points).write(pointLine, day);
-    return bytes;
-  }
-
-  async flush(): Promise<void> {
-    await Promise.all([this.end(this.spans), this.points && this.end(this.points)]);
+  flush(): Promise<void> {
+    return this.end();
   }
 
   close(): void {
-    for (const table of [this.spans, this.points]) if (table?.timer) clearTimeout(table.timer);
+    if (this.timer) clearTimeout(this.timer);
   }
 
-  private streamOf(table: TableStream): PushStream {
-    if (table.stream === undefined) {
-      // The stream opens once the exporter has started; until then rows wait in its body.
-      const client = this.context.startUp.start().then(({ connection }) => connection.activeStreaming());
-      table.stream = new PushStream(client, table.table, this.context.nextToken());
-      table.timer = setTimeout(() => this.end(table), this.context.config.pushRolloverMillis);
-      table.timer.unref?.();
+  private streamOf(): PushStream {
+    if (this.stream === undefined) {
+      // The stream opens once the exporter has started; until then rows wait in its body. Rows
+      // encoded with trace-point columns cannot stream into a table start-up found without them:
+      // that stream is not opened and its rows go as an ordinary insert, cut down (CountedWrites).
+      const withTracePoints = this.context.encoder.tracePointsOn;
+      const open = this.context.startUp
+        .start()
+        .then((started) =>
+          withTracePoints && started.spans !== this.context.tables.spans
+            ? undefined
+            : { client: started.connection.activeStreaming(), target: started.spans },
+        );
+      this.stream = new PushStream(open, this.context.nextToken());
+      this.timer = setTimeout(() => this.end(), this.context.config.pushRolloverMillis);
+      this.timer.unref?.();
     }
-    return table.stream;
+    return this.stream;
   }
 
-  /** Hands a table's open stream to its insert, after the table's previous one. */
-  private end(table: TableStream): Promise<void> {
-    if (table.timer !== undefined) clearTimeout(table.timer);
-    table.timer = undefined;
-    const stream = table.stream;
-    if (stream === undefined) return table.chain;
-    table.stream = undefined;
-    const { startUp, stats, writes, config } = this.context;
-    const spanTable = table === this.spans;
+  /** Hands the open stream to its insert, after the previous one. */
+  private end(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const stream = this.stream;
+    if (stream === undefined) return this.chain;
+    this.stream = undefined;
+    const { startUp, stats, writes, config, tables } = this.context;
     const batch = stream.batch;
     const run = async (): Promise<void> => {
       let written = false;
       try {
-        const { connection, writer, unavailable } = await startUp.start();
-        if (unavailable.has(table.table.name)) {
-          // Rows queued before start-up turned this table's writer off; the warning has told.
-          await stream.end().catch(() => undefined);
-          return;
-        }
+        const { connection, writer, spans } = await startUp.start();
         try {
           await stream.end();
           stats.inserts++;
-          writes.recordWritten(table.table, batch.rows);
+          writes.recordWritten(spans, batch.rows);
           await resetSessionSettings(connection, { insert_deduplication_token: stream.token });
           return;
         } catch {
-          // The stream failed; the same rows with the same token go again as an ordinary insert.
+          // The stream failed (or was not opened); the same rows with the same token go again as an ordinary insert.
           stats.insertsRetried++;
         }
         written = true;
-        await writes.write(writer, table.table, batch, stream.token);
+        await writes.write(writer, spans, batch, stream.token);
       } catch (error) {
         // CountedWrites counts its own failures; a failed start is counted here.
-        if (!written && spanTable) stats.spansFailed += batch.rows;
-        if (!written && error === startUp.failure) {
-          // Trace-point rows belong to the same spans: only the span table's loss is told.
-          if (spanTable) startUp.logRowsLost(table.table.name, batch.rows);
-        } else
+        if (!written) stats.spansFailed += batch.rows;
+        if (!written && error === startUp.failure) startUp.logRowsLost(tables.spans.name, batch.rows);
+        else
           config.logger.error(
-            `lost ${batch.rows} ${table.table.name} rows: ${toError(error).message}`,
+            `lost ${batch.rows} ${tables.spans.name} rows: ${toError(error).message}`,
             LOST_ROWS,
           );
       } finally {
         this.queuedBytes -= batch.bytes;
       }
     };
-    table.chain = this.context.track(table.chain.then(run, run));
-    return table.chain;
+    this.chain = this.context.track(this.chain.then(run, run));
+    return this.chain;
   }
 }

@@ -24,9 +24,9 @@ export abstract class QueuedTransmission implements Transmission, SpanRowSink {
     };
   }
 
-  add(traceLine: string, pointLine: string | undefined, day: number): boolean {
+  add(line: string, day: number, withTracePoints: boolean): boolean {
     if (this.queuedBytes >= this.context.config.maxQueueBytes) return false;
-    this.queuedBytes += this.queue(traceLine, pointLine, day);
+    this.queuedBytes += this.queue(line, day, withTracePoints);
     return true;
   }
 
@@ -34,6 +34,6 @@ export abstract class QueuedTransmission implements Transmission, SpanRowSink {
 
   abstract close(): void;
 
-  /** Queues one span's rows; returns their size. */
-  protected abstract queue(traceLine: string, pointLine: string | undefined, day: number): number;
+  /** Queues one span's row; returns its size. */
+  protected abstract queue(line: string, day: number, withTracePoints: boolean): number;
 }

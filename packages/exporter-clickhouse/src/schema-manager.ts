@@ -2,8 +2,13 @@ import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { withTracingSuppressed } from '@tracepoint/core';
 import { setWindowStatement, tablesWithoutWindow } from './deduplication-window.js';
-import { classifyInsertError } from './insert-error.js';
-import { OTEL_TRACES_COLUMNS, otelTracesStatements } from './otel-traces-schema.js';
+import { classifyInsertError, toError } from './insert-error.js';
+import {
+  OTEL_TRACES_COLUMNS,
+  otelTracesStatements,
+  TRACE_POINT_INSERT_COLUMNS,
+  tracePointColumnsStatements,
+} from './otel-traces-schema.js';
 import { MIN_CLICKHOUSE_VERSION, UnsupportedServerVersionError, versionAtLeast } from './server-version.js';
 import {
   type ColumnSpec,
@@ -16,11 +21,7 @@ import {
   type TableSpec,
 } from './table-ddl.js';
 import { TRACE_POINT_STATS_COLUMNS, tracePointStatsStatements } from './trace-point-stats-schema.js';
-import {
-  TRACE_POINT_SPANS_COLUMNS,
-  TRACE_POINT_SPANS_SUFFIX,
-  tracePointsStatements,
-} from './trace-points-schema.js';
+import { tracePointsStatements } from './trace-points-schema.js';
 
 export const MIGRATIONS_TABLE = 'tracepoint_schema_migrations';
 
@@ -30,6 +31,12 @@ export interface SchemaOptions extends SchemaTarget {
   statsTable: string;
   tracePoints: boolean;
   ttlDays: number;
+  /**
+   * The store was made by a release that stored trace points in
+   * `<tracePointsTable>_spans` (migration 2 is recorded): the view reads that
+   * table too. prepareSchema finds this out; false for a new store.
+   */
+  legacyTracePointSpans?: boolean;
 }
 
 /** One step of the schema, applied once per database and recorded in the migrations table. */
@@ -56,7 +63,16 @@ function migrationsTableSpec(): TableSpec {
   };
 }
 
-/** The ordered schema steps for these options. Statements are idempotent (IF NOT EXISTS). */
+/** Migration 2 of releases before the trace-point columns: `trace_points` over `<tracePointsTable>_spans`. */
+export const LEGACY_TRACE_POINTS_MIGRATION = 2;
+/** The step that adds the trace-point columns to the span table; a server may refuse it (no ALTER grant). */
+export const TRACE_POINT_COLUMNS_MIGRATION = 4;
+
+/**
+ * The ordered schema steps for these options. Statements are idempotent (IF
+ * NOT EXISTS, OR REPLACE). Version 2 is gone: it made the separate
+ * trace-point table that versions 4 and 5 replace; a store that has it keeps it.
+ */
 export function schemaMigrations(options: SchemaOptions): Migration[] {
   const migrations: Migration[] = [
     {
@@ -64,22 +80,31 @@ export function schemaMigrations(options: SchemaOptions): Migration[] {
       name: 'otel_traces with trace-id lookup',
       statements: otelTracesStatements(options, { table: options.tracesTable, ttlDays: options.ttlDays }),
     },
+    {
+      version: 3,
+      name: 'trace_point_stats',
+      statements: tracePointStatsStatements(options, { table: options.statsTable, ttlDays: options.ttlDays }),
+    },
+    {
+      version: TRACE_POINT_COLUMNS_MIGRATION,
+      name: 'trace-point columns in otel_traces',
+      statements: tracePointColumnsStatements(options, {
+        table: options.tracesTable,
+        ttlDays: options.ttlDays,
+      }),
+    },
   ];
   if (options.tracePoints) {
     migrations.push({
-      version: 2,
-      name: 'trace_points',
+      version: 5,
+      name: 'trace_points view over otel_traces',
       statements: tracePointsStatements(options, {
         table: options.tracePointsTable,
-        ttlDays: options.ttlDays,
+        tracesTable: options.tracesTable,
+        legacySpans: options.legacyTracePointSpans === true,
       }),
     });
   }
-  migrations.push({
-    version: 3,
-    name: 'trace_point_stats',
-    statements: tracePointStatsStatements(options, { table: options.statsTable, ttlDays: options.ttlDays }),
-  });
   return migrations;
 }
 
@@ -118,28 +143,21 @@ export async function serverVersion(client: ClickHouseClient): Promise<string> {
   return (await result.text()).trim();
 }
 
-/** What writes a table: spans always; trace points when `tracePoints`; stats when an aggregator calls `writeStats`. */
-export type TableWriterRole = 'spans' | 'tracePoints' | 'stats';
+/** What writes a table: spans always; stats when an aggregator calls `writeStats`. */
+export type TableWriterRole = 'spans' | 'stats';
 
 /**
- * The tables the exporter inserts into and their columns, for verification
- * when it may not create them. The trace-id lookup is left out: a view fills it.
+ * The tables the exporter inserts into and the columns it needs there, for
+ * verification when it may not create them. The trace-id lookup is left out:
+ * a view fills it. The trace-point columns are optional (see SchemaReport).
  */
 export function expectedTables(
   options: SchemaOptions,
 ): Array<{ table: string; columns: readonly ColumnSpec[]; writer: TableWriterRole }> {
-  const tables: Array<{ table: string; columns: readonly ColumnSpec[]; writer: TableWriterRole }> = [
+  return [
     { table: options.tracesTable, columns: OTEL_TRACES_COLUMNS, writer: 'spans' },
+    { table: options.statsTable, columns: TRACE_POINT_STATS_COLUMNS, writer: 'stats' },
   ];
-  if (options.tracePoints) {
-    tables.push({
-      table: `${options.tracePointsTable}${TRACE_POINT_SPANS_SUFFIX}`,
-      columns: TRACE_POINT_SPANS_COLUMNS,
-      writer: 'tracePoints',
-    });
-  }
-  tables.push({ table: options.statsTable, columns: TRACE_POINT_STATS_COLUMNS, writer: 'stats' });
-  return tables;
 }
 
 export class SchemaMismatchError extends Error {
@@ -164,6 +182,42 @@ export interface SchemaReport {
   unavailable: Map<string, string>;
   /** Tables written without a deduplication window: a retried insert may land twice. */
   withoutDeduplication: string[];
+  /**
+   * The span table's columns and their types, as the server describes them
+   * (system.columns): what the writer may send, and in which types.
+   */
+  spanColumns: ReadonlyMap<string, string>;
+  /**
+   * Why spans are written without trace points (the span table lacks the
+   * trace-point columns and they could not be added); undefined when they are
+   * written, or trace points are off by option.
+   */
+  tracePointsOff: string | undefined;
+}
+
+/** The columns of a table and their types (empty when it does not exist); Nested columns come flattened. */
+export async function describeColumns(
+  client: ClickHouseClient,
+  database: string,
+  table: string,
+): Promise<Map<string, string>> {
+  const found = await rows<{ name: string; type: string }>(
+    client,
+    'SELECT name, type FROM system.columns WHERE database = {database:String} AND table = {table:String} ORDER BY position',
+    { database, table },
+  );
+  return new Map(found.map((column) => [column.name, column.type]));
+}
+
+/** Why the span table cannot take trace points, or undefined when it has every trace-point column. */
+function missingTracePointColumns(
+  options: SchemaOptions,
+  columns: ReadonlyMap<string, string>,
+): string | undefined {
+  const missing = TRACE_POINT_INSERT_COLUMNS.filter((name) => !columns.has(name));
+  return missing.length === 0
+    ? undefined
+    : `table ${options.tracesTable} lacks column(s) ${missing.join(', ')}`;
 }
 
 /**
@@ -188,11 +242,14 @@ export async function prepareSchema(
       const written = expectedTables(options)
         .map(({ table }) => table)
         .filter((table) => !unavailable.has(table));
+      const spanColumns = await describeColumns(client, options.database, options.tracesTable);
       return {
         version,
         applied: [],
         unavailable,
         withoutDeduplication: await tablesWithoutWindow(client, options, written),
+        spanColumns,
+        tracePointsOff: options.tracePoints ? missingTracePointColumns(options, spanColumns) : undefined,
       };
     }
     for (const statement of bootstrapStatements(options)) await client.command({ query: statement });
@@ -203,9 +260,24 @@ export async function prepareSchema(
       ),
     );
     const applied: number[] = [];
-    for (const migration of schemaMigrations(options)) {
+    const steps = schemaMigrations({
+      ...options,
+      legacyTracePointSpans: done.has(LEGACY_TRACE_POINTS_MIGRATION),
+    });
+    let columnsRefused: string | undefined;
+    for (const migration of steps) {
       if (done.has(migration.version)) continue;
-      for (const statement of migration.statements) await client.command({ query: statement });
+      // The view needs the columns: without them it waits for a start where they could be added.
+      if (columnsRefused !== undefined && migration.version > TRACE_POINT_COLUMNS_MIGRATION) continue;
+      try {
+        for (const statement of migration.statements) await client.command({ query: statement });
+      } catch (error) {
+        // A Collector-made table the exporter may write but not ALTER still takes spans.
+        if (migration.version !== TRACE_POINT_COLUMNS_MIGRATION || classifyInsertError(error) === 'retry')
+          throw error;
+        columnsRefused = toError(error).message;
+        continue;
+      }
       await client.command({
         query: `INSERT INTO ${migrationsTable} (version, name, checksum, applied_at) VALUES ({version:UInt32}, {name:String}, {checksum:String}, now64(3))`,
         query_params: { version: migration.version, name: migration.name, checksum: checksum(migration) },
@@ -225,7 +297,31 @@ export async function prepareSchema(
         withoutDeduplication.push(storage);
       }
     }
-    return { version, applied, unavailable: new Map(), withoutDeduplication };
+    let spanColumns = await describeColumns(client, options.database, options.tracesTable);
+    if (columnsRefused === undefined && missingTracePointColumns(options, spanColumns) !== undefined) {
+      // Step 4 is recorded, yet the table lacks the columns: someone made it again (the Collector
+      // after a DROP). ADD COLUMN IF NOT EXISTS is idempotent, so the step simply runs again.
+      const step = steps.find((migration) => migration.version === TRACE_POINT_COLUMNS_MIGRATION);
+      try {
+        for (const statement of step?.statements ?? []) await client.command({ query: statement });
+      } catch (error) {
+        if (classifyInsertError(error) === 'retry') throw error;
+        columnsRefused = toError(error).message;
+      }
+      spanColumns = await describeColumns(client, options.database, options.tracesTable);
+    }
+    const missing = options.tracePoints ? missingTracePointColumns(options, spanColumns) : undefined;
+    return {
+      version,
+      applied,
+      unavailable: new Map(),
+      withoutDeduplication,
+      spanColumns,
+      tracePointsOff:
+        missing === undefined
+          ? undefined
+          : `${missing} and ALTER TABLE refused to add them: ${columnsRefused ?? 'no error given'}`,
+    };
   });
 }
 
@@ -241,16 +337,11 @@ export async function verifySchema(
   const problems = new Map<string, string>();
   let spansWritable = true;
   for (const { table, columns, writer } of expectedTables(options)) {
-    const found = await rows<{ name: string; type: string }>(
-      client,
-      'SELECT name, type FROM system.columns WHERE database = {database:String} AND table = {table:String}',
-      { database: options.database, table },
-    );
+    const names = await describeColumns(client, options.database, table);
     let problem: string | undefined;
-    if (found.length === 0) {
+    if (names.size === 0) {
       problem = `table ${table} is missing`;
     } else {
-      const names = new Set(found.map((column) => column.name));
       // system.columns lists Nested columns flattened, as inserts name them.
       const missing = insertColumnNames(columns).filter((name) => !names.has(name));
       if (missing.length > 0) problem = `table ${table} lacks column(s) ${missing.join(', ')}`;

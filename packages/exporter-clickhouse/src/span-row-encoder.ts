@@ -4,13 +4,12 @@ import { type ExporterStats, emptyStats } from './exporter-stats.js';
 import { toError } from './insert-error.js';
 import { OtelTracesLineEncoder } from './otel-traces-row.js';
 import type { SpanRowSink } from './span-rows.js';
-import { rowLine } from './table-writer.js';
-import { tracePointSpanRow } from './trace-point-row.js';
+import { tracePointFields } from './trace-point-fields.js';
 
 const SECONDS_PER_DAY = 86_400;
 
 export interface SpanRowEncoderOptions {
-  /** A span's trace points; without it no trace-point rows are written. */
+  /** A span's trace points; without it spans are written without the trace-point columns. */
   mapSpan?: (span: SpanLike) => readonly TracePoint[];
   /** Counts spans that could not be encoded or found no room, and lone surrogates repaired. */
   stats?: ExporterStats;
@@ -19,11 +18,11 @@ export interface SpanRowEncoderOptions {
 }
 
 /**
- * Encodes spans into the rows of both span tables: one `otel_traces`
- * JSONCompactEachRow line per span (OtelTracesLineEncoder) and one
- * `<trace_points>_spans` line per span with trace points, each filed under
- * the UTC day (partition) its span started. Every transmission mode encodes
- * through this one object, and the pipeline benchmark measures it as is.
+ * Encodes spans into `otel_traces` rows: one JSONCompactEachRow line per span
+ * (OtelTracesLineEncoder), with the trace-point columns its trace points fill
+ * (tracePointFields) when trace points are on, filed under the UTC day
+ * (partition) the span started. Every transmission mode encodes through this
+ * one object, and the pipeline benchmark measures it as is.
  */
 export class SpanRowEncoder {
   private readonly stats: ExporterStats;
@@ -36,9 +35,14 @@ export class SpanRowEncoder {
     this.mapSpan = options.mapSpan;
   }
 
-  /** From now on spans get no trace-point rows (start-up found their table missing). */
+  /** From now on spans are encoded without the trace-point columns (start-up found the table lacks them). */
   stopTracePoints(): void {
     this.mapSpan = undefined;
+  }
+
+  /** Whether rows encoded now carry the trace-point columns. */
+  get tracePointsOn(): boolean {
+    return this.mapSpan !== undefined;
   }
 
   /**
@@ -67,14 +71,13 @@ export class SpanRowEncoder {
   }
 
   /**
-   * One span's rows, with `points` as its trace points (none: no trace-point
-   * row), into `sink`; false when the sink had no room. Throws when the span
-   * cannot be read; nothing was added then.
+   * One span's row, with `points` as its trace points (undefined: without the
+   * trace-point columns), into `sink`; false when the sink had no room.
+   * Throws when the span cannot be read; nothing was added then.
    */
   encodeSpan(span: SpanLike, points: readonly TracePoint[] | undefined, sink: SpanRowSink): boolean {
-    const traceLine = this.traceLines.line(span);
-    const pointRow = points === undefined ? undefined : tracePointSpanRow(span, points);
-    const pointLine = pointRow === undefined ? undefined : rowLine(pointRow, this.stats);
-    return sink.add(traceLine, pointLine, Math.floor(span.startTime[0] / SECONDS_PER_DAY));
+    const fields = points === undefined ? undefined : tracePointFields(span, points);
+    const line = this.traceLines.line(span, fields);
+    return sink.add(line, Math.floor(span.startTime[0] / SECONDS_PER_DAY), fields !== undefined);
   }
 }

@@ -1,57 +1,27 @@
-import { RowBatch, type RowRange } from './row-batch.js';
+import { RowBatch } from './row-batch.js';
 
-/** Where a span's encoded rows go: the sync export's batch, the async queue or the push streams. */
+/** Where a span's encoded row goes: the sync export's batch, the async queue or the push stream. */
 export interface SpanRowSink {
   /**
-   * Takes one span's `otel_traces` line and its trace-point line (none when
-   * the span has no trace points, or they are off), filed under `day`; false
-   * when there is no room for them: the span is dropped.
+   * Takes one span's `otel_traces` line, filed under `day`, `withTracePoints`
+   * when it carries the trace-point columns; false when there is no room for
+   * it: the span is dropped.
    */
-  add(traceLine: string, pointLine: string | undefined, day: number): boolean;
+  add(line: string, day: number, withTracePoints: boolean): boolean;
 }
 
 /**
- * Both span tables' rows of one sync export or one async flush. They are
- * written together, span table first, so a span's rows share one fate: the
- * trace-point rows of a span the server refused are not written either.
+ * The span rows of one sync export or one async flush. A span is one row, so
+ * its trace points share its fate. Counts the rows that carry trace-point
+ * fields: a batch encoded before start-up found the columns missing is cut
+ * down to the span columns before it is written (withoutTracePointFields).
  */
-export class SpanRows implements SpanRowSink {
-  readonly spans = new RowBatch();
-  readonly points = new RowBatch();
-  /** For each trace-point row, its span's row in `spans`. */
-  readonly spanRows: number[] = [];
-  /** Set once the span table's insert is done (the trace points' may still fail). */
-  spansWritten = false;
+export class SpanRows extends RowBatch implements SpanRowSink {
+  tracePointRows = 0;
 
-  get bytes(): number {
-    return this.spans.bytes + this.points.bytes;
-  }
-
-  add(traceLine: string, pointLine: string | undefined, day: number): boolean {
-    this.spans.append(traceLine, day);
-    if (pointLine !== undefined) {
-      this.points.append(pointLine, day);
-      this.spanRows.push(this.spans.rows - 1);
-    }
+  add(line: string, day: number, withTracePoints: boolean): boolean {
+    this.append(line, day);
+    if (withTracePoints) this.tracePointRows++;
     return true;
-  }
-
-  /** The trace-point rows whose span's row was not among `rejected`. */
-  pointsOfLandedSpans(rejected: readonly number[]): RowRange[] {
-    const spanRows = this.spanRows;
-    if (rejected.length === 0) return [{ from: 0, to: spanRows.length }];
-    const lost = new Set(rejected);
-    const ranges: RowRange[] = [];
-    for (let from = 0; from < spanRows.length; ) {
-      if (lost.has(spanRows[from] as number)) {
-        from++;
-        continue;
-      }
-      let to = from + 1;
-      while (to < spanRows.length && !lost.has(spanRows[to] as number)) to++;
-      ranges.push({ from, to });
-      from = to;
-    }
-    return ranges;
   }
 }

@@ -2,11 +2,11 @@ import { type Connection, EmbeddedEngineUnavailableError, openConnection } from 
 import { DEDUPLICATION_WINDOW } from './deduplication-window.js';
 import type { ExporterConfig } from './exporter-options.js';
 import type { ExporterStats } from './exporter-stats.js';
+import type { ExporterTables } from './exporter-tables.js';
 import { classifyInsertError, toError } from './insert-error.js';
 import { prepareSchema, SchemaMismatchError, type SchemaReport } from './schema-manager.js';
 import { UnsupportedServerVersionError } from './server-version.js';
-import { TableWriter } from './table-writer.js';
-import { TRACE_POINT_SPANS_SUFFIX } from './trace-points-schema.js';
+import { type InsertTarget, TableWriter } from './table-writer.js';
 
 /** What a finished start-up gives the transmissions. */
 export interface Started {
@@ -14,6 +14,10 @@ export interface Started {
   writer: TableWriter;
   /** Optional tables that cannot be written (createSchema: false), with the problem. */
   unavailable: ReadonlyMap<string, string>;
+  /** Where span rows go: with the trace-point columns, or without them when the table lacks them. */
+  spans: InsertTarget;
+  /** The span table's columns and types, as the server describes them. */
+  spanColumns: ReadonlyMap<string, string>;
 }
 
 /** A server too old, a schema that does not match, no engine: retrying will not help. */
@@ -40,10 +44,11 @@ export class StartUp {
   private readonly loggedErrors = new Set<string>();
   private loggedLostRows = false;
 
-  /** `onTracePointsOff`: start-up found the trace-point table missing; spans go on without trace points. */
+  /** `onTracePointsOff`: start-up found the span table without the trace-point columns; spans go on without them. */
   constructor(
     private readonly config: ExporterConfig,
     private readonly stats: ExporterStats,
+    private readonly tables: ExporterTables,
     private readonly onTracePointsOff: () => void,
   ) {}
 
@@ -64,8 +69,7 @@ export class StartUp {
 
   /**
    * Rows queued before start-up failed for good are lost: one line for them
-   * all (the failure itself is logged by start()). Trace-point rows belong to
-   * the same spans, so callers tell only the span table's loss.
+   * all (the failure itself is logged by start()).
    */
   logRowsLost(table: string, rows: number): void {
     if (this.loggedLostRows) return;
@@ -113,17 +117,18 @@ export class StartUp {
       connection,
       writer: new TableWriter(connection, this.config, this.stats),
       unavailable: report.unavailable,
+      spans: report.tracePointsOff === undefined ? this.tables.spans : this.tables.spansWithoutTracePoints,
+      spanColumns: report.spanColumns,
     };
   }
 
   /** One warning per problem start-up found that does not stop the exporter. */
   private reportSchema(report: SchemaReport): void {
-    const { logger, tracePointsTable, database } = this.config;
-    const tracePoints = report.unavailable.get(`${tracePointsTable}${TRACE_POINT_SPANS_SUFFIX}`);
-    if (this.config.tracePoints && tracePoints !== undefined) {
+    const { logger, database, createSchema } = this.config;
+    if (report.tracePointsOff !== undefined) {
       this.onTracePointsOff();
       logger.warn(
-        `trace points are off: ${tracePoints} (createSchema is false); spans are still written to ${this.config.tracesTable}`,
+        `trace points are off: ${report.tracePointsOff}${createSchema ? '' : ' (createSchema is false; start once with createSchema: true to add them)'}; spans are still written to ${this.config.tracesTable}`,
       );
     }
     if (report.withoutDeduplication.length > 0) {

@@ -3,20 +3,20 @@ import { toError } from './insert-error.js';
 import { SpanRows } from './span-rows.js';
 import type { ExportResultLike, Transmission, TransmissionContext } from './transmission.js';
 
-/** sync mode: each export encodes its spans and awaits their inserts; nothing waits in between. */
+/** sync mode: each export encodes its spans and awaits their insert; nothing waits in between. */
 export class SyncTransmission implements Transmission {
   constructor(private readonly context: TransmissionContext) {}
 
   async send(spans: readonly SpanLike[]): Promise<ExportResultLike> {
     const { startUp, stats, encoder, writes } = this.context;
-    const { writer } = await startUp.start().catch((error: unknown) => {
+    const started = await startUp.start().catch((error: unknown) => {
       stats.spansFailed += spans.length;
       throw error;
     });
     const rows = new SpanRows();
     encoder.encode(spans, rows);
     try {
-      await writes.writeBoth(writer, rows, this.context.nextToken());
+      await writes.write(started.writer, started.spans, rows, this.context.nextToken());
       return { code: 0 };
     } catch (error) {
       return { code: 1, error: toError(error) };

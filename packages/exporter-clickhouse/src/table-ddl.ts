@@ -5,6 +5,8 @@ export interface ColumnSpec {
   readonly name: string;
   readonly type: string;
   readonly codec?: string;
+  /** DEFAULT expression: rows inserted without the column (a Collector's INSERT) get it. */
+  readonly default?: string;
   readonly nested?: readonly string[];
 }
 
@@ -52,10 +54,30 @@ export function storageTableName(target: SchemaTarget, name: string): string {
   return target.cluster === undefined ? name : `${name}${LOCAL_TABLE_SUFFIX}`;
 }
 
+function columnDefinition(column: ColumnSpec): string {
+  const defaultClause = column.default === undefined ? '' : ` DEFAULT ${column.default}`;
+  const codec = column.codec === undefined ? '' : ` CODEC(${column.codec})`;
+  return `${quoteIdentifier(column.name)} ${column.type}${defaultClause}${codec}`;
+}
+
 function columnLines(columns: readonly ColumnSpec[]): string[] {
-  return columns.map(
-    (column) =>
-      `  ${quoteIdentifier(column.name)} ${column.type}${column.codec === undefined ? '' : ` CODEC(${column.codec})`}`,
+  return columns.map((column) => `  ${columnDefinition(column)}`);
+}
+
+/**
+ * Adds `columns` to an existing table (and, on a cluster, to its Distributed
+ * table, which must list them to route them); columns it has are left alone.
+ * Adding a column rewrites no data: parts written before read its default.
+ */
+export function addColumnsStatements(
+  spec: Pick<TableSpec, 'name'>,
+  columns: readonly ColumnSpec[],
+  target: SchemaTarget,
+): string[] {
+  const adds = columns.map((column) => `  ADD COLUMN IF NOT EXISTS ${columnDefinition(column)}`).join(',\n');
+  const names = target.cluster === undefined ? [spec.name] : [storageTableName(target, spec.name), spec.name];
+  return names.map(
+    (name) => `ALTER TABLE ${qualifiedName(target.database, name)}${onCluster(target)}\n${adds}`,
   );
 }
 

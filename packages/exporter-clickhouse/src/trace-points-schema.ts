@@ -1,14 +1,13 @@
-import { mergeTreeSettings } from './otel-traces-schema.js';
 import {
-  type ColumnSpec,
-  createTableStatements,
-  insertColumnNames,
-  onCluster,
-  qualifiedName,
-  type SchemaTarget,
-  type TableSpec,
-  ttlExpression,
-} from './table-ddl.js';
+  ERROR_TYPE,
+  EXCEPTION_EVENT,
+  EXCEPTION_MESSAGE,
+  EXCEPTION_STACKTRACE,
+  EXCEPTION_TYPE,
+} from '@tracepoint/core';
+import { legacyTracePointsSelect, TRACE_POINT_SPANS_SUFFIX } from './legacy-trace-point-spans.js';
+import { TRACE_POINTS_CALL } from './otel-traces-schema.js';
+import { type ColumnSpec, onCluster, qualifiedName, type SchemaTarget } from './table-ddl.js';
 
 /**
  * The seed's trace-point model, as the `trace_points` view shows it: one row
@@ -30,107 +29,81 @@ export const TRACE_POINTS_COLUMNS = [
   { name: 'exception_message', type: 'String' },
   { name: 'exception_stacktrace', type: 'String' },
   { name: 'params', type: 'Map(LowCardinality(String), String)' },
+  // `event` (a span event named `exception`), `status` (status ERROR without one), '' (calls, responses).
+  { name: 'exception_source', type: 'LowCardinality(String)' },
 ] as const satisfies readonly ColumnSpec[];
-
-/**
- * Storage of trace points: one row per span holding all of its points. The
- * call and the response of a span share ids, components, methods and params,
- * so a row per span stores them once: measured 31 bytes per span against 60
- * for a row per point (see README). Components and methods are stored in call
- * direction (caller -> callee); `outbound` says whether this service was the
- * caller, which is the direction of its exceptions.
- */
-export const TRACE_POINT_SPANS_COLUMNS = [
-  { name: 'timestamp', type: 'DateTime64(9)', codec: 'Delta(8), ZSTD(1)' },
-  { name: 'source_component', type: 'LowCardinality(String)', codec: 'ZSTD(1)' },
-  { name: 'target_component', type: 'LowCardinality(String)', codec: 'ZSTD(1)' },
-  { name: 'source_method', type: 'LowCardinality(String)', codec: 'ZSTD(1)' },
-  { name: 'target_method', type: 'LowCardinality(String)', codec: 'ZSTD(1)' },
-  { name: 'trace_id', type: 'String', codec: 'ZSTD(1)' },
-  { name: 'span_id', type: 'String', codec: 'ZSTD(1)' },
-  { name: 'parent_span_id', type: 'String', codec: 'ZSTD(1)' },
-  { name: 'duration_ns', type: 'UInt64', codec: 'T64, ZSTD(1)' },
-  { name: 'status_code', type: 'LowCardinality(String)', codec: 'ZSTD(1)' },
-  { name: 'has_call', type: 'UInt8', codec: 'ZSTD(1)' },
-  { name: 'outbound', type: 'UInt8', codec: 'ZSTD(1)' },
-  {
-    name: 'exceptions',
-    type: 'Nested(timestamp DateTime64(9), type LowCardinality(String), message String, stacktrace String)',
-    codec: 'ZSTD(1)',
-    nested: ['timestamp', 'type', 'message', 'stacktrace'],
-  },
-  { name: 'params', type: 'Map(LowCardinality(String), String)', codec: 'ZSTD(1)' },
-] as const satisfies readonly ColumnSpec[];
-
-export const TRACE_POINT_SPANS_INSERT_COLUMNS: readonly string[] =
-  insertColumnNames(TRACE_POINT_SPANS_COLUMNS);
-
-/** Storage table behind the `trace_points` view. */
-export const TRACE_POINT_SPANS_SUFFIX = '_spans';
 
 export interface TracePointsSchemaOptions {
-  /** Name of the view; the storage table is `<name>_spans`. */
+  /** Name of the view. */
   table: string;
-  ttlDays: number;
+  /** The span table it reads. */
+  tracesTable: string;
+  /** The store has `<table>_spans` from a release before the trace-point columns: the view reads it too. */
+  legacySpans: boolean;
 }
 
-export function tracePointSpansTableSpec(options: TracePointsSchemaOptions): TableSpec {
-  return {
-    name: `${options.table}${TRACE_POINT_SPANS_SUFFIX}`,
-    columns: TRACE_POINT_SPANS_COLUMNS,
-    indexes: ['idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1'],
-    engine: 'MergeTree',
-    partitionBy: 'toDate(timestamp)',
-    // "Who calls whom" reads a few (caller, callee) prefixes over a time range.
-    orderBy: '(source_component, target_component, toStartOfMinute(timestamp))',
-    ttl: ttlExpression('timestamp', options.ttlDays),
-    settings: mergeTreeSettings(),
-    shardingKey: 'cityHash64(trace_id)',
-  };
-}
+const sqlString = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
 /**
- * The `trace_points` view: expands each stored span into its call (k = 0),
- * exceptions (k = 1..n) and response (k = -1), with exceptions going from this
- * service to its counterpart.
+ * The `trace_points` view over `otel_traces`: each span with trace points
+ * expands into its call (k = 0), its exceptions (k = the index of each
+ * `exception` event, or k = -2 for status ERROR without one) and its response
+ * (k = -1), in the order and with the fields `mapSpan` gives them. Exceptions
+ * go from this service (the callee of an inbound span, the caller of an
+ * outbound one) to its counterpart.
  */
 function viewSelect(from: string): string {
-  // Stored columns are renamed first: ClickHouse resolves a name to a select alias before a column,
-  // so reusing `source_component` as both would swap twice.
-  const stored = `SELECT timestamp AS start_ns, source_component AS caller, target_component AS callee,
-    source_method AS caller_method, target_method AS callee_method, trace_id, span_id, parent_span_id,
-    duration_ns AS duration, status_code AS status, has_call, outbound, exceptions.timestamp AS exception_times,
-    exceptions.type AS exception_types, exceptions.message AS exception_messages,
-    exceptions.stacktrace AS exception_stacktraces, params
-  FROM ${from}`;
-  // toLowCardinality keeps the view's types those of TRACE_POINTS_COLUMNS.
-  // Calls, and exceptions of a caller, keep the caller -> callee direction; the rest flip it.
-  const forward = '(k = 0 OR (k > 0 AND outbound = 1))';
+  const errorType = ERROR_TYPE[0];
+  // Stored columns are renamed first: ClickHouse resolves a name to a select alias before a column.
+  const stored = `SELECT Timestamp AS start_ns, Duration AS duration, TraceId AS trace, SpanId AS span,
+    ParentSpanId AS parent, StatusCode AS status, StatusMessage AS status_message,
+    SpanAttributes[${sqlString(errorType)}] AS error_type, SpanKind IN ('Client', 'Producer') AS outbound,
+    TracePoints AS points, TracePointCaller AS caller, TracePointCallee AS callee,
+    TracePointCallerMethod AS caller_method, TracePointCalleeMethod AS callee_method,
+    TracePointParams AS point_params, \`Events.Timestamp\` AS event_times, \`Events.Attributes\` AS event_attributes,
+    arrayFilter(i -> \`Events.Name\`[i] = ${sqlString(EXCEPTION_EVENT)}, arrayEnumerate(\`Events.Name\`)) AS exception_events
+  FROM ${from}
+  WHERE TracePoints > 0`;
+  const forward = '(k = 0 OR (k != -1 AND outbound))';
+  const attribute = (name: string) => `event_attributes[k][${sqlString(name)}]`;
   return `SELECT
-  toLowCardinality(multiIf(k = 0, 'call', k < 0, 'response', 'exception')) AS trace_type,
-  multiIf(k = 0, start_ns, k < 0, start_ns + toIntervalNanosecond(duration), exception_times[k]) AS timestamp,
+  toLowCardinality(multiIf(k = 0, 'call', k = -1, 'response', 'exception')) AS trace_type,
+  multiIf(k = 0, start_ns, k > 0, event_times[k], start_ns + toIntervalNanosecond(duration)) AS timestamp,
   toLowCardinality(if(${forward}, caller, callee)) AS source_component,
   toLowCardinality(if(${forward}, callee, caller)) AS target_component,
   toLowCardinality(if(${forward}, caller_method, callee_method)) AS source_method,
   toLowCardinality(if(${forward}, callee_method, caller_method)) AS target_method,
-  trace_id,
-  span_id,
-  parent_span_id,
-  if(k < 0, duration, 0) AS duration_ns,
+  trace AS trace_id,
+  span AS span_id,
+  parent AS parent_span_id,
+  if(k = -1, duration, 0) AS duration_ns,
   toLowCardinality(if(k = 0, 'Unset', status)) AS status_code,
-  toLowCardinality(if(k > 0, exception_types[k], '')) AS exception_type,
-  if(k > 0, exception_messages[k], '') AS exception_message,
-  if(k > 0, exception_stacktraces[k], '') AS exception_stacktrace,
-  params
+  toLowCardinality(multiIf(k > 0, ${attribute(EXCEPTION_TYPE)}, k = -2, if(error_type != '', error_type, 'Error'), '')) AS exception_type,
+  multiIf(k > 0, ${attribute(EXCEPTION_MESSAGE)}, k = -2, if(status_message != '', status_message, error_type), '') AS exception_message,
+  if(k > 0, ${attribute(EXCEPTION_STACKTRACE)}, '') AS exception_stacktrace,
+  point_params AS params,
+  toLowCardinality(multiIf(k > 0, 'event', k = -2, 'status', '')) AS exception_source
 FROM (${stored})
-ARRAY JOIN arrayConcat(if(has_call = 1, [0], []), arrayEnumerate(exception_types), if(has_call = 1, [-1], [])) AS k`;
+ARRAY JOIN arrayConcat(
+  if(points = ${TRACE_POINTS_CALL}, [0], []),
+  exception_events,
+  if(empty(exception_events) AND status = 'Error', [-2], []),
+  if(points = ${TRACE_POINTS_CALL}, [-1], [])) AS k`;
 }
 
+/**
+ * The statements that make `trace_points` a view over the span table (and,
+ * in a store upgraded from a release that stored trace points apart, over the
+ * old table too). OR REPLACE: an upgraded store had the old view.
+ */
 export function tracePointsStatements(target: SchemaTarget, options: TracePointsSchemaOptions): string[] {
-  const spans = tracePointSpansTableSpec(options);
-  // On a cluster the view reads the Distributed table, so it sees every shard.
+  // On a cluster the view reads the Distributed tables, so it sees every shard.
+  const spans = viewSelect(qualifiedName(target.database, options.tracesTable));
+  const legacy = legacyTracePointsSelect(
+    qualifiedName(target.database, `${options.table}${TRACE_POINT_SPANS_SUFFIX}`),
+  );
+  const select = options.legacySpans ? `${spans}\nUNION ALL\n${legacy}` : spans;
   return [
-    ...createTableStatements(spans, target),
-    `CREATE VIEW IF NOT EXISTS ${qualifiedName(target.database, options.table)}${onCluster(target)} AS\n${viewSelect(qualifiedName(target.database, spans.name))}`,
+    `CREATE OR REPLACE VIEW ${qualifiedName(target.database, options.table)}${onCluster(target)} AS\n${select}`,
   ];
 }

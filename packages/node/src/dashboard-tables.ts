@@ -1,4 +1,4 @@
-import { EXPORTER_DEFAULTS, TRACE_POINT_SPANS_SUFFIX } from '@tracepoint/exporter-clickhouse';
+import { EXPORTER_DEFAULTS } from '@tracepoint/exporter-clickhouse';
 import { assertIdentifier } from '@tracepoint/exporter-clickhouse/internal';
 
 /** Where the dashboards read: the exporter's `database`, `tracesTable`, `tracePointsTable` and `statsTable`. */
@@ -16,8 +16,6 @@ export interface DashboardSources {
   traces: string;
   /** The trace-points view. */
   tracePoints: string;
-  /** The view's storage table, `<tracePointsTable>_spans`, whose time key a window can prune. */
-  tracePointSpans: string;
   stats: string;
   /** The stats table's bare name, for the exporter's stats queries (they qualify it themselves). */
   statsTable: string;
@@ -39,7 +37,6 @@ export function dashboardSources(tables: DashboardTables = {}): DashboardSources
     database,
     traces: ref(traces),
     tracePoints: ref(tracePoints),
-    tracePointSpans: ref(`${tracePoints}${TRACE_POINT_SPANS_SUFFIX}`),
     stats: ref(stats),
     statsTable: stats,
   };

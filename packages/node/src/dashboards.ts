@@ -77,7 +77,7 @@ ORDER BY minute, service`,
     id: 'errors',
     title: 'Errors and exceptions',
     description:
-      'Top exception types by count, with a sample message and stack from the raw trace points (read from their storage table, whose time key a window can prune; the trace_points view computes its timestamp after the ARRAY JOIN).',
+      'Top exception types by count, with a sample message and stack from the raw spans (their exception events, read from the span table, whose time key a window can prune; the trace_points view computes its timestamp after the ARRAY JOIN).',
     reads: 'aggregates + raw sample',
     parameters: [FROM, TO, LIMIT],
     render: (
@@ -90,10 +90,11 @@ FROM (
   GROUP BY service, exception_type
 ) AS counted
 LEFT JOIN (
-  SELECT e.type AS exception_type, any(e.message) AS message, any(e.stacktrace) AS stacktrace
-  FROM ${t.tracePointSpans}
-  ARRAY JOIN exceptions AS e
-  WHERE timestamp >= {from:DateTime} AND timestamp < {to:DateTime} AND notEmpty(exceptions.type)
+  SELECT event_attributes['exception.type'] AS exception_type, any(event_attributes['exception.message']) AS message,
+    any(event_attributes['exception.stacktrace']) AS stacktrace
+  FROM ${t.traces}
+  ARRAY JOIN Events.Name AS event_name, Events.Attributes AS event_attributes
+  WHERE Timestamp >= {from:DateTime} AND Timestamp < {to:DateTime} AND event_name = 'exception'
   GROUP BY exception_type
 ) AS sample USING (exception_type)
 ORDER BY counted.exceptions DESC, counted.service, counted.exception_type
@@ -167,7 +168,7 @@ export function renderDashboardFile(dashboard: Dashboard, tables?: DashboardTabl
     `-- Reads: ${dashboard.reads}.`,
     '-- Parameters (ClickHouse query parameters, e.g. --param_from=... in clickhouse-client):',
     ...dashboard.parameters.map((p) => `--   {${p.name}:${p.type}}  ${p.doc}`),
-    `-- Tables: ${t.traces}, ${t.tracePoints} (a view over ${t.tracePointSpans}), ${t.stats}${t.database === undefined ? ', unqualified: run it in the database tracepoint writes to' : ''}.`,
+    `-- Tables: ${t.traces}, ${t.tracePoints} (a view over ${t.traces}), ${t.stats}${t.database === undefined ? ', unqualified: run it in the database tracepoint writes to' : ''}.`,
     '-- Other names: tracepoint dashboard --database --traces-table --trace-points-table --stats-table, or query(tables) of DASHBOARDS.',
     '-- Generated from @tracepoint/node DASHBOARDS; edit there.',
   ];
