@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createClient } from '@clickhouse/client';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
@@ -311,3 +314,112 @@ describe('a span table made again after the trace-point columns were added', () 
     ]);
   });
 });
+
+const LEGACY = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'legacy-store');
+
+/** Recreates the store the release before the trace-point columns made and filled (fixtures/legacy-store/README.md). */
+async function loadLegacyStore(database: string): Promise<void> {
+  const client = store.client;
+  const statements = readFileSync(join(LEGACY, 'schema.sql'), 'utf8')
+    .split(';\n\n')
+    .map((statement) => statement.trim().replaceAll('{database}', database))
+    .filter((statement) => statement !== '');
+  await client.command({ query: `CREATE DATABASE ${database}` });
+  const isTable = (statement: string) => statement.startsWith('CREATE TABLE');
+  for (const statement of statements.filter(isTable)) await client.command({ query: statement });
+  const manifest = JSON.parse(readFileSync(join(LEGACY, 'manifest.json'), 'utf8')) as {
+    tables: Array<{ table: string; file: string }>;
+  };
+  for (const { table, file } of manifest.tables) {
+    const text = readFileSync(join(LEGACY, file), 'utf8');
+    if (text.trim() === '') continue;
+    await client.command({
+      query: `INSERT INTO ${database}.${table} SETTINGS optimize_on_insert = 0 FORMAT JSONEachRow ${text}`,
+    });
+  }
+  for (const statement of statements.filter((statement) => !isTable(statement)))
+    await client.command({ query: statement });
+}
+
+const legacyLines = (file: string) =>
+  readFileSync(join(LEGACY, file), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe.each(transports)(
+  'a store of the release before the trace-point columns, upgraded over the $name',
+  ({ name, database: base }) => {
+    const database = `${base}_legacy`;
+
+    it('still shows every old trace point, adds the new spans as rows of otel_traces only, and keeps the old table', async () => {
+      await loadLegacyStore(database);
+      const oldPoints = legacyLines('trace_points.jsonl');
+      const oldSpans = legacyLines('otel_traces.jsonl');
+      expect(oldPoints).toHaveLength(29);
+
+      const spans = await variedSpans('upgraded');
+      const warnings: string[] = [];
+      const exporter = new ClickHouseSpanExporter({
+        ...(name === 'embedded engine' ? { client: store.client } : { url: store.server.url }),
+        database,
+        mode: 'sync',
+        logger: { warn: (message) => warnings.push(message), error: (message) => warnings.push(message) },
+      });
+      expect(await exportOnce(exporter, spans)).toEqual({ code: 0 });
+      await exporter.shutdown();
+      expect(warnings).toEqual([]);
+      expect(exporter.stats().rowsWritten).toEqual({ otel_traces: spans.length });
+
+      const versions = await store.rows<{ version: number }>(
+        `SELECT version FROM ${database}.${MIGRATIONS_TABLE} FINAL ORDER BY version`,
+      );
+      expect(versions.map((row) => Number(row.version))).toEqual([1, 2, 3, 4, 5]);
+      // The old table stays as it was (no copy, nothing new written to it); its rows age out by its own TTL.
+      expect(await store.rows(`SELECT count() AS n FROM ${database}.trace_points_spans`)).toEqual([
+        { n: '13' },
+      ]);
+      expect(await store.rows(`SELECT count() AS n FROM ${database}.otel_traces`)).toEqual([
+        { n: String(oldSpans.length + spans.length) },
+      ]);
+      // Old span rows read their new columns' defaults, so the view does not count them twice.
+      expect(
+        await store.rows(
+          `SELECT count() AS n FROM ${database}.otel_traces WHERE TracePoints > 0 AND ServiceName = 'legacy-svc'`,
+        ),
+      ).toEqual([{ n: '0' }]);
+
+      // Every old point, field for field, as the old view showed it.
+      const oldIds = [...new Set(oldPoints.map((point) => point.span_id as string))];
+      const kept = await store.rows<Record<string, unknown>>(
+        `SELECT * EXCEPT exception_source FROM ${database}.trace_points
+       WHERE span_id IN (${oldIds.map((id) => `'${id}'`).join(', ')}) ORDER BY span_id, timestamp, trace_type`,
+      );
+      expect(kept).toEqual(oldPoints);
+
+      // Where each old exception came from, inferred from the old row; the spans' events say it.
+      const eventSpans = new Set(
+        oldSpans
+          .filter((span) => (span['Events.Name'] as string[]).includes('exception'))
+          .map((span) => span.SpanId as string),
+      );
+      const sources = await store.rows<{ span_id: string; exception_source: string }>(
+        `SELECT span_id, exception_source FROM ${database}.trace_points
+       WHERE trace_type = 'exception' AND span_id IN (${oldIds.map((id) => `'${id}'`).join(', ')})`,
+      );
+      expect(sources.length).toBeGreaterThan(2);
+      for (const row of sources)
+        expect([row.span_id, row.exception_source]).toEqual([
+          row.span_id,
+          eventSpans.has(row.span_id) ? 'event' : 'status',
+        ]);
+      expect(new Set(sources.map((row) => row.exception_source))).toEqual(new Set(['event', 'status']));
+
+      // The new spans' points come from otel_traces alone, as mapSpan gives them.
+      const newPoints = await store.rows<{ n: string }>(
+        `SELECT count() AS n FROM ${database}.trace_points WHERE span_id NOT IN (${oldIds.map((id) => `'${id}'`).join(', ')})`,
+      );
+      expect(newPoints).toEqual([{ n: String(spans.reduce((sum, span) => sum + mapSpan(span).length, 0)) }]);
+    });
+  },
+);
