@@ -8,6 +8,7 @@
 // paid off is built from the measurements, and the default is picked from the table.
 import { join } from 'node:path';
 import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
+import { TRACE_POINT_COLUMNS } from '@tracepoint/exporter-clickhouse';
 import { generate } from './dashboard-reads.mjs';
 import { planOf, runIfMain } from './lib/cli.mjs';
 import { rowsOf } from './lib/clickhouse-rows.mjs';
@@ -54,15 +55,20 @@ async function trafficOf(client, { id, name, base, traceIds }) {
   };
 }
 
+/** The exporter's trace-point columns of otel_traces, which the Collector's table does not have. */
+const TRACE_POINT_NAMES = new Set(TRACE_POINT_COLUMNS.map((c) => c.name));
+
 async function measureCollector(client, traffic) {
   const database = `collector_${traffic.id}`;
   for (const statement of collectorStatements(database)) await client.command({ query: statement });
+  // The Collector's table holds the same spans in its own columns: the base without the trace-point ones.
+  const columns = traffic.description.columns.filter((c) => !TRACE_POINT_NAMES.has(c.name));
   traffic.collector = await measureVariant(client, {
     traffic,
     database,
     table: 'otel_traces',
     lookup: `${database}.otel_traces_trace_id_ts`,
-    base: traffic.description,
+    base: { ...traffic.description, columns },
     name: 'Collector DDL',
   });
 }

@@ -4,7 +4,7 @@
 -- Parameters (ClickHouse query parameters, e.g. --param_from=... in clickhouse-client):
 --   {from:DateTime}  start of the time range (inclusive)
 --   {to:DateTime}  end of the time range (exclusive)
--- Tables: `otel_traces`, `trace_points` (a view over `trace_points_spans`), `trace_point_stats`, unqualified: run it in the database tracepoint writes to.
+-- Tables: `otel_traces`, `trace_points` (a view over `otel_traces`), `trace_point_stats`, unqualified: run it in the database tracepoint writes to.
 -- Other names: tracepoint dashboard --database --traces-table --trace-points-table --stats-table, or query(tables) of DASHBOARDS.
 -- Generated from @tracepoint/node DASHBOARDS; edit there.
 SELECT

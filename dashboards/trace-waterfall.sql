@@ -3,7 +3,7 @@
 -- Reads: raw.
 -- Parameters (ClickHouse query parameters, e.g. --param_from=... in clickhouse-client):
 --   {trace_id:String}  32 hex characters
--- Tables: `otel_traces`, `trace_points` (a view over `trace_points_spans`), `trace_point_stats`, unqualified: run it in the database tracepoint writes to.
+-- Tables: `otel_traces`, `trace_points` (a view over `otel_traces`), `trace_point_stats`, unqualified: run it in the database tracepoint writes to.
 -- Other names: tracepoint dashboard --database --traces-table --trace-points-table --stats-table, or query(tables) of DASHBOARDS.
 -- Generated from @tracepoint/node DASHBOARDS; edit there.
 SELECT SpanId AS span_id, ParentSpanId AS parent_span_id, ServiceName AS service, SpanName AS span_name, SpanKind AS kind,

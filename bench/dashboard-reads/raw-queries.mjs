@@ -13,7 +13,6 @@ export const RAW_QUERIES = {
   // order as semantic-mapping's rules: peer.service, db system:namespace, server address[:port]),
   // the callee's view from server spans (the propagated caller, else client.address -> this
   // service); one view per edge, the caller's when there is one, as the stats query picks it.
-  // (trace_points_spans cannot tell the two views apart: it has no span kind or service.)
   'service-map': `SELECT
   source_component,
   target_component,
@@ -80,15 +79,21 @@ FROM otel_traces
 WHERE SpanKind = 'Server' AND ${RAW_WINDOW('Timestamp', 'Duration')}
 GROUP BY minute, service
 ORDER BY minute, service`,
-  // Exceptions with a sample, from the trace points' storage table: the service that threw is the
-  // caller for outbound spans, the callee for the rest (as the trace_points view flips them).
+  // Exceptions with a sample, from the spans' exception events as the errors dashboard samples
+  // them, plus one for a span with status Error and no such event (typed by error.type, else
+  // 'Error'), as semantic-mapping counts them; the service that threw is the span's own.
   errors: `SELECT service, exception_type, count() AS exceptions, any(message) AS message, any(stacktrace) AS stacktrace
 FROM (
-  SELECT if(outbound = 1, source_component, target_component) AS service, e.type AS exception_type,
-    e.message AS message, e.stacktrace AS stacktrace
-  FROM trace_points_spans
-  ARRAY JOIN exceptions AS e
-  WHERE ${RAW_WINDOW('timestamp', 'duration_ns')}
+  SELECT ServiceName AS service, e.1 AS exception_type, e.2 AS message, e.3 AS stacktrace
+  FROM otel_traces
+  ARRAY JOIN if(has(Events.Name, 'exception'),
+    arrayMap(a -> (a['exception.type'], a['exception.message'], a['exception.stacktrace']),
+      arrayFilter((a, name) -> name = 'exception', Events.Attributes, Events.Name)),
+    if(StatusCode = 'Error',
+      [(if(SpanAttributes['error.type'] != '', SpanAttributes['error.type'], 'Error'),
+        if(StatusMessage != '', StatusMessage, SpanAttributes['error.type']), '')],
+      [])) AS e
+  WHERE ${RAW_WINDOW('Timestamp', 'Duration')}
 )
 GROUP BY service, exception_type
 ORDER BY exceptions DESC, service, exception_type

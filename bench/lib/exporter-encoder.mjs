@@ -1,6 +1,6 @@
 // The one place the benchmarks reach into the exporter's row encoding: its SpanRowEncoder (the
 // object every transmission mode of ClickHouseSpanExporter encodes through) writing into
-// SpanRows (the per-table RowBatches an async flush or a sync export inserts), imported from the
+// SpanRows (the otel_traces RowBatch an async flush or a sync export inserts), imported from the
 // built package's ./internal subpath, so the benchmark measures the code the exporter runs.
 import { attributesMapJson, SpanRowEncoder, SpanRows } from '@tracepoint/exporter-clickhouse/internal';
 
@@ -11,9 +11,10 @@ const bodySize = (batch) => {
 };
 
 /**
- * Both tables' rows for a stream of spans, as the exporter's queues build them: one
- * JSONCompactEachRow line per row with its day, turned into UTF-8 chunks as the batch grows. Every
- * `batchSpans` spans the insert bodies are built and the batches start again.
+ * The otel_traces rows for a stream of spans, as the exporter's queues build them: one
+ * JSONCompactEachRow line per span (its trace points in the trace-point columns) with its day,
+ * turned into UTF-8 chunks as the batch grows. Every `batchSpans` spans the insert body is built
+ * and the batch starts again.
  */
 export function spanBatchEncoder(batchSpans) {
   const encoder = new SpanRowEncoder();
@@ -21,8 +22,7 @@ export function spanBatchEncoder(batchSpans) {
   let spans = 0;
   let bodyBytes = 0;
   const flush = () => {
-    bodyBytes += bodySize(rows.spans);
-    if (rows.points.rows > 0) bodyBytes += bodySize(rows.points);
+    bodyBytes += bodySize(rows);
     rows = new SpanRows();
     spans = 0;
   };
@@ -42,13 +42,21 @@ export function spanBatchEncoder(batchSpans) {
   };
 }
 
-/** Bytes of JSON per span for each table, and of the resource map every otel_traces row repeats. */
+/**
+ * Bytes of JSON per span of an otel_traces row, with the trace-point columns and without them (what
+ * the six columns add), and of the resource map every row repeats.
+ */
 export function rowShape(spans, mapSpan) {
-  const rows = new SpanRows();
-  new SpanRowEncoder({ mapSpan }).encode(spans, rows);
+  const bytesPerSpan = (options) => {
+    const rows = new SpanRows();
+    new SpanRowEncoder(options).encode(spans, rows);
+    return rows.bytes / spans.length;
+  };
+  const otelTracesBytesPerSpan = bytesPerSpan({ mapSpan });
+  const withoutTracePoints = bytesPerSpan({});
   return {
-    otelTracesBytesPerSpan: rows.spans.bytes / spans.length,
-    tracePointSpansBytesPerSpan: rows.points.bytes / spans.length,
+    otelTracesBytesPerSpan,
+    tracePointFieldsBytesPerSpan: otelTracesBytesPerSpan - withoutTracePoints,
     resourceMapBytes: attributesMapJson(spans[0].resource.attributes).length,
   };
 }
