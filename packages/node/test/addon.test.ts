@@ -75,6 +75,23 @@ function startVerdaccio(
   });
 }
 
+/**
+ * verdaccio logs its address just before the socket listens: under load the
+ * first request can come too early (ECONNREFUSED, seen once in CI), so refused
+ * connections are retried for a while; any other failure is thrown at once.
+ */
+async function fetchWhenListening(url: string): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url);
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (code !== 'ECONNREFUSED' || attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** How a child process ended. */
 function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -249,7 +266,7 @@ describe('ES modules under --import', () => {
       );
       const exited = exitOf(child);
       try {
-        expect((await fetch(`${first.addr}-/ping`)).status).toBe(200);
+        expect((await fetchWhenListening(`${first.addr}-/ping`)).status).toBe(200);
         // verdaccio's lockfile loads signal-exit: its ping span must still land at SIGTERM.
         child.kill('SIGTERM');
         expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
