@@ -194,9 +194,12 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
           'sessions (session_id) are not supported by the tracepoint local server',
         );
       }
-      const body = (await decodeBody(req, raw.data)).toString('utf8');
+      const bodyBytes = await decodeBody(req, raw.data);
       const urlQuery = url.searchParams.get('query');
-      const sql = urlQuery !== null ? (body.length > 0 ? `${urlQuery}\n${body}` : urlQuery) : body;
+      // With the statement in the URL the body is data, kept as bytes so binary formats land
+      // exactly; without it the body is the statement (and any inline text rows).
+      const body = urlQuery === null ? bodyBytes.toString('utf8') : '';
+      const sql = urlQuery ?? body;
       if (sql.trim().length === 0) {
         if (req.method === 'GET' || req.method === 'HEAD') {
           res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' }).end('Ok.\n');
@@ -214,6 +217,7 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
       const queryId = url.searchParams.get('query_id') ?? randomUUID();
       const result = await engine.run({
         sql,
+        ...(urlQuery !== null && bodyBytes.length > 0 ? { data: bodyBytes } : {}),
         database:
           url.searchParams.get('database') ?? req.headers['x-clickhouse-database']?.toString() ?? 'default',
         defaultFormat,

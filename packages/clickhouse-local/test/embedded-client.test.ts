@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
+import { createSpanLikeTables, selectBytes, tableBytes } from './binary-rows.js';
 
 const dataDir = tempDataDir('embedded');
 afterAll(() => dataDir.remove());
@@ -40,6 +42,51 @@ describe('createEmbeddedClient', () => {
           tz: 'UTC',
         },
       ]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('lands binary insert bodies exactly, through exec (RowBinary family, Native) and insert (Parquet)', async () => {
+    const client = createEmbeddedClient({ path: dataDir.path });
+    try {
+      await createSpanLikeTables(client, 'emb');
+      for (const format of ['RowBinaryWithNamesAndTypes', 'RowBinaryWithNames', 'RowBinary', 'Native']) {
+        const table = `emb.dst_${format.toLowerCase()}`;
+        await client.command({ query: `CREATE TABLE ${table} AS emb.dst` });
+        // ClickHouse's own encoder makes the body; chDB's connection alone would read it as UTF-8 text.
+        const body = await selectBytes(client, `SELECT * FROM emb.src FORMAT ${format}`);
+        const result = await client.exec({
+          query: `INSERT INTO ${table} FORMAT ${format}`,
+          values: Readable.from([body.subarray(0, 777), body.subarray(777)]),
+          clickhouse_settings: { max_result_rows: '1', result_overflow_mode: 'throw' },
+        });
+        result.stream.resume();
+        expect(result.summary?.written_rows).toBe('5002');
+        expect((await tableBytes(client, table)).equals(await tableBytes(client, 'emb.src')), format).toBe(
+          true,
+        );
+      }
+      await client.command({ query: 'CREATE TABLE emb.dst_parquet AS emb.dst' });
+      const parquet = await selectBytes(client, 'SELECT * FROM emb.src FORMAT Parquet');
+      await client.insert({
+        table: 'emb.dst_parquet',
+        format: 'Parquet',
+        values: Readable.from([parquet], { objectMode: false }),
+      });
+      expect((await tableBytes(client, 'emb.dst_parquet')).equals(await tableBytes(client, 'emb.src'))).toBe(
+        true,
+      );
+      // Text inserts still go the usual way.
+      await client.insert({
+        table: 'emb.dst',
+        format: 'JSONEachRow',
+        values: [{ TraceId: 'ü', SpanName: 'x' }],
+      });
+      const rows = await (
+        await client.query({ query: 'SELECT TraceId FROM emb.dst', format: 'JSONEachRow' })
+      ).json();
+      expect(rows).toEqual([{ TraceId: 'ü' }]);
     } finally {
       await client.close();
     }
