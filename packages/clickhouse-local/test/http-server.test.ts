@@ -178,6 +178,87 @@ describe('local ClickHouse HTTP server, driven by @clickhouse/client', () => {
     expect(rows).toEqual([{ v: before[0]?.v, db: 'default' }]);
   });
 
+  it('runs its own bookkeeping outside the request settings: max_result_rows=1 answers SELECT 1', async () => {
+    const limited = { max_result_rows: '1', result_overflow_mode: 'throw' } as const;
+    const one = await client.query({
+      query: 'SELECT 1 AS x',
+      format: 'JSONEachRow',
+      clickhouse_settings: limited,
+    });
+    expect(await one.json()).toEqual([{ x: 1 }]);
+    const raw = await fetch(`${server.url}/?query=SELECT%201&max_result_rows=1&result_overflow_mode=throw`);
+    expect(raw.status).toBe(200);
+    expect(await raw.text()).toBe('1\n');
+    // An insert, whose row counters the server reads before and after, under the same limit.
+    await client.command({
+      query: 'CREATE TABLE IF NOT EXISTS http_test.limited (a UInt32) ENGINE = MergeTree ORDER BY a',
+    });
+    const insert = await client.insert({
+      table: 'http_test.limited',
+      values: [{ a: 1 }, { a: 2 }, { a: 3 }],
+      format: 'JSONEachRow',
+      clickhouse_settings: limited,
+    });
+    expect(insert.summary?.written_rows).toBe('3');
+    // A result that really exceeds the limit still gets ClickHouse's own error.
+    await expect(
+      client.query({
+        query: 'SELECT number FROM numbers(10)',
+        format: 'JSONEachRow',
+        clickhouse_settings: limited,
+      }),
+    ).rejects.toMatchObject({ code: '396', type: 'TOO_MANY_ROWS_OR_BYTES' });
+    const over = await fetch(
+      `${server.url}/?query=SELECT%20number%20FROM%20numbers(10)&max_result_rows=1&result_overflow_mode=throw`,
+    );
+    expect(over.status).toBe(500);
+    expect(over.headers.get('x-clickhouse-exception-code')).toBe('396');
+    await over.text();
+  });
+
+  it('keeps readonly, limits and output settings of one request out of the server and the next request', async () => {
+    const cases: Array<{ settings: Record<string, string>; query: string; expected: string }> = [
+      { settings: { readonly: '1' }, query: 'SELECT 2', expected: '2\n' },
+      { settings: { readonly: '2', max_execution_time: '1' }, query: 'SELECT 3', expected: '3\n' },
+      {
+        settings: { max_rows_to_read: '1', read_overflow_mode: 'throw' },
+        query: 'SELECT 4',
+        expected: '4\n',
+      },
+      {
+        settings: { max_result_bytes: '1', result_overflow_mode: 'throw' },
+        query: 'SELECT 5',
+        expected: '5\n',
+      },
+      {
+        settings: { output_format_tsv_crlf_end_of_line: '1', format_tsv_null_representation: 'nil' },
+        query: 'SELECT NULL',
+        expected: 'nil\r\n',
+      },
+    ];
+    for (const { settings, query, expected } of cases) {
+      const params = new URLSearchParams({ query, database: 'http_test', ...settings });
+      const response = await fetch(`${server.url}/?${params}`);
+      expect({ settings, status: response.status, body: await response.text() }).toEqual({
+        settings,
+        status: 200,
+        body: expected,
+      });
+    }
+    // readonly=1 refuses writes for that request only.
+    const refused = await fetch(
+      `${server.url}/?readonly=1&query=${encodeURIComponent('INSERT INTO http_test.limited VALUES (9)')}`,
+      { method: 'POST' },
+    );
+    expect(refused.headers.get('x-clickhouse-exception-code')).toBe('164');
+    await refused.text();
+    await client.command({ query: 'INSERT INTO http_test.limited VALUES (10)' });
+    const after = await fetch(
+      `${server.url}/?query=${encodeURIComponent("SELECT count(), getSetting('readonly'), getSetting('max_result_rows') FROM http_test.limited")}`,
+    );
+    expect(await after.text()).toBe('4\t0\t0\n');
+  });
+
   it('returns X-ClickHouse-Summary and accepts a chunked, gzip body on a reused socket', async () => {
     await client.command({
       query: 'CREATE TABLE IF NOT EXISTS http_test.raw (a UInt32) ENGINE = MergeTree ORDER BY a',
