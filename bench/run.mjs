@@ -15,6 +15,7 @@ export const BENCHMARKS = [
   { id: 'storage-variants', module: './storage-variants.mjs' },
   { id: 'dashboard-reads', module: './dashboard-reads.mjs' },
   { id: 'insert-shape', module: './insert-shape.mjs' },
+  { id: 'insert-format', module: './insert-format.mjs' },
 ];
 
 const here = import.meta.dirname;
