@@ -1,6 +1,6 @@
 import { toError } from './insert-error.js';
 import { QueuedTransmission } from './queued-transmission.js';
-import { SpanRows } from './span-rows.js';
+import type { AnySpanRows } from './span-rows.js';
 import { LOST_ROWS } from './transmission.js';
 
 /**
@@ -11,16 +11,19 @@ import { LOST_ROWS } from './transmission.js';
  * flight) are dropped and counted.
  */
 export class AsyncTransmission extends QueuedTransmission {
-  private waiting = new SpanRows();
+  private waiting: AnySpanRows | undefined;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private readonly flushLater = () => this.flush();
 
-  protected queue(line: string, day: number, withTracePoints: boolean): number {
-    const config = this.context.config;
+  protected queue(row: string | Uint8Array, day: number, withTracePoints: boolean): number {
+    const { config, encoder } = this.context;
+    // Rows encoded before start-up are JSON, after it binary: a batch holds one format.
+    if (this.waiting !== undefined && !encoder.fits(this.waiting)) this.flush();
+    this.waiting ??= encoder.newRows();
     const rows = this.waiting;
     const before = rows.bytes;
-    rows.add(line, day, withTracePoints);
+    rows.add(row, day, withTracePoints);
     if (rows.rows >= config.maxBatchRows || rows.bytes >= config.maxBatchBytes) {
       this.flush();
     } else if (this.timer === undefined) {
@@ -35,8 +38,8 @@ export class AsyncTransmission extends QueuedTransmission {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const rows = this.waiting;
-    if (rows.rows === 0) return this.chain;
-    this.waiting = new SpanRows();
+    if (rows === undefined || rows.rows === 0) return this.chain;
+    this.waiting = undefined;
     const { startUp, stats, tables, writes, config } = this.context;
     const token = this.context.nextToken();
     const bytes = rows.bytes;

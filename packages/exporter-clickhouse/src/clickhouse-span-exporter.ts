@@ -60,7 +60,15 @@ export class ClickHouseSpanExporter {
       logger: this.config.logger,
     });
     this.tables = exporterTables(this.config);
-    this.startUp = new StartUp(this.config, this.counters, this.tables, () => encoder.stopTracePoints());
+    // Push mode streams each row as it is encoded, before start-up may have read the table's types: it
+    // stays on JSON lines. The other modes insert RowBinary once start-up has described the span table.
+    this.startUp = new StartUp(
+      this.config,
+      this.counters,
+      this.tables,
+      () => encoder.stopTracePoints(),
+      this.config.mode === 'push' ? undefined : encoder,
+    );
     this.writes = new CountedWrites(this.tables, this.counters);
     const context: TransmissionContext = {
       config: this.config,

@@ -1,7 +1,7 @@
 import type { ExporterStats } from './exporter-stats.js';
 import type { ExporterTables } from './exporter-tables.js';
-import { type RowBatch, type RowRange, rowCount } from './row-batch.js';
-import { SpanRows } from './span-rows.js';
+import { type InsertBody, type RowRange, rowCount } from './row-batch.js';
+import { BinarySpanRows, SpanRows } from './span-rows.js';
 import type { InsertTarget, TableWriter } from './table-writer.js';
 import { withoutTracePointFields } from './trace-point-fields.js';
 
@@ -20,13 +20,15 @@ export class CountedWrites {
    */
   async write(
     writer: TableWriter,
-    table: InsertTarget,
-    batch: RowBatch,
+    requested: InsertTarget,
+    batch: InsertBody,
     token: string,
     ranges: readonly RowRange[] = [{ from: 0, to: batch.rows }],
   ): Promise<number[]> {
     const rows = rowCount(ranges);
     if (rows === 0) return [];
+    // Binary rows were encoded for the table start-up described: they go to that insert target.
+    const table = batch instanceof BinarySpanRows ? batch.target : requested;
     const spans = this.isSpanTable(table);
     const body =
       table === this.tables.spansWithoutTracePoints &&
@@ -53,6 +55,6 @@ export class CountedWrites {
   }
 
   private isSpanTable(table: InsertTarget): boolean {
-    return table === this.tables.spans || table === this.tables.spansWithoutTracePoints;
+    return table.name === this.tables.spans.name;
   }
 }

@@ -19,8 +19,10 @@ export class PushTransmission extends QueuedTransmission {
   /** Streams end one after another, in order. */
   private chain: Promise<void> = Promise.resolve();
 
-  protected queue(line: string, day: number, withTracePoints: boolean): number {
-    return this.streamOf().write(line, day, withTracePoints);
+  protected queue(row: string | Uint8Array, day: number, withTracePoints: boolean): number {
+    // The push encoder stays on JSON lines (the exporter never calls useBinary in push mode).
+    if (typeof row !== 'string') throw new Error('push mode streams JSON rows');
+    return this.streamOf().write(row, day, withTracePoints);
   }
 
   flush(): Promise<void> {

@@ -24,9 +24,9 @@ export abstract class QueuedTransmission implements Transmission, SpanRowSink {
     };
   }
 
-  add(line: string, day: number, withTracePoints: boolean): boolean {
+  add(row: string | Uint8Array, day: number, withTracePoints: boolean): boolean {
     if (this.queuedBytes >= this.context.config.maxQueueBytes) return false;
-    this.queuedBytes += this.queue(line, day, withTracePoints);
+    this.queuedBytes += this.queue(row, day, withTracePoints);
     return true;
   }
 
@@ -35,5 +35,5 @@ export abstract class QueuedTransmission implements Transmission, SpanRowSink {
   abstract close(): void;
 
   /** Queues one span's row; returns its size. */
-  protected abstract queue(line: string, day: number, withTracePoints: boolean): number;
+  protected abstract queue(row: string | Uint8Array, day: number, withTracePoints: boolean): number;
 }

@@ -14,13 +14,28 @@ export interface RowRange {
   readonly to: number;
 }
 
+/** Encoded rows as TableWriter inserts them: any run of rows can be sent on its own. */
+export interface InsertBody {
+  /** UTC day of each row. */
+  readonly days: readonly number[];
+  /** Size of the appended rows (what the queue limits count). */
+  readonly bytes: number;
+  readonly rows: number;
+  /** Sent once before the rows of an insert (RowBinaryWithNamesAndTypes' names and types); none for JSON. */
+  readonly header?: Uint8Array;
+  /** The bytes of rows `[from, to)`, as views. */
+  body(range: RowRange, out?: Uint8Array[]): Uint8Array[];
+  /** One row as text, for logs. */
+  line(row: number): string;
+}
+
 /**
  * Encoded rows for one table, in the order appended: the insert body as
  * UTF-8 chunks that each hold whole lines, and the UTC day (partition) of
  * each row. Any run of rows can be sent on its own (partition splits,
  * bisection of bad rows) without copying the bytes.
  */
-export class RowBatch {
+export class RowBatch implements InsertBody {
   /** UTC day of each row. */
   readonly days: number[] = [];
   /** Size in characters of the appended lines (what the queue limits count). */
@@ -48,7 +63,7 @@ export class RowBatch {
   }
 
   /** The bytes of rows `[from, to)`, as views on the chunks. */
-  body(range: RowRange, out: Buffer[] = []): Buffer[] {
+  body(range: RowRange, out: Uint8Array[] = []): Uint8Array[] {
     this.seal();
     if (range.from >= range.to) return out;
     for (let chunk = this.chunkOf(range.from); chunk < this.chunks.length; chunk++) {
@@ -97,6 +112,67 @@ export class RowBatch {
       else high = mid - 1;
     }
     return low;
+  }
+}
+
+/**
+ * Rows in RowBinary, in the order appended: one Buffer that grows by doubling
+ * (each row is copied in from the encoder's reused row buffer), the offset
+ * where each row ends, and the UTC day of each row. The header (column names
+ * and the table's types) goes before the rows of every insert made of them.
+ */
+export class BinaryRowBatch implements InsertBody {
+  readonly days: number[] = [];
+  private readonly rowEnds: number[] = [];
+  private buffer: Buffer;
+  private length = 0;
+
+  constructor(
+    readonly header: Uint8Array,
+    capacity = 64 * 1024,
+  ) {
+    this.buffer = Buffer.allocUnsafe(capacity);
+  }
+
+  get rows(): number {
+    return this.days.length;
+  }
+
+  get bytes(): number {
+    return this.length;
+  }
+
+  /** Adds one encoded row (copied); returns its size. */
+  append(row: Uint8Array, day: number): number {
+    const needed = this.length + row.length;
+    if (needed > this.buffer.length) {
+      let capacity = this.buffer.length * 2;
+      while (capacity < needed) capacity *= 2;
+      const grown = Buffer.allocUnsafe(capacity);
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    this.buffer.set(row, this.length);
+    this.length = needed;
+    this.rowEnds.push(needed);
+    this.days.push(day);
+    return row.length;
+  }
+
+  body(range: RowRange, out: Uint8Array[] = []): Uint8Array[] {
+    if (range.from >= range.to) return out;
+    const start = range.from === 0 ? 0 : (this.rowEnds[range.from - 1] as number);
+    out.push(this.buffer.subarray(start, this.rowEnds[range.to - 1]));
+    return out;
+  }
+
+  /** One row's bytes as text (strings readable, numbers and lengths as control bytes), for logs. */
+  line(row: number): string {
+    const [bytes] = this.body({ from: row, to: row + 1 });
+    const text = Buffer.from(bytes ?? []).toString('utf8');
+    let out = '';
+    for (const char of text) out += char < ' ' ? '·' : char;
+    return out;
   }
 }
 

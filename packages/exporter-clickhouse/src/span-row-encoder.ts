@@ -2,8 +2,10 @@ import type { SpanLike } from '@tracepoint/core';
 import type { TracePoint } from '@tracepoint/semantic-mapping';
 import { type ExporterStats, emptyStats } from './exporter-stats.js';
 import { toError } from './insert-error.js';
+import { OtelTracesBinaryEncoder } from './otel-traces-binary.js';
 import { OtelTracesLineEncoder } from './otel-traces-row.js';
-import type { SpanRowSink } from './span-rows.js';
+import { type AnySpanRows, BinarySpanRows, type SpanRowSink, SpanRows } from './span-rows.js';
+import type { InsertTarget } from './table-writer.js';
 import { tracePointFields } from './trace-point-fields.js';
 
 const SECONDS_PER_DAY = 86_400;
@@ -18,8 +20,9 @@ export interface SpanRowEncoderOptions {
 }
 
 /**
- * Encodes spans into `otel_traces` rows: one JSONCompactEachRow line per span
- * (OtelTracesLineEncoder), with the trace-point columns its trace points fill
+ * Encodes spans into `otel_traces` rows: RowBinaryWithNamesAndTypes bytes
+ * (OtelTracesBinaryEncoder) once `useBinary` gave it the table's column types,
+ * else one JSONCompactEachRow line per span (OtelTracesLineEncoder), with the trace-point columns its trace points fill
  * (tracePointFields) when trace points are on, filed under the UTC day
  * (partition) the span started. Every transmission mode encodes through this
  * one object, and the pipeline benchmark measures it as is.
@@ -28,6 +31,7 @@ export class SpanRowEncoder {
   private readonly stats: ExporterStats;
   private readonly traceLines: OtelTracesLineEncoder;
   private mapSpan: ((span: SpanLike) => readonly TracePoint[]) | undefined;
+  private binary: { encoder: OtelTracesBinaryEncoder; target: InsertTarget } | undefined;
 
   constructor(private readonly options: SpanRowEncoderOptions = {}) {
     this.stats = options.stats ?? emptyStats();
@@ -38,6 +42,40 @@ export class SpanRowEncoder {
   /** From now on spans are encoded without the trace-point columns (start-up found the table lacks them). */
   stopTracePoints(): void {
     this.mapSpan = undefined;
+  }
+
+  /**
+   * From now on rows are RowBinaryWithNamesAndTypes for `target` (a statement
+   * naming that format and `columns`), written in `types`, the table's own
+   * column types. Throws UnsupportedColumnTypeError (rows stay JSON) when a
+   * column's type cannot be written.
+   *
+   * Rows encoded before this (the spans of exports that arrived while start-up
+   * was still reading the table) stay JSON lines: that format needs no types,
+   * so no header is ever sent with types the table did not confirm, and no
+   * span is kept or encoded twice; the first flush after start-up may then
+   * be two inserts (one per format).
+   */
+  useBinary(target: InsertTarget, columns: readonly string[], types: ReadonlyMap<string, string>): void {
+    this.binary = { encoder: new OtelTracesBinaryEncoder(columns, types, this.stats), target };
+  }
+
+  /** The insert format of rows encoded now. */
+  get binaryOn(): boolean {
+    return this.binary !== undefined;
+  }
+
+  /** A batch for rows encoded now (binary rows need their table's header). */
+  newRows(): AnySpanRows {
+    const binary = this.binary;
+    return binary === undefined ? new SpanRows() : new BinarySpanRows(binary.target, binary.encoder.header);
+  }
+
+  /** Whether rows encoded now can join `rows`. */
+  fits(rows: AnySpanRows): boolean {
+    return rows instanceof BinarySpanRows
+      ? this.binary !== undefined && rows.header === this.binary.encoder.header
+      : this.binary === undefined;
   }
 
   /** Whether rows encoded now carry the trace-point columns. */
@@ -77,7 +115,8 @@ export class SpanRowEncoder {
    */
   encodeSpan(span: SpanLike, points: readonly TracePoint[] | undefined, sink: SpanRowSink): boolean {
     const fields = points === undefined ? undefined : tracePointFields(span, points);
-    const line = this.traceLines.line(span, fields);
-    return sink.add(line, Math.floor(span.startTime[0] / SECONDS_PER_DAY), fields !== undefined);
+    const row =
+      this.binary === undefined ? this.traceLines.line(span, fields) : this.binary.encoder.row(span, fields);
+    return sink.add(row, Math.floor(span.startTime[0] / SECONDS_PER_DAY), fields !== undefined);
   }
 }

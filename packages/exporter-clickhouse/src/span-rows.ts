@@ -1,14 +1,19 @@
-import { RowBatch } from './row-batch.js';
+import { BinaryRowBatch, RowBatch } from './row-batch.js';
+import type { InsertTarget } from './table-writer.js';
 
 /** Where a span's encoded row goes: the sync export's batch, the async queue or the push stream. */
 export interface SpanRowSink {
   /**
-   * Takes one span's `otel_traces` line, filed under `day`, `withTracePoints`
-   * when it carries the trace-point columns; false when there is no room for
-   * it: the span is dropped.
+   * Takes one span's `otel_traces` row (a JSONCompactEachRow line, or
+   * RowBinary bytes valid only during the call), filed under `day`,
+   * `withTracePoints` when it carries the trace-point columns; false when
+   * there is no room for it: the span is dropped.
    */
-  add(line: string, day: number, withTracePoints: boolean): boolean;
+  add(row: string | Uint8Array, day: number, withTracePoints: boolean): boolean;
 }
+
+/** A batch of span rows in either format; `target` is where binary rows go (their statement names the format). */
+export type AnySpanRows = SpanRows | BinarySpanRows;
 
 /**
  * The span rows of one sync export or one async flush. A span is one row, so
@@ -19,9 +24,31 @@ export interface SpanRowSink {
 export class SpanRows extends RowBatch implements SpanRowSink {
   tracePointRows = 0;
 
-  add(line: string, day: number, withTracePoints: boolean): boolean {
-    this.append(line, day);
+  add(row: string | Uint8Array, day: number, withTracePoints: boolean): boolean {
+    if (typeof row !== 'string') throw new Error('a RowBinary row cannot join JSON rows');
+    this.append(row, day);
     if (withTracePoints) this.tracePointRows++;
+    return true;
+  }
+}
+
+/**
+ * The span rows of one export or flush in RowBinaryWithNamesAndTypes, for the
+ * insert `target` (whose statement names that format). Only rows encoded
+ * after start-up read the table's types are binary, so they always fit the
+ * table (with or without its trace-point columns).
+ */
+export class BinarySpanRows extends BinaryRowBatch implements SpanRowSink {
+  constructor(
+    readonly target: InsertTarget,
+    header: Uint8Array,
+  ) {
+    super(header);
+  }
+
+  add(row: string | Uint8Array, day: number): boolean {
+    if (typeof row === 'string') throw new Error('a JSON row cannot join RowBinary rows');
+    this.append(row, day);
     return true;
   }
 }

@@ -4,9 +4,13 @@ import type { ExporterConfig } from './exporter-options.js';
 import type { ExporterStats } from './exporter-stats.js';
 import type { ExporterTables } from './exporter-tables.js';
 import { classifyInsertError, toError } from './insert-error.js';
+import { UnsupportedColumnTypeError } from './otel-traces-binary.js';
+import { OTEL_TRACES_INSERT_COLUMNS, TRACE_POINT_INSERT_COLUMNS } from './otel-traces-schema.js';
 import { prepareSchema, SchemaMismatchError, type SchemaReport } from './schema-manager.js';
 import { UnsupportedServerVersionError } from './server-version.js';
-import { type InsertTarget, TableWriter } from './table-writer.js';
+import type { SpanRowEncoder } from './span-row-encoder.js';
+import { qualifiedName } from './table-ddl.js';
+import { type InsertTarget, insertTarget, TableWriter } from './table-writer.js';
 
 /** What a finished start-up gives the transmissions. */
 export interface Started {
@@ -50,6 +54,8 @@ export class StartUp {
     private readonly stats: ExporterStats,
     private readonly tables: ExporterTables,
     private readonly onTracePointsOff: () => void,
+    /** Given: span rows become RowBinaryWithNamesAndTypes in the span table's own types once it is described. */
+    private readonly binaryEncoder?: SpanRowEncoder,
   ) {}
 
   start(): Promise<Started> {
@@ -113,13 +119,47 @@ export class StartUp {
       throw error;
     }
     this.reportSchema(report);
+    const spans =
+      report.tracePointsOff === undefined ? this.tables.spans : this.tables.spansWithoutTracePoints;
+    if (this.binaryEncoder !== undefined) this.startBinary(this.binaryEncoder, spans, report.spanColumns);
     return {
       connection,
       writer: new TableWriter(connection, this.config, this.stats),
       unavailable: report.unavailable,
-      spans: report.tracePointsOff === undefined ? this.tables.spans : this.tables.spansWithoutTracePoints,
+      spans,
       spanColumns: report.spanColumns,
     };
+  }
+
+  /**
+   * Switches the encoder to binary rows whose header carries the span table's
+   * own types (system.columns). A column type the writer cannot encode keeps
+   * the table on JSON lines, with one warning.
+   */
+  private startBinary(
+    encoder: SpanRowEncoder,
+    spans: InsertTarget,
+    types: ReadonlyMap<string, string>,
+  ): void {
+    const { database, tracesTable, logger } = this.config;
+    const columns =
+      spans === this.tables.spans && encoder.tracePointsOn
+        ? [...OTEL_TRACES_INSERT_COLUMNS, ...TRACE_POINT_INSERT_COLUMNS]
+        : OTEL_TRACES_INSERT_COLUMNS;
+    const target = insertTarget(
+      spans.name,
+      qualifiedName(database, tracesTable),
+      columns,
+      'RowBinaryWithNamesAndTypes',
+    );
+    try {
+      encoder.useBinary(target, columns, types);
+    } catch (error) {
+      if (!(error instanceof UnsupportedColumnTypeError)) throw error;
+      logger.warn(
+        `${tracesTable} rows are inserted as JSONCompactEachRow instead of RowBinary: ${error.message}`,
+      );
+    }
   }
 
   /** One warning per problem start-up found that does not stop the exporter. */

@@ -1,6 +1,5 @@
 import type { SpanLike } from '@tracepoint/core';
 import { toError } from './insert-error.js';
-import { SpanRows } from './span-rows.js';
 import type { ExportResultLike, Transmission, TransmissionContext } from './transmission.js';
 
 /** sync mode: each export encodes its spans and awaits their insert; nothing waits in between. */
@@ -13,7 +12,7 @@ export class SyncTransmission implements Transmission {
       stats.spansFailed += spans.length;
       throw error;
     });
-    const rows = new SpanRows();
+    const rows = encoder.newRows();
     encoder.encode(spans, rows);
     try {
       await writes.write(started.writer, started.spans, rows, this.context.nextToken());

@@ -5,7 +5,7 @@ import type { Connection } from './clickhouse-connection.js';
 import type { ExporterConfig } from './exporter-options.js';
 import type { ExporterStats } from './exporter-stats.js';
 import { classifyInsertError, toError } from './insert-error.js';
-import { type RowBatch, type RowRange, rowCount, splitRanges } from './row-batch.js';
+import { type InsertBody, type RowRange, rowCount, splitRanges } from './row-batch.js';
 import { type TextRepairs, wellFormedValues } from './well-formed-text.js';
 
 /** ClickHouse refuses one insert block that touches more partitions (max_partitions_per_insert_block). */
@@ -19,9 +19,17 @@ export interface InsertTarget {
   readonly statement: string;
 }
 
-export function insertTarget(name: string, qualified: string, columns: readonly string[]): InsertTarget {
+/** Insert formats: JSON lines (no types needed), or binary rows with a names-and-types header the server checks. */
+export type InsertFormat = 'JSONCompactEachRow' | 'RowBinaryWithNamesAndTypes';
+
+export function insertTarget(
+  name: string,
+  qualified: string,
+  columns: readonly string[],
+  format: InsertFormat = 'JSONCompactEachRow',
+): InsertTarget {
   const list = columns.map((column) => `\`${column}\``).join(', ');
-  return { name, statement: `INSERT INTO ${qualified} (${list}) FORMAT JSONCompactEachRow` };
+  return { name, statement: `INSERT INTO ${qualified} (${list}) FORMAT ${format}` };
 }
 
 /** One row as a JSONCompactEachRow line, valid UTF-8: lone surrogates become U+FFFD, counted in `repairs`. */
@@ -77,7 +85,7 @@ export class TableWriter {
    */
   async write(
     target: InsertTarget,
-    batch: RowBatch,
+    batch: InsertBody,
     token: string,
     ranges: readonly RowRange[] = [{ from: 0, to: batch.rows }],
   ): Promise<number[]> {
@@ -98,7 +106,7 @@ export class TableWriter {
 
   private async writeChecked(
     target: InsertTarget,
-    batch: RowBatch,
+    batch: InsertBody,
     ranges: RowRange[],
     token: string,
     deadline: number,
@@ -125,7 +133,7 @@ export class TableWriter {
 
   private async insertWithRetry(
     target: InsertTarget,
-    batch: RowBatch,
+    batch: InsertBody,
     ranges: readonly RowRange[],
     token: string,
     deadline: number,
@@ -164,13 +172,15 @@ export class TableWriter {
 
   private async insertOnce(
     target: InsertTarget,
-    batch: RowBatch,
+    batch: InsertBody,
     ranges: readonly RowRange[],
     token: string,
   ): Promise<void> {
     const client = this.connection.active();
     const settings = this.insertSettings(token);
-    const body: Buffer[] = [];
+    // Each insert is built from the batch's bytes as they are: a retry sends the same body (same header, same
+    // rows), which the deduplication token relies on.
+    const body: Uint8Array[] = batch.header === undefined ? [] : [batch.header];
     for (const range of ranges) batch.body(range, body);
     await withTracingSuppressed(async () => {
       const result = await client.exec({
@@ -209,7 +219,7 @@ export async function resetSessionSettings(
 }
 
 /** The rows of `ranges` grouped so no group spans more than MAX_PARTITIONS_PER_INSERT days. */
-function splitByPartition(batch: RowBatch, ranges: readonly RowRange[]): RowRange[][] {
+function splitByPartition(batch: InsertBody, ranges: readonly RowRange[]): RowRange[][] {
   const distinct = new Set<number>();
   for (const range of ranges)
     for (let row = range.from; row < range.to; row++) distinct.add(batch.days[row] as number);

@@ -388,7 +388,7 @@ async function recordLateEvent(): Promise<{ spans: ReadableSpan[]; bad: Readable
 }
 
 const modes = transports.flatMap((transport) =>
-  (['sync', 'async'] as const).map((mode) => ({ ...transport, mode })),
+  (['sync', 'async', 'push'] as const).map((mode) => ({ ...transport, mode })),
 );
 
 describe.each(modes)(
@@ -411,7 +411,14 @@ describe.each(modes)(
       );
       expect(await count(`SELECT count() AS n FROM ${db}.trace_points WHERE span_id = '${id}'`)).toBe(0);
       const stats = exporter.stats();
-      expect(stats).toMatchObject({ spansExported: 40, rowsRejected: 1, spansFailed: 0 });
+      // An event time past DateTime64(9)'s range has no Int64 form: the RowBinary encoder (sync mode, which
+      // starts before encoding) refuses the span before it is sent (spansFailed). JSON text (push mode, and an
+      // async export encoded while start-up still reads the table) reaches the server, which refuses the row.
+      expect(stats).toMatchObject(
+        mode === 'sync'
+          ? { spansExported: 40, rowsRejected: 0, spansFailed: 1 }
+          : { spansExported: 40, rowsRejected: 1, spansFailed: 0 },
+      );
       expect(stats.rowsWritten).toEqual({ otel_traces: 40 });
     });
   },
