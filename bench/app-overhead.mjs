@@ -1,9 +1,16 @@
-// Item 1 of the benchmarks: what tracing costs an HTTP service. Five configurations of the same
-// app (app-under-test.mjs) under the same fixed-concurrency wrk load, interleaved round by round
-// so machine noise hits them alike; each run is a fresh process (peak RSS is its own).
+// Item 1 of the benchmarks: what tracing costs an HTTP service. Two halves, one run:
+// - saturation: five configurations of the same app (app-under-test.mjs, tracing set up in the
+//   app) under the same fixed-concurrency wrk load;
+// - fixed rate (app-overhead/fixed-rate.mjs): the configurations started as users start them,
+//   under an open-loop load at a fixed rate, with a CPU profile of the add-on for the per-span
+//   account (app-overhead/profile-account.mjs).
+// Both interleave configurations round by round so machine noise hits them alike; each run is a
+// fresh process (peak RSS is its own).
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureFixedRate } from './app-overhead/fixed-rate.mjs';
+import { fixedRateReport } from './app-overhead/fixed-rate-report.mjs';
 import { planOf, runIfMain } from './lib/cli.mjs';
 import { markdownTable } from './lib/format.mjs';
 import { startLocalClickHouseServer } from './lib/local-clickhouse-server.mjs';
@@ -28,8 +35,20 @@ const CONFIGS = [
 ];
 
 const SIZES = {
-  smoke: { rounds: 1, warmSeconds: 1, seconds: 2, connections: 8 },
-  full: { rounds: 3, warmSeconds: 3, seconds: 10, connections: 16 },
+  smoke: {
+    rounds: 1,
+    warmSeconds: 1,
+    seconds: 2,
+    connections: 8,
+    fixed: { rounds: 1, rate: 100, warmSeconds: 1, seconds: 2 },
+  },
+  full: {
+    rounds: 3,
+    warmSeconds: 3,
+    seconds: 10,
+    connections: 16,
+    fixed: { rounds: 3, rate: 300, warmSeconds: 3, seconds: 10 },
+  },
 };
 
 function forkReady(script, args, env) {
@@ -61,63 +80,70 @@ async function stop(child) {
 
 export async function run({ size = 'full' } = {}) {
   const plan = planOf(SIZES, size);
-  const runs = await inWorkDir('app', (work) => measureRuns(work, plan));
-  return report(plan, runs);
+  return inWorkDir('app', async (work) => {
+    const downstream = await forkReady(join(here, 'app-downstream.mjs'), [], {});
+    const downstreamUrl = `http://127.0.0.1:${downstream.message.port}`;
+    const clickhouse = await startLocalClickHouseServer(join(work, 'server'));
+    try {
+      const fixed = await measureFixedRate(work, plan.fixed, {
+        downstream: downstream.child,
+        downstreamUrl,
+        clickhouseUrl: clickhouse.url,
+        clickhousePid: clickhouse.child.pid,
+      });
+      const runs = await measureRuns(work, plan, { downstream, downstreamUrl, clickhouse });
+      return report(plan, runs, fixedRateReport(plan.fixed, fixed), fixed);
+    } finally {
+      downstream.child.disconnect();
+      await clickhouse.stop();
+    }
+  });
 }
 
 /** Every configuration under load, round by round; one entry per run. */
-async function measureRuns(work, plan) {
-  const downstream = await forkReady(join(here, 'app-downstream.mjs'), [], {});
-  const downstreamUrl = `http://127.0.0.1:${downstream.message.port}`;
-  const clickhouse = await startLocalClickHouseServer(join(work, 'server'));
+async function measureRuns(work, plan, { downstream, downstreamUrl, clickhouse }) {
   const envOf = {
     d: { TRACEPOINT_CLICKHOUSE_URL: clickhouse.url },
     e: { TRACEPOINT_DATA_DIR: join(work, 'embedded') },
   };
   const runs = [];
-  try {
-    for (let round = 0; round < plan.rounds; round++) {
-      // Rotate the order each round: no configuration always runs first or last.
-      const order = CONFIGS.map((_, i) => CONFIGS[(i + round) % CONFIGS.length]);
-      for (const config of order) {
-        const { child, message } = await forkReady(join(here, 'app-under-test.mjs'), [], {
-          ...config.env,
-          ...envOf[config.id],
-          BENCH_DOWNSTREAM_URL: downstreamUrl,
+  for (let round = 0; round < plan.rounds; round++) {
+    // Rotate the order each round: no configuration always runs first or last.
+    const order = CONFIGS.map((_, i) => CONFIGS[(i + round) % CONFIGS.length]);
+    for (const config of order) {
+      const { child, message } = await forkReady(join(here, 'app-under-test.mjs'), [], {
+        ...config.env,
+        ...envOf[config.id],
+        BENCH_DOWNSTREAM_URL: downstreamUrl,
+      });
+      try {
+        const url = `http://127.0.0.1:${message.port}/orders/1`;
+        runWrk(url, { seconds: plan.warmSeconds, connections: plan.connections });
+        // The helpers: the downstream (also the OTLP sink) and the ClickHouse server, whose work
+        // shares these cores with the app's.
+        const helpers = () => processCpuMicros(downstream.child.pid) + processCpuMicros(clickhouse.child.pid);
+        const helpersBefore = helpers();
+        const before = await ask(child, 'stats');
+        const load = runWrk(url, { seconds: plan.seconds, connections: plan.connections });
+        const after = await ask(child, 'stats');
+        const helpersAfter = helpers();
+        runs.push({
+          config: config.id,
+          round,
+          ...load,
+          cpuMicrosPerRequest: (after.cpuMicros - before.cpuMicros) / load.requests,
+          helperCpuMicrosPerRequest: (helpersAfter - helpersBefore) / load.requests,
+          peakRssMiB: after.maxRssKiB / 1024,
         });
-        try {
-          const url = `http://127.0.0.1:${message.port}/orders/1`;
-          runWrk(url, { seconds: plan.warmSeconds, connections: plan.connections });
-          // The helpers: the downstream (also the OTLP sink) and the ClickHouse server, whose work
-          // shares these cores with the app's.
-          const helpers = () =>
-            processCpuMicros(downstream.child.pid) + processCpuMicros(clickhouse.child.pid);
-          const helpersBefore = helpers();
-          const before = await ask(child, 'stats');
-          const load = runWrk(url, { seconds: plan.seconds, connections: plan.connections });
-          const after = await ask(child, 'stats');
-          const helpersAfter = helpers();
-          runs.push({
-            config: config.id,
-            round,
-            ...load,
-            cpuMicrosPerRequest: (after.cpuMicros - before.cpuMicros) / load.requests,
-            helperCpuMicrosPerRequest: (helpersAfter - helpersBefore) / load.requests,
-            peakRssMiB: after.maxRssKiB / 1024,
-          });
-        } finally {
-          await stop(child);
-        }
+      } finally {
+        await stop(child);
       }
     }
-  } finally {
-    downstream.child.disconnect();
-    await clickhouse.stop();
   }
   return runs;
 }
 
-function report(plan, runs) {
+function report(plan, runs, fixedRate, fixedRuns) {
   const summary = Object.fromEntries(
     CONFIGS.map(({ id }) => {
       const mine = runs.filter((r) => r.config === id);
@@ -180,11 +206,25 @@ function report(plan, runs) {
       ];
     }),
   );
-  const markdown = `An HTTP service (node:http, instrumentation-http; per request three child spans with attributes and one outgoing HTTP call to an untraced downstream, i.e. 5 spans) under wrk with ${plan.connections} connections, ${plan.seconds} s per run after ${plan.warmSeconds} s of warm-up, ${plan.rounds} interleaved round(s); medians across rounds, peak RSS is the largest. CPU is the app process's user + system time per request; helpers CPU is that of the other processes, which run on the same 2 cores: the downstream (also the OTLP sink) and the ClickHouse server (chDB behind the HTTP interface; idle except in (d)).
+  const markdown = `${fixedRate.markdown}
+### Saturation
+
+An HTTP service (node:http, instrumentation-http; per request three child spans with attributes and one outgoing HTTP call to an untraced downstream, i.e. 5 spans) under wrk with ${plan.connections} connections, ${plan.seconds} s per run after ${plan.warmSeconds} s of warm-up, ${plan.rounds} interleaved round(s); medians across rounds, peak RSS is the largest. CPU is the app process's user + system time per request; helpers CPU is that of the other processes, which run on the same 2 cores: the downstream (also the OTLP sink) and the ClickHouse server (chDB behind the HTTP interface; idle except in (d)).
 
 ${table}
 ${missedNote(summary, targets)}`;
-  return { id: 'app-overhead', title: 'App overhead', raw: { plan, runs, summary }, markdown, targets };
+  return {
+    id: 'app-overhead',
+    title: 'App overhead',
+    raw: {
+      plan,
+      runs,
+      summary,
+      fixedRate: { runs: fixedRuns.runs, profiled: fixedRuns.profiled, summary: fixedRate.summary },
+    },
+    markdown,
+    targets: [...fixedRate.targets, ...targets.map((t) => ({ ...t, name: `saturation: ${t.name}` }))],
+  };
 }
 
 /** Where the requests went, from the measured CPU, when a target is missed. */

@@ -4,7 +4,13 @@
 //   noop        NodeSDK + BatchSpanProcessor + an exporter that drops everything (the SDK floor)
 //   tracepoint  NodeSDK + tracepoint's processors (caller, cleaner, aggregator, exporter) to
 //               TRACEPOINT_CLICKHOUSE_URL, or to the embedded engine on TRACEPOINT_DATA_DIR
+//   preloaded   tracing was started before the app by `node --import`/`--require` (the add-on's
+//               register, the stock auto-instrumentations register, the SDK floor's): the app
+//               only answers; 'stop' sends itself SIGTERM, whose handler the register installed
+//               flushes the spans and exits, as when a user stops the app
 // The handler: three child spans with attributes and one outgoing call to the downstream service.
+import { readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -19,7 +25,7 @@ process.env.OTEL_METRICS_EXPORTER = 'none';
 process.env.OTEL_LOGS_EXPORTER = 'none';
 
 let sdk;
-if (config !== 'none') {
+if (config !== 'none' && config !== 'preloaded') {
   let spanProcessors;
   if (config === 'otlp') {
     spanProcessors = [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${downstream}/v1/traces` }))];
@@ -114,13 +120,46 @@ const server = http.createServer(async (req, res) => {
 server.keepAliveTimeout = 30_000;
 server.listen(0, '127.0.0.1', () => process.send?.({ port: server.address().port }));
 
+/** CPU of this process's main thread so far, in µs (Linux /proc; clock ticks of 10 ms). */
+function mainThreadCpuMicros() {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+// The CPU profile of a measured window ('profile-start' .. 'profile-stop'), taken by the app's own
+// inspector session, so it covers the load and not the start-up.
+let profiler;
 process.on('message', async (message) => {
   if (message === 'stats') {
     const cpu = process.cpuUsage();
-    process.send({ cpuMicros: cpu.user + cpu.system, maxRssKiB: process.resourceUsage().maxRSS });
+    process.send({
+      cpuMicros: cpu.user + cpu.system,
+      mainThreadCpuMicros: mainThreadCpuMicros(),
+      maxRssKiB: process.resourceUsage().maxRSS,
+      spansExported: globalThis.__benchSpansExported,
+    });
+  } else if (message === 'profile-start') {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+    await profiler.post('Profiler.start');
+    process.send('profiling');
+  } else if (message === 'profile-stop') {
+    const { profile } = await profiler.post('Profiler.stop');
+    profiler.disconnect();
+    process.send({ profile });
   } else if (message === 'stop') {
     server.close();
     agent.destroy();
+    if (config === 'preloaded') {
+      process.kill(process.pid, 'SIGTERM');
+      return;
+    }
     await sdk?.shutdown();
     process.exit(0);
   }

@@ -26,12 +26,21 @@ function profileText(profile) {
 
 export function pipelineMarkdown({ spans, plan, batch, withException, results, by, ratio, met, profile }) {
   const table = markdownTable(
-    ['stage', 'spans/s per core (median):', 'min..max:', 'ratio to OTLP JSON:'],
+    [
+      'stage',
+      'spans/s per core (median):',
+      'min..max:',
+      'CPU µs/span:',
+      'ratio to OTLP JSON:',
+      'ratio to OTLP protobuf:',
+    ],
     results.map((r) => [
       r.label,
       fmt(r.perCoreMedian),
       `${fmt(r.perCoreMin)}..${fmt(r.perCoreMax)}`,
+      r.cpuMicrosPerSpan.toFixed(1),
       fmtRatio(r.ratioToJson),
+      fmtRatio(r.ratioToProtobuf),
     ]),
   );
   const intro = `${fmt(spans)} distinct spans built once with the real SDK (BasicTracerProvider, sdk-trace-base 2.x): HTTP server and client, PostgreSQL client and internal spans, 5 to 8 per trace, ${withException} with an exception event. Each stage runs over the same span array on one thread, ${plan.rounds} interleaved round(s) after ${plan.warmupRounds} warm-up round(s), ${plan.minMillis > 0 ? `passes repeated to at least ${plan.minMillis} ms per sample` : 'one pass per sample'}. Spans/s per core is spans over process CPU time (user + system, GC threads included); the ratio is the median of per-round ratios to the OTLP JSON serializer (BatchSpanProcessor's ${batch}-span batches). Node ${process.version}.`;

@@ -30,6 +30,6 @@ describe.skipIf(line !== '2')('benchmarks at smoke size', () => {
         expect(typeof target.met).toBe('boolean');
       }
     },
-    240_000,
+    480_000,
   );
 });
