@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { type ClickHouseClient, type ClickHouseSettings, createClient, parseError } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
-import { insertFormat, isTextFormat } from './insert-statement.js';
+import { insertFormat, passesAsText } from './insert-statement.js';
 import { type EngineResult, LocalEngine } from './local-engine.js';
 import { PINNED_SETTINGS } from './pinned-settings.js';
 
@@ -56,8 +56,8 @@ function summaryOf(result: EngineResult | undefined): NonNullable<ConnInsertResu
 
 /**
  * chDB's @clickhouse/client connection reads insert bodies as UTF-8 text, which
- * mangles binary formats (RowBinary*, Native, Parquet...). Inserts in those
- * formats go to a LocalEngine on the same data directory instead (a second chDB
+ * mangles binary formats (RowBinary*, Native, Parquet...) and text that is not
+ * UTF-8. Inserts with such bodies go to a LocalEngine on the same data directory instead (a second chDB
  * connection: same tables, its own settings), which hands the bytes to the
  * engine through a file; everything else stays on chDB's connection.
  */
@@ -83,14 +83,25 @@ class BinaryInsertConnection {
   }
 
   async insert(params: ConnInsertParams): Promise<ConnInsertResult> {
-    if (!isBinaryInsert(params.query)) return this.inner.insert(params);
-    const { queryId, result } = await this.runBinary(params, params.values);
+    const format = insertFormat(params.query);
+    if (format === undefined) return this.inner.insert(params);
+    const data = await collectBody(params.values);
+    if (passesAsText(format, data)) return this.inner.insert({ ...params, values: data.toString('utf8') });
+    const { queryId, result } = await this.runBinary(params, data);
     return { query_id: queryId, response_headers: {}, http_status_code: 200, summary: summaryOf(result) };
   }
 
   async exec(params: ConnExecParams): Promise<ConnExecResult> {
-    if (params.values === undefined || !isBinaryInsert(params.query)) return this.inner.exec(params);
-    const { queryId, result } = await this.runBinary(params, params.values);
+    const format = params.values === undefined ? undefined : insertFormat(params.query);
+    if (format === undefined) return this.inner.exec(params);
+    const data = await collectBody(params.values);
+    if (passesAsText(format, data)) {
+      return this.inner.exec({
+        ...params,
+        values: Readable.from([data], { objectMode: false }) as ConnExecParams['values'],
+      });
+    }
+    const { queryId, result } = await this.runBinary(params, data);
     return {
       query_id: queryId,
       response_headers: {},
@@ -107,10 +118,9 @@ class BinaryInsertConnection {
 
   private async runBinary(
     params: ConnInsertParams | ConnExecParams,
-    values: unknown,
+    data: Buffer,
   ): Promise<{ queryId: string; result: EngineResult | undefined }> {
     const queryId = params.query_id ?? randomUUID();
-    const data = await collectBody(values);
     // An empty body inserts nothing, as over HTTP with @clickhouse/client.
     if (data.byteLength === 0) return { queryId, result: undefined };
     const settings = new Map<string, string>();
@@ -144,11 +154,6 @@ class BinaryInsertConnection {
       throw parseError((err as Error).message);
     }
   }
-}
-
-function isBinaryInsert(query: string): boolean {
-  const format = insertFormat(query);
-  return format !== undefined && !isTextFormat(format);
 }
 
 export interface EmbeddedClientOptions {

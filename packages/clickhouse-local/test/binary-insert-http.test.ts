@@ -125,6 +125,24 @@ describe('binary insert bodies over the local HTTP server', () => {
     expect(await response.text()).toMatch(/\(CANNOT_READ_ALL_DATA\)/);
   });
 
+  it('lands a TSV body that is not UTF-8 byte for byte', async () => {
+    const body = Buffer.concat([
+      Buffer.from('latin1 '),
+      Buffer.from([0xe9, 0xff, 0x80]),
+      Buffer.from('\t3\n'),
+    ]);
+    const response = await fetch(
+      `${server.url}/?query=${encodeURIComponent('INSERT INTO bin.small (s, n) FORMAT TSV')}`,
+      { method: 'POST', body },
+    );
+    expect(response.status).toBe(200);
+    await response.text();
+    const rows = await (
+      await client.query({ query: 'SELECT hex(s) AS s FROM bin.small WHERE n = 3', format: 'JSONEachRow' })
+    ).json();
+    expect(rows).toEqual([{ s: Buffer.from('latin1 \xe9\xff\x80', 'latin1').toString('hex').toUpperCase() }]);
+  });
+
   it('still takes text bodies inline, with the SQL in the body too', async () => {
     await client.insert({
       table: 'bin.small',

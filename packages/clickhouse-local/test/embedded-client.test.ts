@@ -77,6 +77,17 @@ describe('createEmbeddedClient', () => {
       expect((await tableBytes(client, 'emb.dst_parquet')).equals(await tableBytes(client, 'emb.src'))).toBe(
         true,
       );
+      // A text body that is not UTF-8 lands byte for byte too.
+      await client.command({ query: 'CREATE TABLE emb.latin1 (s String) ENGINE = MergeTree ORDER BY s' });
+      const tsv = await client.exec({
+        query: 'INSERT INTO emb.latin1 FORMAT TSV',
+        values: Readable.from([Buffer.from([0x61, 0xe9, 0xff, 0x0a])], { objectMode: false }),
+      });
+      tsv.stream.resume();
+      const latin1 = await (
+        await client.query({ query: 'SELECT hex(s) AS s FROM emb.latin1', format: 'JSONEachRow' })
+      ).json();
+      expect(latin1).toEqual([{ s: '61E9FF' }]);
       // Text inserts still go the usual way.
       await client.insert({
         table: 'emb.dst',
