@@ -3,9 +3,10 @@
 // (`node --import @tracepoint/node/register`) and no tracing code of its own, under load for
 // about 30 s; then every dashboard, in the terminal and as an HTML page.
 //
-// ClickHouse: TRACEPOINT_CLICKHOUSE_URL when set; otherwise the embedded engine (chDB) on
-// TRACEPOINT_DATA_DIR (default examples/.tracepoint/clickhouse), served over ClickHouse's HTTP
-// interface by @tracepoint/clickhouse-local so the three processes can write to it at once.
+// ClickHouse: TRACEPOINT_CLICKHOUSE_URL when set; otherwise the tracepoint store service on
+// TRACEPOINT_DATA_DIR (default examples/.tracepoint/clickhouse): the services are given that
+// directory, and the first one to export starts the service (chDB behind ClickHouse's HTTP
+// interface, in its own process) that all three and `tracepoint dashboard` share.
 // SHOP_LOAD_SECONDS (default 30) and SHOP_USERS (default 8) size the load.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -97,23 +98,18 @@ console.log(
 
 // 1. ClickHouse.
 let clickhouseUrl = process.env.TRACEPOINT_CLICKHOUSE_URL;
-let clickhouse;
 let dataDir;
+const tracepointBin = fileURLToPath(
+  new URL('./bin/tracepoint.mjs', import.meta.resolve('@tracepoint/node/package.json')),
+);
 if (clickhouseUrl) {
   console.log(`  ClickHouse: ${clickhouseUrl.replace(/\/\/[^@/]*@/, '//***@')} (TRACEPOINT_CLICKHOUSE_URL)`);
 } else {
   dataDir = resolve(process.env.TRACEPOINT_DATA_DIR ?? join(examplesDir, '.tracepoint/clickhouse'));
   mkdirSync(dataDir, { recursive: true });
-  const bin = fileURLToPath(new URL('./bin.js', import.meta.resolve('@tracepoint/clickhouse-local')));
-  const started = await start(
-    'clickhouse',
-    [bin, '--port', '0', '--path', dataDir],
-    {},
-    /HTTP interface: (http:\/\/\S+)/,
-  ).catch((error) => fail(`${error.message}; is another process using ${dataDir}?`));
-  clickhouse = started.child;
-  clickhouseUrl = started.match[1];
-  console.log(`  ClickHouse: embedded (chDB) on ${dataDir}, HTTP interface ${clickhouseUrl}`);
+  // A directory is the store service on it, started by the first process that needs it.
+  clickhouseUrl = dataDir;
+  console.log(`  ClickHouse: the tracepoint store service on ${dataDir} (chDB, started on first use)`);
 }
 
 // 2. The database and the services, each traced by the add-on only.
@@ -184,13 +180,10 @@ try {
 
   // 5. Dashboards, in the terminal and as a page.
   mkdirSync(dirname(pageFile), { recursive: true });
-  const bin = fileURLToPath(
-    new URL('./bin/tracepoint.mjs', import.meta.resolve('@tracepoint/node/package.json')),
-  );
   const dashboard = spawn(
     process.execPath,
     [
-      bin,
+      tracepointBin,
       'dashboard',
       '--url',
       clickhouseUrl,
@@ -208,13 +201,21 @@ try {
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
 } finally {
-  if (clickhouse) await stop(clickhouse);
+  // The store service would stop by itself when idle; stopping it now frees the directory at once.
+  if (dataDir) {
+    const stopped = spawn(process.execPath, [tracepointBin, 'store', 'stop', '--path', dataDir], {
+      stdio: 'ignore',
+    });
+    await new Promise((done) => stopped.once('exit', done));
+  }
 }
 
 console.log('');
 if (dataDir) {
   console.log(`Data: ${dataDir} (tables otel_traces, trace_points, trace_point_stats in database default).`);
-  console.log(`  More SQL:   npx -y pnpm@10.34.8 clickhouse:local --path ${dataDir}`);
+  console.log(
+    `  More SQL:   node packages/node/bin/tracepoint.mjs query "SELECT count() FROM otel_traces" --url ${dataDir}`,
+  );
   console.log(`  Dashboards: npx -y pnpm@10.34.8 dashboard --url ${dataDir}`);
 } else {
   console.log(

@@ -30,6 +30,8 @@ export interface LocalHttpServer {
   readonly url: string;
   readonly port: number;
   readonly engine: LocalEngine;
+  /** The node:http server, for callers that watch requests (the store service's idle stop). */
+  readonly httpServer: Server;
   /** Stops accepting requests, waits for running ones, closes the engine. */
   close(): Promise<void>;
 }
@@ -280,6 +282,7 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
     url: `http://${urlHost}:${address.port}`,
     port: address.port,
     engine,
+    httpServer: server,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolveClose) => {

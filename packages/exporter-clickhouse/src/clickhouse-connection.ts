@@ -1,4 +1,5 @@
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { withTracingSuppressed } from '@tracepoint/core';
 import type { ExporterConfig } from './exporter-options.js';
 
 /**
@@ -22,7 +23,7 @@ export interface Connection {
 export class EmbeddedEngineUnavailableError extends Error {
   constructor(path: string, cause: unknown) {
     super(
-      `no ClickHouse configured and the embedded engine at ${path} cannot start (${
+      `the local ClickHouse engine on ${path} cannot start (${
         cause instanceof Error ? cause.message.split('\n')[0] : String(cause)
       }); install the optional packages (npm i chdb @tracepoint/clickhouse-local) or set TRACEPOINT_CLICKHOUSE_URL=http://host:8123`,
     );
@@ -119,23 +120,147 @@ class SingleClientConnection implements Connection {
   }
 }
 
-interface EmbeddedModule {
-  createEmbeddedClient(options: { path: string; log?: { level: ClickHouseLogLevel } }): ClickHouseClient;
+/** What the exporter and the `tracepoint store` command use of @tracepoint/clickhouse-local/store (an optional peer; it never loads chdb here). */
+export interface StoreModule {
+  ensureStoreService(path: string): Promise<{ url: string; pid: number }>;
+  startPrivateServer(
+    path: string,
+  ): Promise<{ url: string; pid: number; alive(): boolean; close(): Promise<void> }>;
+  storeServiceStatus(path: string): Promise<{
+    path: string;
+    state: 'running' | 'stale' | 'stopped';
+    info?: { pid: number; url: string; startedAt: string; version: string; idleMillis: number };
+  }>;
+  stopStoreService(path: string): Promise<{ pid: number; url: string } | undefined>;
 }
 
-/** Loads the embedded engine only when it is used: chdb is an optional peer dependency. */
-async function openEmbedded(path: string): Promise<ClickHouseClient> {
-  let module: EmbeddedModule;
+export async function storeModule(path: string): Promise<StoreModule> {
   try {
-    module = (await import('@tracepoint/clickhouse-local')) as unknown as EmbeddedModule;
+    return (await import('@tracepoint/clickhouse-local/store')) as unknown as StoreModule;
   } catch (error) {
     throw new EmbeddedEngineUnavailableError(path, error);
   }
-  try {
-    return module.createEmbeddedClient({ path, log: { level: ClickHouseLogLevel.OFF } });
-  } catch (error) {
-    throw new EmbeddedEngineUnavailableError(path, error);
+}
+
+/** A local engine in another process: where it is now, found again (or restarted) after a failure. */
+interface LocalService {
+  readonly description: string;
+  /** The URL to use: the current one when it still answers, else a new one. */
+  locate(): Promise<string>;
+  release(): Promise<void>;
+}
+
+/**
+ * HTTP to a local engine process that may go away (the store service stops
+ * itself when idle, or is killed): a failed request (failover) looks for it
+ * again in the background, restarting it if needed, and later requests (the
+ * retries) go to where it is now. Never throws from failover().
+ */
+class LocalServiceConnection implements Connection {
+  readonly settingsPersist = false;
+  readonly size = 1;
+  private http: HttpConnection;
+  private locating: Promise<void> | undefined;
+  private lastProblem: string | undefined;
+
+  constructor(
+    private url: string,
+    private readonly service: LocalService,
+    private readonly config: ExporterConfig,
+  ) {
+    this.http = new HttpConnection([url], config);
   }
+
+  get label(): string {
+    return `${this.service.description} (${this.url})`;
+  }
+
+  active(): ClickHouseClient {
+    return this.locating === undefined ? this.http.active() : this.afterLocating((http) => http.active());
+  }
+
+  activeStreaming(): ClickHouseClient {
+    return this.locating === undefined
+      ? this.http.activeStreaming()
+      : this.afterLocating((http) => http.activeStreaming());
+  }
+
+  /**
+   * While the service is being found or restarted (about a second for a new
+   * engine), a request waits for it instead of failing on the old address:
+   * the retries an insert has left then go to where the service is now.
+   */
+  private afterLocating(pick: (http: HttpConnection) => ClickHouseClient): ClickHouseClient {
+    const locating = this.locating;
+    return new Proxy({} as ClickHouseClient, {
+      get: (_target, name) => {
+        return async (...args: unknown[]) => {
+          await locating;
+          const client = pick(this.http) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+          return client[name]?.(...args);
+        };
+      },
+    });
+  }
+
+  failover(): string {
+    this.locating ??= withTracingSuppressed(() => this.service.locate())
+      .then((url) => {
+        this.lastProblem = undefined;
+        if (url === this.url) return;
+        const old = this.http;
+        this.url = url;
+        this.http = new HttpConnection([url], this.config);
+        void old.close().catch(() => undefined);
+      })
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== this.lastProblem) {
+          this.lastProblem = message;
+          this.config.logger.error(`${this.service.description}: ${message}`);
+        }
+      })
+      .finally(() => {
+        this.locating = undefined;
+      });
+    return this.label;
+  }
+
+  async close(): Promise<void> {
+    await this.locating;
+    await this.http.close();
+    await this.service.release();
+  }
+}
+
+async function openStoreService(path: string, config: ExporterConfig): Promise<Connection> {
+  const store = await storeModule(path);
+  const service: LocalService = {
+    description: `tracepoint store service on ${path}`,
+    locate: async () => (await store.ensureStoreService(path)).url,
+    // Shared with other processes: it stops itself when idle.
+    release: async () => undefined,
+  };
+  return new LocalServiceConnection(await withTracingSuppressed(() => service.locate()), service, config);
+}
+
+async function openPrivateEngine(path: string, config: ExporterConfig): Promise<Connection> {
+  const store = await storeModule(path);
+  let server = await withTracingSuppressed(() => store.startPrivateServer(path));
+  let closed = false;
+  const service: LocalService = {
+    description: `private ClickHouse engine (chDB) on ${path}`,
+    locate: async () => {
+      if (server.alive() || closed) return server.url;
+      server = await store.startPrivateServer(path);
+      return server.url;
+    },
+    release: async () => {
+      closed = true;
+      await server.close();
+    },
+  };
+  return new LocalServiceConnection(server.url, service, config);
 }
 
 export async function openConnection(config: ExporterConfig): Promise<Connection> {
@@ -145,7 +270,9 @@ export async function openConnection(config: ExporterConfig): Promise<Connection
       return new SingleClientConnection(destination.label, destination.client, false);
     case 'http':
       return new HttpConnection(destination.urls, config);
+    case 'store':
+      return openStoreService(destination.path, config);
     case 'embedded':
-      return new SingleClientConnection(destination.label, await openEmbedded(destination.path), true);
+      return openPrivateEngine(destination.path, config);
   }
 }

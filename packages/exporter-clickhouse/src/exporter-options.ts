@@ -22,8 +22,9 @@ export interface ClickHouseSpanExporterOptions {
   /** A ready @clickhouse/client client (HTTP or embedded). Not closed by the exporter; `url` is ignored. */
   client?: ClickHouseClient;
   /**
-   * `http(s)://host:port` of a server, several for failover (array or comma-separated),
-   * or an embedded data directory: `chdb:<path>` or a plain path.
+   * `http(s)://host:port` of a server, several for failover (array or comma-separated);
+   * a plain directory: the local store service on it (shared by every process, like the
+   * default); `chdb:<path>`: a private engine on it in a child process of this one.
    */
   url?: string | readonly string[];
   username?: string;
@@ -100,8 +101,10 @@ export const EXPORTER_DEFAULTS = {
   retryMaxDelayMillis: 5_000,
 } as const;
 
-/** Data directory of the embedded engine when nothing else is configured. */
-export const DEFAULT_EMBEDDED_PATH = './.tracepoint/clickhouse';
+/** The store directory of the local store service used when nothing else is configured. */
+export const DEFAULT_STORE_PATH = './.tracepoint/clickhouse';
+/** @deprecated the default is the store service on DEFAULT_STORE_PATH (the same directory). */
+export const DEFAULT_EMBEDDED_PATH = DEFAULT_STORE_PATH;
 
 /** Environment variables read when the options leave a connection setting out. */
 export const ENVIRONMENT_VARIABLES = {
@@ -114,6 +117,9 @@ export const ENVIRONMENT_VARIABLES = {
 export type Destination =
   | { kind: 'client'; client: ClickHouseClient; label: string }
   | { kind: 'http'; urls: string[]; label: string }
+  /** The local store service on a directory, shared by every process (started on first use). */
+  | { kind: 'store'; path: string; label: string }
+  /** `chdb:<path>`: a private engine in a child process bound to this one. */
   | { kind: 'embedded'; path: string; label: string };
 
 export interface ExporterConfig {
@@ -149,11 +155,15 @@ export interface ExporterConfig {
 
 const check: OptionValidator = new OptionValidator('exporter-clickhouse');
 
+function storeAt(path: string): Destination {
+  return { kind: 'store', path, label: `tracepoint store service on ${path}` };
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-/** `chdb:<path>` or a path is embedded; `http(s)://` is a server. Several server URLs fail over. */
+/** `chdb:<path>` is a private engine, a path the store service on it; `http(s)://` is a server. Several server URLs fail over. */
 function destinationOf(url: string | readonly string[], source: string): Destination {
   const list = (typeof url === 'string' ? url.split(',') : [...url])
     .map((item) => item.trim())
@@ -172,14 +182,15 @@ function destinationOf(url: string | readonly string[], source: string): Destina
   }
   const [single] = list;
   if (list.length === 1 && single !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(single)) {
-    const path = single.startsWith('chdb:') ? single.slice('chdb:'.length) : single;
+    if (!single.startsWith('chdb:')) return storeAt(single);
+    const path = single.slice('chdb:'.length);
     if (path === '')
       check.invalid(source, 'chdb:<data directory>, e.g. chdb:./.tracepoint/clickhouse', single);
-    return { kind: 'embedded', path, label: `embedded ClickHouse at ${path}` };
+    return { kind: 'embedded', path, label: `private ClickHouse engine (chDB) on ${path}` };
   }
   check.invalid(
     source,
-    'http(s):// URLs (comma-separated for failover), or chdb:<path> / a path for the embedded engine',
+    'http(s):// URLs (comma-separated for failover), a store directory, or chdb:<path> for a private engine',
     list.join(','),
   );
 }
@@ -187,7 +198,7 @@ function destinationOf(url: string | readonly string[], source: string): Destina
 /**
  * Options merged with TRACEPOINT_CLICKHOUSE_* environment variables (options win)
  * and the defaults, validated once. A bad value throws a TypeError naming it.
- * With no destination configured the embedded engine at ./.tracepoint/clickhouse
+ * With no destination configured the local store service on ./.tracepoint/clickhouse
  * is used; whether chdb is installed is checked when the exporter starts.
  */
 export function resolveExporterConfig(
@@ -205,11 +216,7 @@ export function resolveExporterConfig(
   } else if (envUrl !== undefined) {
     destination = destinationOf(envUrl, `url (${ENVIRONMENT_VARIABLES.url})`);
   } else {
-    destination = {
-      kind: 'embedded',
-      path: DEFAULT_EMBEDDED_PATH,
-      label: `embedded ClickHouse at ${DEFAULT_EMBEDDED_PATH}`,
-    };
+    destination = storeAt(DEFAULT_STORE_PATH);
   }
   const mode = check.oneOf<TransmissionMode>('mode', options.mode ?? d.mode, ['async', 'sync', 'push']);
   const config: ExporterConfig = {

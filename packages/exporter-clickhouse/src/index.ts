@@ -7,6 +7,7 @@ export {
   type ClickHouseSpanExporterOptions,
   type ClickHouseTlsOptions,
   DEFAULT_EMBEDDED_PATH,
+  DEFAULT_STORE_PATH,
   ENVIRONMENT_VARIABLES,
   EXPORTER_DEFAULTS,
   type TransmissionMode,

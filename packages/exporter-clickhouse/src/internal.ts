@@ -2,9 +2,9 @@
 // reach into (row encoding, batches, schema steps, insert classification), and the config and
 // connection helpers that @tracepoint/node's dashboard command shares. Not a stable API: any
 // name here may change or go in any release. Users import from `@tracepoint/exporter-clickhouse`.
-export { type Connection, openConnection } from './clickhouse-connection.js';
+export { type Connection, openConnection, type StoreModule, storeModule } from './clickhouse-connection.js';
 export { tablesWithoutWindow } from './deduplication-window.js';
-export { type ExporterConfig, resolveExporterConfig } from './exporter-options.js';
+export { DEFAULT_STORE_PATH, type ExporterConfig, resolveExporterConfig } from './exporter-options.js';
 export { emptyStats } from './exporter-stats.js';
 export { assertIdentifier } from './identifier.js';
 export { classifyInsertError, type InsertFailureKind } from './insert-error.js';

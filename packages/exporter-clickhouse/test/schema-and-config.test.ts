@@ -158,9 +158,9 @@ describe('cluster DDL (no cluster runs here: checked with the engine parser)', (
 });
 
 describe('configuration', () => {
-  it('defaults to the embedded engine at ./.tracepoint/clickhouse', () => {
+  it('defaults to the store service on ./.tracepoint/clickhouse', () => {
     expect(resolveExporterConfig({}, {}).destination).toMatchObject({
-      kind: 'embedded',
+      kind: 'store',
       path: './.tracepoint/clickhouse',
     });
   });
@@ -185,7 +185,7 @@ describe('configuration', () => {
     expect(
       resolveExporterConfig({}, { [ENVIRONMENT_VARIABLES.url]: './local-data' }).destination,
     ).toMatchObject({
-      kind: 'embedded',
+      kind: 'store',
       path: './local-data',
     });
   });

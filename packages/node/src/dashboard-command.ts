@@ -8,14 +8,17 @@ import {
 } from '@tracepoint/exporter-clickhouse/internal';
 import { renderDashboardHtml } from './dashboard-html.js';
 import { DASHBOARDS, type Dashboard } from './dashboards.js';
+import { QUERY_USAGE, runQueryCommand } from './query-command.js';
+import { runStoreCommand, STORE_USAGE } from './store-command.js';
 
 type Row = Record<string, unknown>;
 
-const USAGE = `usage: tracepoint dashboard [--url <http(s)://host:8123 | chdb:<path> | <path>>] [--database <name>]
+const USAGE = `usage: tracepoint dashboard [--url <http(s)://host:8123 | <store directory> | chdb:<path>>] [--database <name>]
                            [--traces-table <name>] [--trace-points-table <name>] [--stats-table <name>]
                            [--from <YYYY-MM-DD hh:mm:ss>] [--to <...>] [--limit <n>] [--trace-id <id>] [--only <id,...>]
                            [--html <file>]   also write a self-contained page with charts
-Defaults: TRACEPOINT_CLICKHOUSE_URL (else the embedded engine at ./.tracepoint/clickhouse), the exporter's database
+Defaults: TRACEPOINT_CLICKHOUSE_URL (else the store service on ./.tracepoint/clickhouse, shared with the apps writing
+to it, started if needed), the exporter's database
 and table names (TRACEPOINT_CLICKHOUSE_DATABASE, else default; otel_traces, trace_points, trace_point_stats),
 the last hour, 10 rows, and the slowest trace for the one-trace dashboards.`;
 
@@ -179,6 +182,8 @@ export async function runCli(
 ): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'dashboard') return runDashboardCommand(rest, write);
-  write(USAGE);
+  if (command === 'store') return runStoreCommand(rest, write);
+  if (command === 'query') return runQueryCommand(rest, write);
+  write(`${USAGE}\n\n${STORE_USAGE}\n\n${QUERY_USAGE}`);
   return command === undefined || command === '--help' ? 0 : 2;
 }

@@ -27,6 +27,8 @@ import { startTracing } from '../../../test-support/tracing.js';
 const dataDir = tempDataDir('node-dashboards');
 const dashboardsDir = new URL('../../../dashboards/', import.meta.url);
 let client: ReturnType<typeof createEmbeddedClient>;
+// The dashboard command reads over HTTP: chdb:<path> would start an engine in another process, which cannot open a directory this one holds.
+let localServer: LocalHttpServer;
 
 /** The same store under other names: a database of its own, every table renamed. */
 const custom = {
@@ -46,6 +48,7 @@ const custom = {
  */
 beforeAll(async () => {
   client = createEmbeddedClient({ path: dataDir.path });
+  localServer = await startLocalHttpServer({ path: dataDir.path, port: 0 });
   const pipeline = tracepointSpanProcessors({
     exporter: { client, flushIntervalMillis: 100 },
     aggregator: { intervalMillis: 1_000 },
@@ -82,6 +85,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await localServer?.close();
   await client?.close();
   dataDir.remove();
 });
@@ -135,7 +139,7 @@ describe('dashboards', () => {
 
   it('tracepoint dashboard prints every dashboard as a table, the waterfall as a tree', async () => {
     const lines: string[] = [];
-    const code = await runCli(['dashboard', '--url', `chdb:${dataDir.path}`], (text) => lines.push(text));
+    const code = await runCli(['dashboard', '--url', localServer.url], (text) => lines.push(text));
     const output = lines.join('\n');
     expect(code).toBe(0);
     for (const dashboard of DASHBOARDS) expect(output).toContain(dashboard.title);
@@ -182,9 +186,7 @@ describe('dashboards', () => {
     const lines: string[] = [];
     const page = join(dataDir.path, 'dashboards.html');
     expect(
-      await runCli(['dashboard', '--url', `chdb:${dataDir.path}`, '--html', page], (text) =>
-        lines.push(text),
-      ),
+      await runCli(['dashboard', '--url', localServer.url, '--html', page], (text) => lines.push(text)),
     ).toBe(0);
     const html = readFileSync(page, 'utf8');
     expect(lines.at(-1)).toContain(page);

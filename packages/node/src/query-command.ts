@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import {
+  type Connection,
+  openConnection,
+  resolveExporterConfig,
+} from '@tracepoint/exporter-clickhouse/internal';
+
+export const QUERY_USAGE = `usage: tracepoint query "<SQL>" [--url <http(s)://host:8123 | <store directory> | chdb:<path>>] [--database <name>]
+Prints the result as TSV (or in the statement's FORMAT). Default target: TRACEPOINT_CLICKHOUSE_URL, else the
+store service on ./.tracepoint/clickhouse (started if needed), so it reads the store while apps write to it.`;
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `tracepoint query "<SQL>"`: runs one statement and writes its output. Returns the exit code. */
+export async function runQueryCommand(
+  argv: readonly string[],
+  write: (text: string) => void,
+): Promise<number> {
+  let sql: string;
+  let config: ReturnType<typeof resolveExporterConfig>;
+  try {
+    const parsed = parseArgs({
+      args: [...argv],
+      options: { url: { type: 'string' }, database: { type: 'string' } },
+      allowPositionals: true,
+    });
+    if (parsed.positionals.length !== 1 || (parsed.positionals[0] as string).trim() === '')
+      throw new Error('tracepoint query takes one SQL statement (quote it)');
+    sql = parsed.positionals[0] as string;
+    config = resolveExporterConfig({ url: parsed.values.url, database: parsed.values.database });
+  } catch (error) {
+    write(`${error instanceof Error ? error.message : String(error)}\n${QUERY_USAGE}`);
+    return 2;
+  }
+  let connection: Connection | undefined;
+  try {
+    connection = await openConnection(config);
+    const run = async (client: ReturnType<Connection['active']>) => {
+      // exec: the statement as written (no FORMAT appended), so DDL and SELECT ... FORMAT X work too.
+      const result = await client.exec({
+        query: sql,
+        clickhouse_settings: { default_format: 'TabSeparated' },
+      });
+      return readAll(result.stream);
+    };
+    let output: string;
+    try {
+      output = await run(connection.active());
+    } catch (error) {
+      // A store service that stopped between discovery and the query: find or start it again, once.
+      if (
+        (error as { code?: unknown }).code !== undefined &&
+        /^\d+$/.test(String((error as { code?: unknown }).code))
+      )
+        throw error;
+      await connection.close();
+      connection = await openConnection(config);
+      output = await run(connection.active());
+    }
+    if (output.length > 0) write(output.endsWith('\n') ? output.slice(0, -1) : output);
+    return 0;
+  } catch (error) {
+    write(`tracepoint query: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    return 1;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
