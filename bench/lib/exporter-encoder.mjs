@@ -2,7 +2,30 @@
 // object every transmission mode of ClickHouseSpanExporter encodes through) writing into
 // SpanRows (the otel_traces RowBatch an async flush or a sync export inserts), imported from the
 // built package's ./internal subpath, so the benchmark measures the code the exporter runs.
-import { attributesMapJson, SpanRowEncoder, SpanRows } from '@tracepoint/exporter-clickhouse/internal';
+import {
+  attributesMapJson,
+  declaredColumnTypes,
+  insertTarget,
+  OTEL_TRACES_INSERT_COLUMNS,
+  SpanRowEncoder,
+  SpanRows,
+  TRACE_POINT_INSERT_COLUMNS,
+} from '@tracepoint/exporter-clickhouse/internal';
+
+/**
+ * An encoder as the exporter's sync and async modes use it after start-up: RowBinaryWithNamesAndTypes
+ * rows in the span table's types (here the package's own DDL types, which is what a table it created
+ * reports); `json` is the JSONCompactEachRow path (push mode, rows encoded before start-up, fallback).
+ */
+export function exporterSpanEncoder(format = 'binary', options = {}) {
+  const encoder = new SpanRowEncoder(options);
+  if (format === 'binary') {
+    const columns = [...OTEL_TRACES_INSERT_COLUMNS, ...TRACE_POINT_INSERT_COLUMNS];
+    const target = insertTarget('otel_traces', 'otel_traces', columns, 'RowBinaryWithNamesAndTypes');
+    encoder.useBinary(target, columns, declaredColumnTypes());
+  }
+  return encoder;
+}
 
 const bodySize = (batch) => {
   let size = 0;
@@ -11,19 +34,19 @@ const bodySize = (batch) => {
 };
 
 /**
- * The otel_traces rows for a stream of spans, as the exporter's queues build them: one
- * JSONCompactEachRow line per span (its trace points in the trace-point columns) with its day,
- * turned into UTF-8 chunks as the batch grows. Every `batchSpans` spans the insert body is built
+ * The otel_traces rows for a stream of spans, as the exporter's queues build them: one RowBinary row
+ * (or with `format` 'json' one JSONCompactEachRow line) per span, its trace points in the
+ * trace-point columns, with its day. Every `batchSpans` spans the insert body is built
  * and the batch starts again.
  */
-export function spanBatchEncoder(batchSpans) {
-  const encoder = new SpanRowEncoder();
-  let rows = new SpanRows();
+export function spanBatchEncoder(batchSpans, format = 'binary') {
+  const encoder = exporterSpanEncoder(format);
+  let rows = encoder.newRows();
   let spans = 0;
   let bodyBytes = 0;
   const flush = () => {
     bodyBytes += bodySize(rows);
-    rows = new SpanRows();
+    rows = encoder.newRows();
     spans = 0;
   };
   return {

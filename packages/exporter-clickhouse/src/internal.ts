@@ -3,6 +3,8 @@
 // connection helpers that @tracepoint/node's dashboard command shares. Not a stable API: any
 // name here may change or go in any release. Users import from `@tracepoint/exporter-clickhouse`.
 export { type Connection, openConnection, type StoreModule, storeModule } from './clickhouse-connection.js';
+export { type ColumnType, columnTypeText, parseColumnType } from './column-type.js';
+export { declaredColumnTypes } from './declared-column-types.js';
 export { tablesWithoutWindow } from './deduplication-window.js';
 export { DEFAULT_STORE_PATH, type ExporterConfig, resolveExporterConfig } from './exporter-options.js';
 export { emptyStats } from './exporter-stats.js';
@@ -13,6 +15,7 @@ export {
   TRACE_POINT_SPANS_COLUMNS,
   TRACE_POINT_SPANS_SUFFIX,
 } from './legacy-trace-point-spans.js';
+export { OtelTracesBinaryEncoder, UnsupportedColumnTypeError } from './otel-traces-binary.js';
 export { attributesMapJson, OtelTracesLineEncoder } from './otel-traces-row.js';
 export {
   OTEL_TRACES_INSERT_COLUMNS,
@@ -25,7 +28,16 @@ export {
   TRACE_POINTS_NONE,
   tracePointColumnsStatements,
 } from './otel-traces-schema.js';
-export { ROW_CHUNK_CHARS, RowBatch, type RowRange, rowCount, splitRanges } from './row-batch.js';
+export {
+  BinaryRowBatch,
+  type InsertBody,
+  ROW_CHUNK_CHARS,
+  RowBatch,
+  type RowRange,
+  rowCount,
+  splitRanges,
+} from './row-batch.js';
+export { RowBinaryWriter } from './row-binary-writer.js';
 export {
   describeColumns,
   expectedTables,
@@ -42,9 +54,9 @@ export {
 } from './schema-manager.js';
 export { versionAtLeast } from './server-version.js';
 export { SpanRowEncoder, type SpanRowEncoderOptions } from './span-row-encoder.js';
-export { type SpanRowSink, SpanRows } from './span-rows.js';
+export { type AnySpanRows, BinarySpanRows, type SpanRowSink, SpanRows } from './span-rows.js';
 export { type ColumnSpec, LOCAL_TABLE_SUFFIX, type SchemaTarget } from './table-ddl.js';
-export { MAX_PARTITIONS_PER_INSERT, rowLine } from './table-writer.js';
+export { type InsertFormat, insertTarget, MAX_PARTITIONS_PER_INSERT, rowLine } from './table-writer.js';
 export {
   NO_TRACE_POINTS,
   type TracePointFields,

@@ -2,6 +2,7 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import { hrTimeToNanoString } from '@tracepoint/core';
 import { ClickHouseSpanExporter, type ClickHouseSpanExporterOptions } from '@tracepoint/exporter-clickhouse';
+import { declaredColumnTypes, describeColumns } from '@tracepoint/exporter-clickhouse/internal';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnce } from '../../../test-support/recorded-spans.js';
@@ -258,5 +259,15 @@ describe.each(transports)('binary inserts over the $name', ({ name, options }) =
     expect(
       await store.count(`SELECT count() AS n FROM ${enumDb}.otel_traces WHERE SpanKind = 'Server'`),
     ).toBe(1);
+  });
+});
+
+describe('declared column types', () => {
+  it('are the types system.columns reports for a span table the exporter made (the benchmarks encode with them)', async () => {
+    await write('declared_types', { client: store.client, mode: 'sync' });
+    const described = await describeColumns(store.client, 'declared_types', 'otel_traces');
+    const declared = declaredColumnTypes();
+    expect([...declared.keys()].every((name) => described.has(name))).toBe(true);
+    for (const [name, type] of declared) expect({ name, type }).toEqual({ name, type: described.get(name) });
   });
 });
