@@ -20,7 +20,8 @@ const cli = join(packageDir, 'bin/tracepoint.mjs');
 const app = join(packageDir, 'test/fixtures/store-app.mjs');
 const work = tempDataDir('node-local-store');
 // Every service a test starts stops by itself soon after the test.
-const IDLE = '2000';
+// Long enough that a CLI started on a busy machine still finds the service the step before used.
+const IDLE = '8000';
 
 afterAll(async () => {
   await stopStoreService(join(work.path, '.tracepoint/clickhouse')).catch(() => undefined);
