@@ -60,7 +60,9 @@ export class CleanerSpanProcessor {
     } catch (error) {
       this.internalError(error, 'span start failed');
     }
-    this.forward(() => this.next?.onStart(span as never, parentContext));
+    // In place (no next) nothing is forwarded: no closure per span.
+    const next = this.next;
+    if (next !== undefined) this.forward(() => next.onStart(span as never, parentContext));
   }
 
   onEnding(span: SpanLike): void {

@@ -91,6 +91,18 @@ export class Redactor {
     return this.mask(value, rule as DetectorName, 'text');
   }
 
+  /**
+   * True when `text` under `key` is one the detectors found clean before (so `redactText` would
+   * give it back as it is). Only texts `redactText` scanned are remembered, and it is called only
+   * on texts already free of control characters and lone surrogates. Never for a query-text key:
+   * its literals are redacted before the remembered texts are consulted.
+   */
+  knownClean(text: string, key: string | undefined): boolean {
+    if (!this.enabled || text.length > MAX_CLEAN_TEXT_LENGTH) return false;
+    if (this.queryLiterals && key !== undefined && QUERY_TEXT_KEYS.has(key)) return false;
+    return this.cleanTexts.has(text);
+  }
+
   /** A text with its secrets replaced; `dbSystem` picks the query dialect for query-text keys. */
   redactText(text: string, key: string | undefined, dbSystem: string | undefined): string {
     if (!this.enabled || text.length < 6) return text;

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import type { Tracer } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import { MODES, recordCleaned } from './cleaned-spans.js';
+
+// The cleaner remembers keys and texts it found clean (value-cleaner.ts, redactor.ts) so repeated
+// values skip the scans. These tests check that the shortcut never lets through what a scan would catch.
+
+interface CorpusEntry {
+  id: string;
+  key: string;
+  value: string;
+  secrets?: string[];
+}
+const corpus = JSON.parse(
+  readFileSync(new URL('./fixtures/redaction-corpus.json', import.meta.url), 'utf8'),
+) as {
+  positives: CorpusEntry[];
+  negatives: CorpusEntry[];
+};
+
+const NO_DROPS = { dropHealthChecks: false, dropStaticAssets: false } as const;
+const QUERY = "SELECT id FROM orders WHERE status = 'shipped' AND customer = 'c-77'";
+
+async function cleaned(
+  spans: readonly { name: string; attributes: Record<string, string> }[],
+  mode = MODES[0],
+) {
+  const run = await recordCleaned(mode as (typeof MODES)[number], NO_DROPS, (tracer: Tracer) => {
+    for (const { name, attributes } of spans) tracer.startSpan(name, { attributes }).end();
+  });
+  return run;
+}
+
+describe.each(MODES)('remembered clean values (%s)', (mode) => {
+  it('a query text remembered clean under a plain key still has its literals redacted under a query-text key', async () => {
+    const run = await cleaned(
+      [
+        { name: 'note', attributes: { 'app.note': QUERY } },
+        { name: 'stable', attributes: { 'db.system.name': 'postgresql', 'db.query.text': QUERY } },
+        { name: 'old', attributes: { 'db.system': 'postgresql', 'db.statement': QUERY } },
+        { name: 'note again', attributes: { 'app.note': QUERY } },
+      ],
+      mode,
+    );
+    expect(run.byName.get('note')?.attributes['app.note']).toBe(QUERY);
+    expect(run.byName.get('note again')?.attributes['app.note']).toBe(QUERY);
+    for (const [name, key] of [
+      ['stable', 'db.query.text'],
+      ['old', 'db.statement'],
+    ] as const) {
+      const text = String(run.byName.get(name)?.attributes[key]);
+      expect(text).not.toContain('shipped');
+      expect(text).not.toContain('c-77');
+    }
+  });
+
+  it('a text remembered clean under one key is masked whole under a secret key', async () => {
+    const value = 'plain-looking-value';
+    const run = await cleaned(
+      [
+        { name: 'plain', attributes: { 'app.label': value } },
+        { name: 'secret', attributes: { 'app.password': value } },
+      ],
+      mode,
+    );
+    expect(run.byName.get('plain')?.attributes['app.label']).toBe(value);
+    expect(run.byName.get('secret')?.attributes['app.password']).not.toBe(value);
+  });
+
+  it('the whole redaction corpus, twice through one cleaner, loses every secret both times and keeps the look-alikes', async () => {
+    const entries = [...corpus.negatives, ...corpus.positives];
+    const spans = [0, 1].flatMap((pass) =>
+      entries.map((e) => ({ name: `${pass}:${e.id}`, attributes: { [e.key]: e.value } })),
+    );
+    const run = await cleaned(spans, mode);
+    const missed: string[] = [];
+    const changed: string[] = [];
+    for (const pass of [0, 1]) {
+      for (const e of corpus.positives) {
+        const out = String(run.byName.get(`${pass}:${e.id}`)?.attributes[e.key]);
+        if ((e.secrets ?? []).some((secret) => out.includes(secret))) missed.push(`${pass}:${e.id}`);
+      }
+      for (const e of corpus.negatives) {
+        const before = run.byName.get(`0:${e.id}`)?.attributes[e.key];
+        if (run.byName.get(`${pass}:${e.id}`)?.attributes[e.key] !== before) changed.push(`${pass}:${e.id}`);
+      }
+    }
+    expect(missed).toEqual([]);
+    expect(changed).toEqual([]);
+  });
+
+  it('keys stay cleaned past the bound of remembered keys', async () => {
+    const spans = Array.from({ length: 5000 }, (_, i) => ({
+      name: `s${i}`,
+      attributes: { [`app.k${i}`]: 'v' },
+    }));
+    spans.push({ name: 'bad key', attributes: { 'app.\u0007bell': 'v', 'app.k1': 'v' } });
+    const run = await cleaned(spans, mode);
+    expect(run.byName.get('s4999')?.attributes).toEqual({ 'app.k4999': 'v' });
+    expect(Object.keys(run.byName.get('bad key')?.attributes ?? {})).toEqual(['app.\uFFFDbell', 'app.k1']);
+  });
+
+  it('a control character in a value is replaced after the same text without it was remembered', async () => {
+    const run = await cleaned(
+      [
+        { name: 'clean', attributes: { 'app.v': 'hello world' } },
+        { name: 'dirty', attributes: { 'app.v': 'hello\u0000world' } },
+        { name: 'clean again', attributes: { 'app.v': 'hello world' } },
+      ],
+      mode,
+    );
+    expect(run.byName.get('dirty')?.attributes['app.v']).toBe('hello\uFFFDworld');
+    expect(run.byName.get('clean again')?.attributes['app.v']).toBe('hello world');
+  });
+});
