@@ -5,9 +5,11 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { legDir } from '../../../test-support/child-process.js';
 import { tempDataDir } from '../../../test-support/data-dir.js';
+import { expectReadmeStatesDefaults } from '../../../test-support/readme-options.js';
 import {
   discoveryFile,
   ensureStoreService,
+  STORE_SERVICE_DEFAULTS,
   stopStoreService,
   storeServiceStatus,
 } from '../../clickhouse-local/src/store.js';
@@ -244,4 +246,13 @@ describe('chdb:<path>: a private engine in a child process', () => {
     ).toBe('Client\t3\nServer\t3');
     expect(existsSync(discoveryFile(dir))).toBe(false);
   }, 120_000);
+});
+
+describe('README', () => {
+  it('the store service table states the defaults the code uses', () => {
+    expectReadmeStatesDefaults(
+      new URL('../../clickhouse-local/README.md', import.meta.url),
+      STORE_SERVICE_DEFAULTS,
+    );
+  });
 });
