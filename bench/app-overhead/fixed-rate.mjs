@@ -122,6 +122,19 @@ function storeService(dir) {
   }
 }
 
+/** The app's child processes (a `chdb:` engine bound to the app over IPC runs in one). */
+function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Spans of `service` at the configuration's destination, after the app exited. */
 async function delivered(config, ctx, service) {
   if (config.id === 'untraced') return 0;
@@ -167,10 +180,12 @@ async function oneRun(config, { work, plan, shared, round, profile = false }) {
     const url = `http://127.0.0.1:${port}/orders/1`;
     const warm = await runOpenLoop(url, { rate: plan.rate, seconds: plan.warmSeconds });
     store = storeService(dir);
+    const children = childPids(child.pid);
     const helpers = () =>
       processCpuMicros(shared.downstream.pid) +
       processCpuMicros(shared.clickhousePid) +
-      (store ? processCpuMicros(store.pid) : 0);
+      (store ? processCpuMicros(store.pid) : 0) +
+      children.reduce((sum, pid) => sum + (processCpuMicros(pid) || 0), 0);
     const helpersBefore = helpers();
     const before = await ask(child, 'stats');
     if (profile) await ask(child, 'profile-start');
