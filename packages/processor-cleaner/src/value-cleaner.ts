@@ -150,7 +150,8 @@ export class ValueCleaner {
   /**
    * Keys found clean (short, no control character or lone surrogate): a key is a pure fact of
    * its text, and the SDK hands the same key strings on every span, so the set lookup replaces a
-   * regex scan per key (cleanKey: 0.9 -> 0.2 µs per span, measured). Bounded; emptied when full.
+   * regex scan per key (that scan and the one per text were ~25% of the cleaner's profile; with the
+   * text shortcut below the cleaner went 11.6 -> 10.0 µs per span, measured interleaved). Bounded; emptied when full.
    */
   private readonly cleanKeys = new Set<string>();
 

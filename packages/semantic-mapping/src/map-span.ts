@@ -51,7 +51,7 @@ export function serviceOfSpan(span: SpanLike, options: ResolvedSpanMappingOption
 }
 
 // A process has one resource: its service is read once, not through the resource's attributes
-// getter on every span (with the array below: about 0.4 µs of the mapper's 7.6 µs per span, measured).
+// getter on every span (measured with the other mapper changes below: 7.3 -> 4.7 µs per span).
 let lastResource: SpanLike['resource'] | undefined;
 let lastService = UNKNOWN_SERVICE;
 const SERVICE_NAME_NAMES = [SERVICE_NAME] as const;
@@ -71,7 +71,8 @@ export function targetComponentOfSpan(attributes: Attributes): string {
 /**
  * Which spec (and which of its alternative names, by rank) each attribute name feeds, built once
  * per options: paramsOf walks the span's own few keys instead of looking up every alternative of
- * every spec, most of them absent (the mapper's largest cost: 2.0 -> 0.6 µs per span, measured).
+ * every spec, most of them absent (firstPresentName was ~19% of the mapper's profile; with the
+ * service and template memos the mapper went 7.3 -> 4.7 µs per span, measured interleaved).
  */
 interface ParamIndex {
   /** Per name: pairs of (spec index, rank) flattened. */

@@ -32,8 +32,8 @@ export function isVariableSegment(segment: string): boolean {
 
 /**
  * Templates already made, by path: a service sees few distinct paths, and a lookup costs less
- * than the split, the segment tests and the join (templatePath: 1.3 -> 0.3 µs per client span,
- * measured). Bounded in entries and length; emptied when full. A pure function, so nothing stale.
+ * than the split, the segment tests and the join (with its regexes ~17% of the mapper's profile on
+ * instrumentation-http spans, measured). Bounded in entries and length; emptied when full. A pure function, so nothing stale.
  */
 const MAX_TEMPLATED = 1024;
 const MAX_TEMPLATED_LENGTH = 512;
