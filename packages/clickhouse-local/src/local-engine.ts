@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,6 +6,7 @@ import { Session } from 'chdb';
 import { ErrorCode, LocalClickHouseError } from './clickhouse-error.js';
 import { insertFormat, insertFromFile, passesAsText } from './insert-statement.js';
 import { pinnedConnectionArgs } from './pinned-settings.js';
+import { openSpoolDirectory } from './spool-directory.js';
 
 export interface EngineRequest {
   /**
@@ -196,7 +197,7 @@ export class LocalEngine {
    * most of it. JSONCompactEachRow: 20.5 inline, 10.7 through a file.
    */
   private async spool(data: Uint8Array): Promise<string> {
-    this.spoolDir ??= mkdtempSync(join(spoolRoot(), 'tracepoint-clickhouse-local-'));
+    this.spoolDir ??= openSpoolDirectory(spoolRoot());
     this.spooled += 1;
     const file = join(this.spoolDir, `body-${this.spooled}`);
     await writeFile(file, data, { mode: 0o600 });
