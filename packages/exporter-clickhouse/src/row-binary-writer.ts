@@ -1,5 +1,5 @@
 import type { HrTime } from '@opentelemetry/api';
-import type { TextRepairs } from './well-formed-text.js';
+import { loneSurrogates, type TextRepairs } from './well-formed-text.js';
 
 /** ES2024 string method (Node 20 has it; the project's lib is ES2022). */
 interface WellFormedString {
@@ -9,18 +9,6 @@ interface WellFormedString {
 const TWO_POW_16 = 65_536;
 const TWO_POW_32 = 4_294_967_296;
 const NANOS_PER_SECOND = 1_000_000_000;
-
-function loneSurrogates(text: string): number {
-  let count = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0xd800 || unit > 0xdfff) continue;
-    const next = text.charCodeAt(i + 1);
-    if (unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
-    else count++;
-  }
-  return count;
-}
 
 /**
  * Writes RowBinary values into one growing Buffer that is reused from row to

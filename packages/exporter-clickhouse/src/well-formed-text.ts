@@ -10,7 +10,8 @@ interface WellFormedString {
   toWellFormed(): string;
 }
 
-function loneSurrogates(text: string): number {
+/** How many lone surrogates the text holds (each becomes one U+FFFD in UTF-8). */
+export function loneSurrogates(text: string): number {
   let count = 0;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
