@@ -31,7 +31,11 @@ const CONFIGS = [
     'tracepoint (cleaner + aggregator + exporter) to the local ClickHouse HTTP server',
     'tracepoint',
   ),
-  config('e', 'tracepoint to the embedded engine (chDB in the app process)', 'tracepoint'),
+  config(
+    'e',
+    'tracepoint to `chdb:<path>` (since issue 19 a private engine in a child process)',
+    'tracepoint',
+  ),
 ];
 
 const SIZES = {
