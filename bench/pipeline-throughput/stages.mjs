@@ -83,7 +83,7 @@ export function makeStages(spans, batch) {
     },
     {
       id: 'encoding',
-      label: '(d) row encoding (otel_traces with its trace-point columns, JSONCompactEachRow body)',
+      label: '(d) row encoding (otel_traces with its trace-point columns, RowBinaryWithNamesAndTypes body)',
       bytes: true,
       pass() {
         for (let i = 0; i < spans.length; i++) encoder.add(spans[i], premapped[i]);
