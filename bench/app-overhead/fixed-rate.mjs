@@ -5,7 +5,7 @@
 // the rounds, one more run of the add-on to the ClickHouse HTTP server is profiled under the same
 // load for the per-span account.
 import { fork, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,7 +148,7 @@ async function delivered(config, ctx, service) {
 }
 
 /** One run of one configuration: warm-up, measured window, stop, count. */
-async function oneRun(config, { work, plan, shared, round, profile = false }) {
+export async function oneRun(config, { work, plan, shared, round, profile = false }) {
   const dir = join(work, `${config.id}-${round}${profile ? '-profile' : ''}`);
   mkdirSync(dir, { recursive: true });
   const ctx = { ...shared, dir };
@@ -205,6 +205,9 @@ async function oneRun(config, { work, plan, shared, round, profile = false }) {
       failed: warm.failed + load.failed,
       storeService: store !== undefined,
     };
+    // BENCH_PROFILE_DIR keeps the raw profile the account was computed from (open it in DevTools).
+    if (profiled && process.env.BENCH_PROFILE_DIR)
+      writeFileSync(join(process.env.BENCH_PROFILE_DIR, `${service}.cpuprofile`), JSON.stringify(profiled));
     if (profiled) {
       run.account = profileAccount(profiled, {
         spans: load.ok * SPANS_PER_REQUEST,

@@ -1,6 +1,7 @@
 // orders: places orders (price from inventory, stock reserved in inventory, a payment step,
-// a row in PostgreSQL) and reads them back. The payment step fails sometimes: ~8% of
-// checkouts throw PaymentProviderError, which the caller sees as a 503.
+// a row in PostgreSQL) and reads them back. The payment step fails on a fixed schedule: every
+// 12th checkout (~8%) throws PaymentProviderError, which the caller sees as a 503. A schedule,
+// not a coin toss, so even a short demo run shows a failure on the errors dashboard.
 import express from 'express';
 import pg from 'pg';
 import { callJson, listen, upstream } from './service-runtime.mjs';
@@ -18,8 +19,12 @@ class PaymentProviderError extends Error {
   }
 }
 
+const FAIL_EVERY = 12;
+let charges = 0;
+
 function charge(amountCents) {
-  if (Math.random() < 0.08) throw new PaymentProviderError(amountCents);
+  charges++;
+  if (charges % FAIL_EVERY === 0) throw new PaymentProviderError(amountCents);
 }
 
 app.post('/orders', async (req, res) => {
