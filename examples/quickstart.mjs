@@ -1,5 +1,8 @@
 // The smallest end-to-end run: a real instrumented HTTP call (fetch -> node:http),
-// exported by @tracepoint/exporter-clickhouse to the embedded ClickHouse, read back with SQL.
+// exported by @tracepoint/exporter-clickhouse to the local store, read back with SQL.
+// ClickHouse never runs in this process: a directory as `url` means the store service on it
+// (chDB behind the ClickHouse HTTP interface in its own process, started on first use, shared
+// by every traced process and `tracepoint dashboard`, stopping itself when idle).
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { trace } from '@opentelemetry/api';
@@ -8,12 +11,11 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createEmbeddedClient } from '@tracepoint/clickhouse-local';
+import { ensureStoreService } from '@tracepoint/clickhouse-local/store';
 import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 
 const dataDir = resolve(process.env.TRACEPOINT_DATA_DIR ?? '.tracepoint/clickhouse');
-const client = createEmbeddedClient({ path: dataDir });
-const exporter = new ClickHouseSpanExporter({ client });
+const exporter = new ClickHouseSpanExporter({ url: dataDir });
 
 // This example sends traces only; without these NodeSDK would also push metrics and logs to an OTLP endpoint.
 process.env.OTEL_METRICS_EXPORTER ??= 'none';
@@ -46,16 +48,20 @@ await new Promise((done) => server.close(done));
 await trace.getTracerProvider().getDelegate?.().forceFlush?.();
 await sdk.shutdown();
 
-const result = await client.query({
-  query: `SELECT SpanKind, SpanName, ServiceName, TraceId, Duration,
-                 SpanAttributes['http.response.status_code'] AS status
-          FROM otel_traces
-          WHERE Timestamp > now() - INTERVAL 1 MINUTE AND ServiceName = 'quickstart'
-          ORDER BY Timestamp`,
-  format: 'JSONEachRow',
-});
-const rows = await result.json();
+// Any ClickHouse client reads the store over HTTP (`pnpm tracepoint query "<SQL>"` does the same).
+const { url } = await ensureStoreService(dataDir);
+const sql = `SELECT SpanKind, SpanName, ServiceName, TraceId, Duration,
+                    SpanAttributes['http.response.status_code'] AS status
+             FROM otel_traces
+             WHERE Timestamp > now() - INTERVAL 1 MINUTE AND ServiceName = 'quickstart'
+             ORDER BY Timestamp
+             FORMAT JSONEachRow`;
+const answer = await fetch(`${url}/?query=${encodeURIComponent(sql)}`);
+if (!answer.ok) throw new Error(`query failed: ${await answer.text()}`);
+const rows = (await answer.text())
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => JSON.parse(line));
 console.table(rows);
-await client.close();
-console.log(`Spans are in ${dataDir} (table otel_traces).`);
+console.log(`Spans are in ${dataDir} (table otel_traces), served by the store service at ${url}.`);
 console.log(`Query them over HTTP: pnpm clickhouse:local --path ${dataDir}`);
