@@ -24,7 +24,19 @@ export const STORE_SERVICE_DEFAULTS = {
   idleMillis: 300_000,
   /** How long a start may take, waiting for another starter or for the engine included. */
   startTimeoutMillis: 60_000,
+  /** After a failed start, this process tries again no sooner than this; the wait doubles per failure. */
+  startRetryMinMillis: 1_000,
+  /** The longest wait between start attempts of one process. */
+  startRetryMaxMillis: 60_000,
 } as const;
+
+/**
+ * Failed starts by store path, in this process. An exporter asks for the
+ * service after every failed insert (its retries and each new batch); without
+ * this, a store that cannot start (disk full, a broken install) would spawn a
+ * chDB engine per export. Until `retryAt`, the last error is thrown again at once.
+ */
+const failedStarts = new Map<string, { retryAt: number; waitMillis: number; error: StoreServiceError }>();
 
 export const STORE_IDLE_ENV = 'TRACEPOINT_STORE_IDLE_MS';
 
@@ -138,7 +150,12 @@ export async function ensureStoreService(
   }
   for (;;) {
     const found = await findStoreService(path);
-    if (found !== undefined) return { ...found, started: false };
+    if (found !== undefined) {
+      failedStarts.delete(path);
+      return { ...found, started: false };
+    }
+    const failed = failedStarts.get(path);
+    if (failed !== undefined && Date.now() < failed.retryAt) throw failed.error;
     const release = await tryStartLock(path, timeout);
     if (release !== undefined) {
       try {
@@ -148,10 +165,14 @@ export async function ensureStoreService(
           if (processAlive(again.pid) && (await storeAnswers(again.url))) return { ...again, started: false };
           await removeStaleDiscovery(path, again);
         }
-        return {
-          ...(await spawnService(path, idleMillis, deadline, options.env ?? process.env)),
-          started: true,
-        };
+        let info: StoreServiceInfo;
+        try {
+          info = await spawnService(path, idleMillis, deadline, options.env ?? process.env);
+        } catch (error) {
+          throw rememberFailedStart(path, error);
+        }
+        failedStarts.delete(path);
+        return { ...info, started: true };
       } finally {
         await release();
       }
@@ -163,6 +184,20 @@ export async function ensureStoreService(
     }
     await sleep(100);
   }
+}
+
+function rememberFailedStart(path: string, error: unknown): StoreServiceError {
+  const previous = failedStarts.get(path);
+  const waitMillis =
+    previous === undefined
+      ? STORE_SERVICE_DEFAULTS.startRetryMinMillis
+      : Math.min(previous.waitMillis * 2, STORE_SERVICE_DEFAULTS.startRetryMaxMillis);
+  const message = error instanceof Error ? error.message : String(error);
+  const remembered = new StoreServiceError(
+    `${message} (this process tries again in ${Math.round(waitMillis / 1000)} s)`,
+  );
+  failedStarts.set(path, { retryAt: Date.now() + waitMillis, waitMillis, error: remembered });
+  return remembered;
 }
 
 async function spawnService(
