@@ -1,14 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  type ExporterConfig,
-  openConnection,
-  resolveExporterConfig,
-} from '@tracepoint/exporter-clickhouse/internal';
+import { type ExporterConfig, resolveExporterConfig } from '@tracepoint/exporter-clickhouse/internal';
 import { renderDashboardHtml } from './dashboard-html.js';
 import { DASHBOARDS, type Dashboard } from './dashboards.js';
 import { QUERY_USAGE, runQueryCommand } from './query-command.js';
+import { ReconnectingReads } from './reconnecting-reads.js';
 import { runStoreCommand, STORE_USAGE } from './store-command.js';
 
 type Row = Record<string, unknown>;
@@ -129,25 +126,27 @@ export async function runDashboardCommand(
     tracePointsTable: config.tracePointsTable,
     statsTable: config.statsTable,
   };
-  let connection: Awaited<ReturnType<typeof openConnection>> | undefined;
+  let reads: ReconnectingReads | undefined;
   try {
-    connection = await openConnection(config);
-    const client = connection.active();
+    reads = await ReconnectingReads.open(config);
+    const connection = reads;
     const now = Date.now();
     const params: Row = {
       from: values.from ?? timeText(now - 3_600_000),
       to: values.to ?? timeText(now + 60_000),
       limit: Number(values.limit ?? 10),
     };
-    const run = async (dashboard: Dashboard): Promise<Row[]> =>
-      (
-        await client.query({ query: dashboard.query(tables), format: 'JSONEachRow', query_params: params })
-      ).json<Row>();
+    const run = (dashboard: Dashboard): Promise<Row[]> =>
+      connection.run(async (client) =>
+        (
+          await client.query({ query: dashboard.query(tables), format: 'JSONEachRow', query_params: params })
+        ).json<Row>(),
+      );
     const only = values.only?.split(',').map((id) => id.trim());
     const slowest = DASHBOARDS.find((d) => d.id === 'slowest-traces') as Dashboard;
     params.trace_id = values['trace-id'] ?? (await run(slowest))[0]?.trace_id ?? '';
     const names = `${config.tracesTable}, ${config.tracePointsTable}, ${config.statsTable}`;
-    const heading = `${connection.label}, database ${config.database} (${names}), ${params.from} .. ${params.to}`;
+    const heading = `${connection.connection.label}, database ${config.database} (${names}), ${params.from} .. ${params.to}`;
     write(`tracepoint dashboards: ${heading}\n`);
     const results = new Map<string, Row[]>();
     for (const dashboard of DASHBOARDS) {
@@ -171,7 +170,7 @@ export async function runDashboardCommand(
     write(`tracepoint dashboard: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   } finally {
-    await connection?.close().catch(() => undefined);
+    await reads?.close().catch(() => undefined);
   }
 }
 

@@ -1,9 +1,6 @@
 import { parseArgs } from 'node:util';
-import {
-  type Connection,
-  openConnection,
-  resolveExporterConfig,
-} from '@tracepoint/exporter-clickhouse/internal';
+import { resolveExporterConfig } from '@tracepoint/exporter-clickhouse/internal';
+import { ReconnectingReads } from './reconnecting-reads.js';
 
 export const QUERY_USAGE = `usage: tracepoint query "<SQL>" [--url <http(s)://host:8123 | <store directory> | chdb:<path>>] [--database <name>]
 Prints the result as TSV (or in the statement's FORMAT). Default target: TRACEPOINT_CLICKHOUSE_URL, else the
@@ -36,37 +33,23 @@ export async function runQueryCommand(
     write(`${error instanceof Error ? error.message : String(error)}\n${QUERY_USAGE}`);
     return 2;
   }
-  let connection: Connection | undefined;
+  let reads: ReconnectingReads | undefined;
   try {
-    connection = await openConnection(config);
-    const run = async (client: ReturnType<Connection['active']>) => {
+    reads = await ReconnectingReads.open(config);
+    const output = await reads.run(async (client) => {
       // exec: the statement as written (no FORMAT appended), so DDL and SELECT ... FORMAT X work too.
       const result = await client.exec({
         query: sql,
         clickhouse_settings: { default_format: 'TabSeparated' },
       });
       return readAll(result.stream);
-    };
-    let output: string;
-    try {
-      output = await run(connection.active());
-    } catch (error) {
-      // A store service that stopped between discovery and the query: find or start it again, once.
-      if (
-        (error as { code?: unknown }).code !== undefined &&
-        /^\d+$/.test(String((error as { code?: unknown }).code))
-      )
-        throw error;
-      await connection.close();
-      connection = await openConnection(config);
-      output = await run(connection.active());
-    }
+    });
     if (output.length > 0) write(output.endsWith('\n') ? output.slice(0, -1) : output);
     return 0;
   } catch (error) {
     write(`tracepoint query: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     return 1;
   } finally {
-    await connection?.close().catch(() => undefined);
+    await reads?.close().catch(() => undefined);
   }
 }
