@@ -34,9 +34,10 @@ export function makeStages(spans, batch) {
   const aggregator = aggregatorOf();
   const encoder = spanBatchEncoder(batch);
 
-  // The whole batch path per span, as tracepoint's processors chain in an app: the cleaner's copy
-  // goes to the aggregator, then to the exporter's encoding, whose mapper (same default options)
-  // reads the points the aggregator's mapper left on the span, as in @tracepoint/node.
+  // The stages chained by hand, per span: the cleaner's copy goes to the aggregator, then to the
+  // exporter's encoding, whose mapper (same default options) reads the points the aggregator's
+  // mapper left on the span. What the add-on runs around them (the SDK's calls, the caller
+  // processor, in-place cleaning in onEnding, the hand-off, gzip, HTTP) is stage (h), as-wired.mjs.
   const pipelineAggregator = aggregatorOf();
   const pipelineMap = createSpanMapper();
   const pipelineEncoder = spanBatchEncoder(batch);
@@ -93,7 +94,7 @@ export function makeStages(spans, batch) {
     {
       id: 'pipeline',
       bytes: true,
-      label: '(e) **full pipeline**: cleaner → aggregator → mapping → rows',
+      label: '(e) chained stages (no SDK, no hand-off, no I/O): cleaner copy → aggregator → mapping → rows',
       pass() {
         for (let i = 0; i < spans.length; i++) pipelineCleaner.onEnd(spans[i]);
         return pipelineEncoder.end();

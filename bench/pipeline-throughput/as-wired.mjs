@@ -1,0 +1,279 @@
+// Stage (h) of the pipeline benchmark: the add-on's processors as wired. The pre-built spans are
+// replayed through a real tracer provider (fresh SDK Span objects every pass, since the cleaner
+// edits spans in place), so the processors get the SDK's calls in the SDK's order (onStart,
+// onEnding, onEnd through its MultiSpanProcessor), one trace per turn of the event loop as an app
+// ends them, and each pass ends with the exporter's flush (encode, gzip, HTTP) to a real ClickHouse
+// HTTP server in its own process. All of it is in this process's CPU. The same replay runs through
+// the stock setup (BatchSpanProcessor + the OTLP protobuf exporter to a sink in its own process) and
+// through the SDK floor (BatchSpanProcessor + an exporter that only counts), so the pipeline's own
+// CPU per span is what a configuration costs over the floor.
+import { fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { EXPORTER_DEFAULTS } from '@tracepoint/exporter-clickhouse';
+// As the add-on (@tracepoint/node's register) builds them: tracepointSpanProcessors over the options
+// optionsFromEnvironment gives for an environment without TRACEPOINT_* settings.
+import { tracepointSpanProcessors } from '@tracepoint/node';
+import { optionsFromEnvironment } from '@tracepoint/node/internal';
+import { startLocalClickHouseServer } from '../lib/local-clickhouse-server.mjs';
+
+// The stock setup's exporter, from the install NodeSDK uses (sdk-node depends on it; the OTLP/HTTP
+// default protocol is http/protobuf).
+const nextToSdkNode = createRequire(createRequire(import.meta.url).resolve('@opentelemetry/sdk-node'));
+const { OTLPTraceExporter } = nextToSdkNode('@opentelemetry/exporter-trace-otlp-proto');
+
+/**
+ * Spans between two flushes: what the exporter's own interval (flushIntervalMillis) gathers at the
+ * app-overhead benchmark's fixed rate (300 requests/s, 5 spans each), so an insert carries as many
+ * rows as in that app rather than a whole pass.
+ */
+export const FLUSH_SPANS = (300 * 5 * EXPORTER_DEFAULTS.flushIntervalMillis) / 1000;
+
+const millisOf = (hr) => hr[0] * 1e3 + hr[1] / 1e6;
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * What the tracer is asked to do for each recorded span, grouped by trace (the recorded spans end
+ * trace by trace, children before their root), times as offsets from the earliest start.
+ */
+function replayScript(spans) {
+  const base = Math.min(...spans.map((s) => millisOf(s.startTime)));
+  const scopes = new Map();
+  const scopeOf = ({ name, version }) => {
+    const key = `${name}@${version}`;
+    if (!scopes.has(key)) scopes.set(key, { name, version });
+    return key;
+  };
+  const stepOf = (span) => ({
+    scope: scopeOf(span.instrumentationScope),
+    name: span.name,
+    kind: span.kind,
+    start: millisOf(span.startTime) - base,
+    end: millisOf(span.endTime) - base,
+    attributes: { ...span.attributes },
+    events: span.events.map((e) => ({ name: e.name, attributes: e.attributes, at: millisOf(e.time) - base })),
+    status: span.status,
+    parent: span.parentSpanContext,
+  });
+  const traces = [];
+  let current;
+  for (const span of spans) {
+    const traceId = span.spanContext().traceId;
+    if (current === undefined || current.traceId !== traceId) {
+      current = { traceId, root: undefined, children: [] };
+      traces.push(current);
+    }
+    if (span.parentSpanContext === undefined) current.root = stepOf(span);
+    else current.children.push(stepOf(span));
+  }
+  return { traces, scopes, spans: spans.length };
+}
+
+/** Starts and ends one recorded trace with the real tracer: root first, each child inside it, root last. */
+function replayTrace(tracers, t, base) {
+  const startOf = (step, context) => {
+    const span = tracers
+      .get(step.scope)
+      .startSpan(
+        step.name,
+        { kind: step.kind, startTime: base + step.start, attributes: step.attributes },
+        context,
+      );
+    for (const e of step.events) span.addEvent(e.name, e.attributes, base + e.at);
+    if (step.status.code !== 0) span.setStatus(step.status);
+    return span;
+  };
+  const root = t.root === undefined ? undefined : startOf(t.root, ROOT_CONTEXT);
+  for (const step of t.children) {
+    // A trace cut at the end of the recording has no root: its children keep a remote parent.
+    const parent = root === undefined ? trace.wrapSpanContext(step.parent) : root;
+    startOf(step, trace.setSpan(ROOT_CONTEXT, parent)).end(base + step.end);
+  }
+  root?.end(base + t.root.end);
+}
+
+/** A provider over `spanProcessors` with the recorded resource and one tracer per recorded scope. */
+function replayer(script, resource, spanProcessors, flush) {
+  const provider = new BasicTracerProvider({ resource, spanProcessors });
+  const tracers = new Map([...script.scopes].map(([key, s]) => [key, provider.getTracer(s.name, s.version)]));
+  let replayed = 0;
+  return {
+    provider,
+    replayed: () => replayed,
+    /** One pass: every trace, one per turn, a flush every FLUSH_SPANS spans and at the end. */
+    async pass() {
+      // Span times near now: the cleaner shifts spans more than 5 minutes off its clock.
+      const base = Date.now() - 30_000;
+      let sinceFlush = 0;
+      for (const t of script.traces) {
+        replayTrace(tracers, t, base);
+        sinceFlush += t.children.length + (t.root === undefined ? 0 : 1);
+        await turn();
+        if (sinceFlush >= FLUSH_SPANS) {
+          await flush();
+          sinceFlush = 0;
+        }
+      }
+      await flush();
+      replayed += script.spans;
+      return script.spans;
+    },
+  };
+}
+
+function forkSink() {
+  const script = fileURLToPath(new URL('../app-downstream.mjs', import.meta.url));
+  const child = fork(script, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', ({ port }) => resolve({ child, url: `http://127.0.0.1:${port}` }));
+    child.once('exit', (code) => reject(new Error(`OTLP sink exited with ${code} before it was ready`)));
+  });
+}
+
+const askSpans = (child) =>
+  new Promise((resolve) => {
+    child.once('message', ({ spans }) => resolve(spans));
+    child.send('spans');
+  });
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function clickhouseCount(url, sql) {
+  const response = await fetch(`${url}/?query=${encodeURIComponent(sql)}`);
+  if (!response.ok) throw new Error(`${sql}: HTTP ${response.status} ${await response.text()}`);
+  return Number((await response.text()).trim());
+}
+
+/**
+ * The three configurations of stage (h) over `spans`, sharing one ClickHouse server (data under
+ * `dir`) and one OTLP sink, both in their own processes; each stage's pass() is async.
+ */
+export async function makeAsWiredStages(spans, dir) {
+  const script = replayScript(spans);
+  const resource = spans[0].resource;
+  const clickhouse = await startLocalClickHouseServer(dir);
+  const sink = await forkSink();
+
+  let floorExported = 0;
+  const countOnly = {
+    export(batch, done) {
+      floorExported += batch.length;
+      done({ code: 0 });
+    },
+    shutdown: async () => {},
+    forceFlush: async () => {},
+  };
+  const floorBsp = new BatchSpanProcessor(countOnly);
+  const floor = replayer(script, resource, [floorBsp], () => floorBsp.forceFlush());
+
+  const otlpBsp = new BatchSpanProcessor(new OTLPTraceExporter({ url: `${sink.url}/v1/traces` }));
+  const otlp = replayer(script, resource, [otlpBsp], () => otlpBsp.forceFlush());
+
+  const pipeline = tracepointSpanProcessors({
+    ...optionsFromEnvironment({}),
+    exporter: { url: clickhouse.url },
+  });
+  // The exporter's own flush, not the provider's: that would also close the aggregator's interval
+  // every few thousand spans, where the add-on writes its stats rows once a minute. The one turn
+  // lets ExportingSpanProcessor hand the last spans over, as it does after every turn.
+  const tracepoint = replayer(script, resource, pipeline.spanProcessors, async () => {
+    await turn();
+    await pipeline.exporter.forceFlush();
+  });
+  // Start-up (version check, schema) before anything is measured.
+  await pipeline.exporter.ready();
+
+  const stages = [
+    {
+      id: 'asWiredFloor',
+      async: true,
+      label: '(h) SDK floor: BatchSpanProcessor + an exporter that only counts',
+      pass: floor.pass,
+    },
+    {
+      id: 'asWiredOtlp',
+      async: true,
+      label: '(h) stock: BatchSpanProcessor + OTLP/HTTP protobuf exporter to a local sink',
+      pass: otlp.pass,
+    },
+    {
+      id: 'asWired',
+      async: true,
+      label:
+        "(h) **tracepoint as wired**: the add-on's processors (caller, cleaner in place, aggregator, hand-off, exporter: gzip RowBinary to the local ClickHouse HTTP server)",
+      pass: tracepoint.pass,
+    },
+  ];
+
+  /** Shuts every provider down (last flushes included), counts what arrived, stops the helpers. */
+  const close = async () => {
+    try {
+      await Promise.all([
+        floor.provider.shutdown(),
+        otlp.provider.shutdown(),
+        tracepoint.provider.shutdown(),
+      ]);
+      const sinkSpans = await askSpans(sink.child);
+      const rows = await clickhouseCount(clickhouse.url, 'SELECT count() FROM otel_traces');
+      // Every pass creates new spans (new ids): a replay that handed the same spans again would show here.
+      const distinct = await clickhouseCount(clickhouse.url, 'SELECT uniqExact(SpanId) FROM otel_traces');
+      return {
+        flushSpans: FLUSH_SPANS,
+        pipelineOptions: optionsFromEnvironment({}),
+        delivered: {
+          asWiredFloor: {
+            replayed: floor.replayed(),
+            delivered: floorExported,
+            dropped: floorBsp._droppedSpansCount,
+          },
+          asWiredOtlp: {
+            replayed: otlp.replayed(),
+            delivered: Object.values(sinkSpans).reduce((a, b) => a + b, 0),
+            dropped: otlpBsp._droppedSpansCount,
+          },
+          asWired: { replayed: tracepoint.replayed(), delivered: rows, distinctSpanIds: distinct },
+        },
+        exporter: pipeline.exporter.stats(),
+        cleaner: pipeline.cleaner?.stats(),
+        aggregator: pipeline.aggregator?.stats(),
+      };
+    } finally {
+      await stopChild(sink.child);
+      await clickhouse.stop();
+    }
+  };
+  return { stages, close };
+}
+
+/** Like cpuSample (lib/cpu-sample.mjs) for an async pass: one sample of spans, wall ns and CPU µs. */
+export async function cpuSampleAsync(pass, spanCount, minMillis) {
+  let passes = 0;
+  let sink = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let elapsed = 0n;
+  const min = BigInt(minMillis) * 1_000_000n;
+  do {
+    sink += await pass();
+    passes++;
+    elapsed = process.hrtime.bigint() - t0;
+  } while (elapsed < min);
+  const cpu = process.cpuUsage(cpu0);
+  const spans = passes * spanCount;
+  const cpuMicros = cpu.user + cpu.system;
+  return {
+    spans,
+    wallNanos: Number(elapsed),
+    cpuMicros,
+    perCore: spans / (cpuMicros / 1e6),
+    wall: spans / (Number(elapsed) / 1e9),
+    sink,
+  };
+}
