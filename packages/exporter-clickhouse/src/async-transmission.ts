@@ -1,6 +1,6 @@
 import { toError } from './insert-error.js';
 import { QueuedTransmission } from './queued-transmission.js';
-import type { AnySpanRows } from './span-rows.js';
+import { type AnySpanRows, BinarySpanRows } from './span-rows.js';
 import { LOST_ROWS } from './transmission.js';
 
 /**
@@ -16,21 +16,41 @@ export class AsyncTransmission extends QueuedTransmission {
   private chain: Promise<void> = Promise.resolve();
   private readonly flushLater = () => this.flush();
 
-  protected queue(row: string | Uint8Array, day: number, withTracePoints: boolean): number {
-    const { config, encoder } = this.context;
-    // Rows encoded before start-up are JSON, after it binary: a batch holds one format.
-    if (this.waiting !== undefined && !encoder.fits(this.waiting)) this.flush();
-    this.waiting ??= encoder.newRows();
-    const rows = this.waiting;
+  protected queue(row: string, day: number, withTracePoints: boolean): number {
+    const rows = this.rowsNow();
     const before = rows.bytes;
     rows.add(row, day, withTracePoints);
+    this.queued(rows);
+    return rows.bytes - before;
+  }
+
+  protected binaryBatch(): BinarySpanRows {
+    const rows = this.rowsNow();
+    if (!(rows instanceof BinarySpanRows)) throw new Error('a RowBinary row cannot join JSON rows');
+    return rows;
+  }
+
+  protected binaryQueued(): void {
+    if (this.waiting !== undefined) this.queued(this.waiting);
+  }
+
+  /** The waiting rows, in the format rows are encoded in now. */
+  private rowsNow(): AnySpanRows {
+    // Rows encoded before start-up are JSON, after it binary: a batch holds one format.
+    if (this.waiting !== undefined && !this.context.encoder.fits(this.waiting)) this.flush();
+    this.waiting ??= this.context.encoder.newRows();
+    return this.waiting;
+  }
+
+  /** A row joined `rows`: they are inserted when full, or after the interval. */
+  private queued(rows: AnySpanRows): void {
+    const { config } = this.context;
     if (rows.rows >= config.maxBatchRows || rows.bytes >= config.maxBatchBytes) {
       this.flush();
     } else if (this.timer === undefined) {
       this.timer = setTimeout(this.flushLater, config.flushIntervalMillis);
       this.timer.unref?.();
     }
-    return rows.bytes - before;
   }
 
   /** Hands the waiting rows to their insert, after the previous flush's. */

@@ -1,6 +1,6 @@
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { withTracingSuppressed } from '@tracepoint/core';
-import type { ExporterConfig } from './exporter-options.js';
+import { compressesRequests, type ExporterConfig } from './exporter-options.js';
 
 /**
  * The clients one exporter talks through. Over HTTP there is one client per
@@ -63,7 +63,7 @@ class HttpConnection implements Connection {
     private readonly urls: string[],
     private readonly config: ExporterConfig,
   ) {
-    this.clients = urls.map((url) => httpClient(url, config, config.compression));
+    this.clients = urls.map((url) => httpClient(url, config, compressesRequests(config, url)));
     this.streaming = urls.map(() => undefined);
   }
 

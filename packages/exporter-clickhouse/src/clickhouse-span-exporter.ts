@@ -23,6 +23,15 @@ import type { ExportResultLike, Transmission, TransmissionContext } from './tran
 
 const SECONDS_PER_DAY = 86_400;
 
+/** Calls the SDK's callback (once per export); one that throws must not reach the app or become an unhandled rejection. */
+function reportNow(resultCallback: (result: ExportResultLike) => void, result: ExportResultLike): void {
+  try {
+    resultCallback(result);
+  } catch {
+    // As in export(): the callback belongs to the SDK.
+  }
+}
+
 /**
  * Writes finished spans to ClickHouse: one row per span in the
  * OpenTelemetry-compatible `otel_traces` table (with Grafana's trace-id
@@ -134,45 +143,55 @@ export class ClickHouseSpanExporter {
   }
 
   export(spans: readonly SpanLike[], resultCallback: (result: ExportResultLike) => void): void {
-    let called = false;
-    const report = (result: ExportResultLike): void => {
-      if (called) return;
-      called = true;
-      try {
-        resultCallback(result);
-      } catch {
-        // A throwing callback belongs to the SDK; it must not turn into an unhandled rejection here.
-      }
-    };
+    let result: ExportResultLike | undefined;
     try {
-      if (this.shutdownPromise) {
-        this.counters.spansDropped += spans.length;
-        report({ code: 1, error: new Error('ClickHouseSpanExporter is shut down') });
-        return;
-      }
-      const failure = this.startUp.failure;
-      if (failure !== undefined) {
-        // A server too old, a schema that does not match, no engine: these spans can never be written.
-        this.counters.spansFailed += spans.length;
-        report({ code: 1, error: failure });
-        return;
-      }
-      // Queued rows wait for start-up; starting now finds a permanent failure before the first flush.
-      if (this.config.mode !== 'sync') this.startUp.start().catch(() => undefined);
-      // Rows are encoded once a resource's async attributes (NodeSDK's host.id) have arrived, as
-      // BatchSpanProcessor does; time-limited, so a detector that never answers cannot hold spans.
-      const settled = settleResources(spans);
-      const task =
-        settled === undefined
-          ? this.transmission.send(spans)
-          : this.withTimeLimit(settled, 'resource attributes did not arrive').then(() => {
-              this.queuedAfterSettling = true;
-              return this.transmission.send(spans);
-            });
-      this.track(task.then(report, (error: unknown) => report({ code: 1, error: toError(error) })));
+      result = this.exportOrQueue(spans, resultCallback);
     } catch (error) {
-      report({ code: 1, error: toError(error) });
+      result = { code: 1, error: toError(error) };
     }
+    // Reported here when known now; exportOrQueue reported nothing then (it returns undefined when it does).
+    if (result !== undefined) reportNow(resultCallback, result);
+  }
+
+  /** The export's result when it is known at once; else undefined, and `resultCallback` is called later, once. */
+  private exportOrQueue(
+    spans: readonly SpanLike[],
+    resultCallback: (result: ExportResultLike) => void,
+  ): ExportResultLike | undefined {
+    if (this.shutdownPromise) {
+      this.counters.spansDropped += spans.length;
+      return { code: 1, error: new Error('ClickHouseSpanExporter is shut down') };
+    }
+    const failure = this.startUp.failure;
+    if (failure !== undefined) {
+      // A server too old, a schema that does not match, no engine: these spans can never be written.
+      this.counters.spansFailed += spans.length;
+      return { code: 1, error: failure };
+    }
+    // Queued rows wait for start-up; starting now finds a permanent failure before the first flush.
+    if (this.config.mode !== 'sync' && !this.startUp.done) this.startUp.start().catch(() => undefined);
+    // Rows are encoded once a resource's async attributes (NodeSDK's host.id) have arrived, as
+    // BatchSpanProcessor does; time-limited, so a detector that never answers cannot hold spans.
+    const settled = settleResources(spans);
+    // The usual export in async and push modes (a few spans per event-loop turn): queued and
+    // reported at once, with no promise, tracked task or closure per call (measured in an app:
+    // 1.2 µs of main-thread CPU per span for that chain and its bookkeeping, at 1-3 spans per export).
+    if (settled === undefined && this.transmission.sendNow !== undefined)
+      return this.transmission.sendNow(spans);
+    const task =
+      settled === undefined
+        ? this.transmission.send(spans)
+        : this.withTimeLimit(settled, 'resource attributes did not arrive').then(() => {
+            this.queuedAfterSettling = true;
+            return this.transmission.send(spans);
+          });
+    this.track(
+      task.then(
+        (result) => reportNow(resultCallback, result),
+        (error: unknown) => reportNow(resultCallback, { code: 1, error: toError(error) }),
+      ),
+    );
+    return undefined;
   }
 
   /** Sends everything queued and waits for inserts in flight; given up on after exportTimeoutMillis. */

@@ -6,7 +6,13 @@ export { type Connection, openConnection, type StoreModule, storeModule } from '
 export { type ColumnType, columnTypeText, parseColumnType } from './column-type.js';
 export { declaredColumnTypes } from './declared-column-types.js';
 export { tablesWithoutWindow } from './deduplication-window.js';
-export { DEFAULT_STORE_PATH, type ExporterConfig, resolveExporterConfig } from './exporter-options.js';
+export {
+  compressesRequests,
+  DEFAULT_STORE_PATH,
+  type ExporterConfig,
+  isLoopbackUrl,
+  resolveExporterConfig,
+} from './exporter-options.js';
 export { emptyStats } from './exporter-stats.js';
 export { assertIdentifier } from './identifier.js';
 export { classifyInsertError, type InsertFailureKind } from './insert-error.js';

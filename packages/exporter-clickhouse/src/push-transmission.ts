@@ -19,11 +19,16 @@ export class PushTransmission extends QueuedTransmission {
   /** Streams end one after another, in order. */
   private chain: Promise<void> = Promise.resolve();
 
-  protected queue(row: string | Uint8Array, day: number, withTracePoints: boolean): number {
-    // The push encoder stays on JSON lines (the exporter never calls useBinary in push mode).
-    if (typeof row !== 'string') throw new Error('push mode streams JSON rows');
+  protected queue(row: string, day: number, withTracePoints: boolean): number {
     return this.streamOf().write(row, day, withTracePoints);
   }
+
+  // The push encoder stays on JSON lines (the exporter never calls useBinary in push mode).
+  protected binaryBatch(): never {
+    throw new Error('push mode streams JSON rows');
+  }
+
+  protected binaryQueued(): void {}
 
   flush(): Promise<void> {
     return this.end();

@@ -1,5 +1,5 @@
 import type { SpanLike } from '@tracepoint/core';
-import type { SpanRowSink } from './span-rows.js';
+import type { BinarySpanRows, SpanRowSink } from './span-rows.js';
 import type { ExportResultLike, Transmission, TransmissionContext } from './transmission.js';
 
 /**
@@ -14,6 +14,11 @@ export abstract class QueuedTransmission implements Transmission, SpanRowSink {
   constructor(protected readonly context: TransmissionContext) {}
 
   async send(spans: readonly SpanLike[]): Promise<ExportResultLike> {
+    return this.sendNow(spans);
+  }
+
+  /** `send` without a promise: queueing rows never waits (an export per event-loop turn pays no promise chain). */
+  sendNow(spans: readonly SpanLike[]): ExportResultLike {
     const dropped = this.context.encoder.encode(spans, this);
     if (dropped === 0) return { code: 0 };
     return {
@@ -24,16 +29,32 @@ export abstract class QueuedTransmission implements Transmission, SpanRowSink {
     };
   }
 
-  add(row: string | Uint8Array, day: number, withTracePoints: boolean): boolean {
+  add(row: string, day: number, withTracePoints: boolean): boolean {
     if (this.queuedBytes >= this.context.config.maxQueueBytes) return false;
     this.queuedBytes += this.queue(row, day, withTracePoints);
     return true;
+  }
+
+  binaryRows(): BinarySpanRows | undefined {
+    if (this.queuedBytes >= this.context.config.maxQueueBytes) return undefined;
+    return this.binaryBatch();
+  }
+
+  binaryAdded(bytes: number): void {
+    this.queuedBytes += bytes;
+    this.binaryQueued();
   }
 
   abstract flush(): Promise<void>;
 
   abstract close(): void;
 
-  /** Queues one span's row; returns its size. */
-  protected abstract queue(row: string | Uint8Array, day: number, withTracePoints: boolean): number;
+  /** Queues one span's JSON row; returns its size. */
+  protected abstract queue(row: string, day: number, withTracePoints: boolean): number;
+
+  /** The batch the next RowBinary row is written into. */
+  protected abstract binaryBatch(): BinarySpanRows;
+
+  /** A RowBinary row was written into the batch binaryBatch gave. */
+  protected abstract binaryQueued(): void;
 }

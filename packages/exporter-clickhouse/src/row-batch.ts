@@ -1,3 +1,6 @@
+import { RowBinaryWriter } from './row-binary-writer.js';
+import type { TextRepairs } from './well-formed-text.js';
+
 /**
  * Lines become bytes in pieces of about this many characters. One Buffer.from
  * over a whole batch's joined text (16 MB at 10k spans/s and a 2 s flush
@@ -116,22 +119,26 @@ export class RowBatch implements InsertBody {
 }
 
 /**
- * Rows in RowBinary, in the order appended: one Buffer that grows by doubling
- * (each row is copied in from the encoder's reused row buffer), the offset
- * where each row ends, and the UTC day of each row. The header (column names
- * and the table's types) goes before the rows of every insert made of them.
+ * Rows in RowBinary, in the order appended: one RowBinaryWriter whose Buffer
+ * grows by doubling, that the encoder writes each row into directly (a row
+ * used to be encoded into a buffer of its own and copied here: 1.6 µs per span
+ * in an app's profile), the offset where each row ends, and the UTC day of
+ * each row. The header (column names and the table's types) goes before the
+ * rows of every insert made of them.
  */
 export class BinaryRowBatch implements InsertBody {
   readonly days: number[] = [];
+  /** Where rows are written; `endRow` marks where each one ends. */
+  readonly writer: RowBinaryWriter;
   private readonly rowEnds: number[] = [];
-  private buffer: Buffer;
-  private length = 0;
 
+  /** `repairs`: where the writer counts the lone surrogates it replaced. */
   constructor(
     readonly header: Uint8Array,
     capacity = 64 * 1024,
+    repairs: TextRepairs = { loneSurrogatesReplaced: 0 },
   ) {
-    this.buffer = Buffer.allocUnsafe(capacity);
+    this.writer = new RowBinaryWriter(repairs, capacity);
   }
 
   get rows(): number {
@@ -139,30 +146,26 @@ export class BinaryRowBatch implements InsertBody {
   }
 
   get bytes(): number {
-    return this.length;
+    return this.writer.length;
+  }
+
+  /** The row written into `writer` since the previous one ends here; it is filed under `day`. */
+  endRow(day: number): void {
+    this.rowEnds.push(this.writer.length);
+    this.days.push(day);
   }
 
   /** Adds one encoded row (copied); returns its size. */
   append(row: Uint8Array, day: number): number {
-    const needed = this.length + row.length;
-    if (needed > this.buffer.length) {
-      let capacity = this.buffer.length * 2;
-      while (capacity < needed) capacity *= 2;
-      const grown = Buffer.allocUnsafe(capacity);
-      this.buffer.copy(grown, 0, 0, this.length);
-      this.buffer = grown;
-    }
-    this.buffer.set(row, this.length);
-    this.length = needed;
-    this.rowEnds.push(needed);
-    this.days.push(day);
+    this.writer.bytes(row);
+    this.endRow(day);
     return row.length;
   }
 
   body(range: RowRange, out: Uint8Array[] = []): Uint8Array[] {
     if (range.from >= range.to) return out;
     const start = range.from === 0 ? 0 : (this.rowEnds[range.from - 1] as number);
-    out.push(this.buffer.subarray(start, this.rowEnds[range.to - 1]));
+    out.push(this.writer.buffer.subarray(start, this.rowEnds[range.to - 1]));
     return out;
   }
 

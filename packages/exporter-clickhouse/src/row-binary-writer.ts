@@ -22,7 +22,7 @@ export class RowBinaryWriter {
   length = 0;
 
   constructor(
-    private readonly repairs: TextRepairs,
+    readonly repairs: TextRepairs,
     capacity = 64 * 1024,
   ) {
     this.buffer = Buffer.allocUnsafe(capacity);
@@ -30,6 +30,11 @@ export class RowBinaryWriter {
 
   reset(): void {
     this.length = 0;
+  }
+
+  /** Drops what was written after `length` (a row that failed half-way). */
+  truncate(length: number): void {
+    if (length < this.length) this.length = length;
   }
 
   /** The bytes written since `from`, as a view (valid until the next write). */

@@ -68,7 +68,9 @@ export class SpanRowEncoder {
   /** A batch for rows encoded now (binary rows need their table's header). */
   newRows(): AnySpanRows {
     const binary = this.binary;
-    return binary === undefined ? new SpanRows() : new BinarySpanRows(binary.target, binary.encoder.header);
+    return binary === undefined
+      ? new SpanRows()
+      : new BinarySpanRows(binary.target, binary.encoder.header, this.stats);
   }
 
   /** Whether rows encoded now can join `rows`. */
@@ -115,8 +117,24 @@ export class SpanRowEncoder {
    */
   encodeSpan(span: SpanLike, points: readonly TracePoint[] | undefined, sink: SpanRowSink): boolean {
     const fields = points === undefined ? undefined : tracePointFields(span, points);
-    const row =
-      this.binary === undefined ? this.traceLines.line(span, fields) : this.binary.encoder.row(span, fields);
-    return sink.add(row, Math.floor(span.startTime[0] / SECONDS_PER_DAY), fields !== undefined);
+    const day = Math.floor(span.startTime[0] / SECONDS_PER_DAY);
+    const binary = this.binary;
+    if (binary === undefined) return sink.add(this.traceLines.line(span, fields), day, fields !== undefined);
+    const rows = sink.binaryRows();
+    if (rows === undefined) return false;
+    if (rows.header !== binary.encoder.header)
+      throw new Error('a RowBinary row cannot join rows of another header');
+    // Written straight into the batch; a span that cannot be read leaves nothing of itself there.
+    const out = rows.writer;
+    const start = out.length;
+    try {
+      binary.encoder.write(span, fields, out);
+    } catch (error) {
+      out.truncate(start);
+      throw error;
+    }
+    rows.endRow(day);
+    sink.binaryAdded(out.length - start);
+    return true;
   }
 }

@@ -1,15 +1,23 @@
 import { BinaryRowBatch, RowBatch } from './row-batch.js';
 import type { InsertTarget } from './table-writer.js';
+import type { TextRepairs } from './well-formed-text.js';
 
 /** Where a span's encoded row goes: the sync export's batch, the async queue or the push stream. */
 export interface SpanRowSink {
   /**
-   * Takes one span's `otel_traces` row (a JSONCompactEachRow line, or
-   * RowBinary bytes valid only during the call), filed under `day`,
-   * `withTracePoints` when it carries the trace-point columns; false when
-   * there is no room for it: the span is dropped.
+   * Takes one span's `otel_traces` row as a JSONCompactEachRow line, filed
+   * under `day`, `withTracePoints` when it carries the trace-point columns;
+   * false when there is no room for it: the span is dropped.
    */
-  add(row: string | Uint8Array, day: number, withTracePoints: boolean): boolean;
+  add(row: string, day: number, withTracePoints: boolean): boolean;
+  /**
+   * The batch a RowBinary row is written into now, or undefined when there is
+   * no room for it (the span is dropped). The encoder writes the row into its
+   * writer, ends it (`endRow`), then calls `binaryAdded`.
+   */
+  binaryRows(): BinarySpanRows | undefined;
+  /** A RowBinary row of `bytes` was written into the batch `binaryRows` gave. */
+  binaryAdded(bytes: number): void;
 }
 
 /** A batch of span rows in either format; `target` is where binary rows go (their statement names the format). */
@@ -24,12 +32,17 @@ export type AnySpanRows = SpanRows | BinarySpanRows;
 export class SpanRows extends RowBatch implements SpanRowSink {
   tracePointRows = 0;
 
-  add(row: string | Uint8Array, day: number, withTracePoints: boolean): boolean {
-    if (typeof row !== 'string') throw new Error('a RowBinary row cannot join JSON rows');
+  add(row: string, day: number, withTracePoints: boolean): boolean {
     this.append(row, day);
     if (withTracePoints) this.tracePointRows++;
     return true;
   }
+
+  binaryRows(): BinarySpanRows | undefined {
+    throw new Error('a RowBinary row cannot join JSON rows');
+  }
+
+  binaryAdded(): void {}
 }
 
 /**
@@ -42,13 +55,18 @@ export class BinarySpanRows extends BinaryRowBatch implements SpanRowSink {
   constructor(
     readonly target: InsertTarget,
     header: Uint8Array,
+    repairs?: TextRepairs,
   ) {
-    super(header);
+    super(header, undefined, repairs);
   }
 
-  add(row: string | Uint8Array, day: number): boolean {
-    if (typeof row === 'string') throw new Error('a JSON row cannot join RowBinary rows');
-    this.append(row, day);
-    return true;
+  add(): boolean {
+    throw new Error('a JSON row cannot join RowBinary rows');
   }
+
+  binaryRows(): BinarySpanRows {
+    return this;
+  }
+
+  binaryAdded(): void {}
 }

@@ -44,6 +44,8 @@ function permanent(error: unknown): boolean {
 export class StartUp {
   /** Set when start-up failed for good. */
   failure: Error | undefined;
+  /** True once start-up has finished (exports then need not ask for it again). */
+  done = false;
   private starting: Promise<Started> | undefined;
   private readonly loggedErrors = new Set<string>();
   private loggedLostRows = false;
@@ -59,17 +61,23 @@ export class StartUp {
   ) {}
 
   start(): Promise<Started> {
-    this.starting ??= this.run().catch((error: unknown) => {
-      const message = toError(error).message;
-      if (!this.loggedErrors.has(message)) {
-        this.loggedErrors.add(message);
-        this.config.logger.error(`ClickHouse exporter cannot start: ${message}`);
-      }
-      // A server that is down now may be up at the next export; a wrong version or schema will not change.
-      if (permanent(error)) this.failure = toError(error);
-      else this.starting = undefined;
-      throw error;
-    });
+    this.starting ??= this.run().then(
+      (started) => {
+        this.done = true;
+        return started;
+      },
+      (error: unknown) => {
+        const message = toError(error).message;
+        if (!this.loggedErrors.has(message)) {
+          this.loggedErrors.add(message);
+          this.config.logger.error(`ClickHouse exporter cannot start: ${message}`);
+        }
+        // A server that is down now may be up at the next export; a wrong version or schema will not change.
+        if (permanent(error)) this.failure = toError(error);
+        else this.starting = undefined;
+        throw error;
+      },
+    );
     return this.starting;
   }
 

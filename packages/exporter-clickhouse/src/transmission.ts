@@ -20,6 +20,8 @@ export interface ExportResultLike {
 export interface Transmission {
   /** Encodes one export's spans and takes their rows; resolves with the export's result. */
   send(spans: readonly SpanLike[]): Promise<ExportResultLike>;
+  /** Queued modes: `send` done at once, for spans whose resources have settled. Throws when encoding does. */
+  sendNow?(spans: readonly SpanLike[]): ExportResultLike;
   /** Hands every waiting row to its insert; resolves when those inserts are done. */
   flush(): Promise<void>;
   /** Stops the timers (after the last flush). */
