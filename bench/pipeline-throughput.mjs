@@ -22,10 +22,19 @@ import { makeStages } from './pipeline-throughput/stages.mjs';
 // Full: enough distinct spans that no stage runs out of a warm cache of a few objects; each stage
 // repeats passes until minMillis so one sample is long enough for timer and CPU-clock resolution.
 // After the measured rounds, stage (e) and stage (h)'s tracepoint run profileMillis more (at least
-// one pass) under the CPU profiler. Stage (h) runs one pass (every span, flushed) per sample.
+// one pass) under the CPU profiler. Stage (h) repeats whole passes (every span, flushed) to at least
+// wiredMinMillis per sample: its floor costs a few µs per span, and a sample of a single pass
+// could be mostly the garbage collection of the stage before it.
 const SIZES = {
-  smoke: { spans: 2_000, warmupRounds: 1, rounds: 1, minMillis: 0, profileMillis: 0 },
-  full: { spans: 20_000, warmupRounds: 2, rounds: 9, minMillis: 300, profileMillis: 2_000 },
+  smoke: { spans: 2_000, warmupRounds: 2, rounds: 3, minMillis: 0, wiredMinMillis: 100, profileMillis: 0 },
+  full: {
+    spans: 20_000,
+    warmupRounds: 2,
+    rounds: 9,
+    minMillis: 300,
+    wiredMinMillis: 1_000,
+    profileMillis: 2_000,
+  },
 };
 // BatchSpanProcessor's default maxExportBatchSize: the batch every OTLP exporter serializes.
 const BATCH = 512;
@@ -40,7 +49,7 @@ async function sampleRounds(stages, spanCount, plan) {
     for (let k = 0; k < stages.length; k++) {
       const stage = stages[(round + k) % stages.length];
       const sample = stage.async
-        ? await cpuSampleAsync(stage.pass, spanCount, 0)
+        ? await cpuSampleAsync(stage.pass, spanCount, plan.wiredMinMillis)
         : cpuSample(stage.pass, spanCount, plan.minMillis);
       if (round >= plan.warmupRounds) samples[stage.id].push(sample);
     }
@@ -75,26 +84,26 @@ function summarize(stages, samples) {
 const microsPerSpan = (sample) => sample.cpuMicros / sample.spans;
 
 /**
- * Stage (h): each configuration's CPU per span, and over the SDK floor round by round; the target's
- * ratio is OTLP's extra CPU per span over tracepoint's (= tracepoint's pipeline spans per CPU second
- * over OTLP's), taken in each round, then the median.
+ * Stage (h): each configuration's CPU per span, and over the SDK floor round by round (same noise
+ * for both). The target's ratio is OTLP's extra CPU per span over tracepoint's (= tracepoint's
+ * pipeline spans per CPU second over OTLP's), from the medians of those per-round extras: a ratio
+ * taken in each round would divide by a difference that noise can bring near zero.
  */
 function summarizeAsWired(samples) {
   const floor = samples.asWiredFloor.map(microsPerSpan);
   const over = (id) => samples[id].map((s, i) => microsPerSpan(s) - floor[i]);
   const spread = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
-  const otlpOver = over('asWiredOtlp');
-  const tracepointOver = over('asWired');
-  // A pipeline that costs nothing over the floor would divide by zero: 0.01 µs is far below noise.
-  const ratios = otlpOver.map((o, i) => o / Math.max(tracepointOver[i], 0.01));
+  const otlpOver = spread(over('asWiredOtlp'));
+  const tracepointOver = spread(over('asWired'));
   return {
     microsPerSpan: {
       asWiredFloor: spread(floor),
       asWiredOtlp: spread(samples.asWiredOtlp.map(microsPerSpan)),
       asWired: spread(samples.asWired.map(microsPerSpan)),
     },
-    overFloor: { asWiredOtlp: spread(otlpOver), asWired: spread(tracepointOver) },
-    ratio: spread(ratios),
+    overFloor: { asWiredOtlp: otlpOver, asWired: tracepointOver },
+    // 0.01 µs is far below noise: only keeps a pipeline measured at no cost from dividing by zero.
+    ratio: otlpOver.median / Math.max(tracepointOver.median, 0.01),
   };
 }
 
@@ -136,7 +145,7 @@ export async function run({ size }) {
   const asWired = summarizeAsWired(samples);
   const ratio = Number(by.pipeline.ratioToJson.toFixed(2));
   const met = ratio >= 2;
-  const wiredRatio = Number(asWired.ratio.median.toFixed(2));
+  const wiredRatio = Number(asWired.ratio.toFixed(2));
   const kinds = {};
   for (const span of spans) kinds[SpanKind[span.kind]] = (kinds[SpanKind[span.kind]] ?? 0) + 1;
   const withException = spans.filter((s) => s.events.some((e) => e.name === 'exception')).length;
@@ -184,10 +193,10 @@ export async function run({ size }) {
     markdown,
     targets: [
       {
-        name: "full pipeline as wired (h): tracepoint's spans per CPU second over the SDK floor >= 1.0x the stock OTLP protobuf exporter's (same replayed spans, per-round ratio)",
+        name: "full pipeline as wired (h): tracepoint's spans per CPU second over the SDK floor >= 1.0x the stock OTLP protobuf exporter's (same replayed spans; medians of per-round extras)",
         target: 1,
         measured: wiredRatio,
-        met: asWired.ratio.median >= 1,
+        met: asWired.ratio >= 1,
       },
       {
         name: 'chained stages (e), no SDK or I/O: >= 2x OTLP JSON serializer spans/s',
