@@ -45,6 +45,30 @@ export interface AggregatorStats {
   lateSpans: number;
 }
 
+/** Sets every dimension of `dims` (a key's values, in the record's order). */
+function fill(
+  dims: Dimensions,
+  service: string,
+  spanName: string,
+  spanKind: string,
+  statusCode: string,
+  sourceComponent: string,
+  targetComponent: string,
+  sourceMethod: string,
+  targetMethod: string,
+  exceptionType: string,
+): void {
+  dims[0] = service;
+  dims[1] = spanName;
+  dims[2] = spanKind;
+  dims[3] = statusCode;
+  dims[4] = sourceComponent;
+  dims[5] = targetComponent;
+  dims[6] = sourceMethod;
+  dims[7] = targetMethod;
+  dims[8] = exceptionType;
+}
+
 /**
  * Aggregates every ended span into delta rows of `trace_point_stats`: per
  * endpoint (service, span name, kind, status), per call edge (caller ->
@@ -73,6 +97,7 @@ export class AggregatorSpanProcessor {
   private writing: Promise<void> = Promise.resolve();
   private shutDown = false;
   private warned = false;
+  private readonly dims: Dimensions = ['', '', '', '', '', '', '', '', ''];
 
   constructor(options: AggregatorOptions) {
     this.config = resolveAggregatorConfig(options);
@@ -138,13 +163,21 @@ export class AggregatorSpanProcessor {
     const service = this.mapper.serviceOf(span);
     const table = this.tableFor(span.endTime[0]);
     this.counters.spans++;
-    table.add(
-      'endpoint',
-      [service, span.name, spanKindName(span.kind), statusCodeName(span.status.code), '', '', '', '', ''],
-      durationMs,
-      weight,
-      error,
+    // One scratch array for every key of every span: the table copies it only when it makes a key.
+    const dims = this.dims;
+    fill(
+      dims,
+      service,
+      span.name,
+      spanKindName(span.kind),
+      statusCodeName(span.status.code),
+      '',
+      '',
+      '',
+      '',
+      '',
     );
+    table.add('endpoint', dims, durationMs, weight, error);
     const points = this.mapper(span);
     let call: TracePoint | undefined;
     let response: TracePoint | undefined;
@@ -153,28 +186,25 @@ export class AggregatorSpanProcessor {
       if (point.traceType === 'call') call = point;
       else if (point.traceType === 'response') response = point;
       else {
-        table.add(
-          'exception',
-          [
-            service,
-            '',
-            '',
-            'Error',
-            point.sourceComponent,
-            point.targetComponent,
-            point.sourceMethod,
-            point.targetMethod,
-            point.exception?.type ?? '',
-          ],
-          durationMs,
-          weight,
-          true,
+        fill(
+          dims,
+          service,
+          '',
+          '',
+          'Error',
+          point.sourceComponent,
+          point.targetComponent,
+          point.sourceMethod,
+          point.targetMethod,
+          point.exception?.type ?? '',
         );
+        table.add('exception', dims, durationMs, weight, true);
       }
     }
     if (call !== undefined) {
       const status = response?.statusCode ?? 'Unset';
-      const dims: Dimensions = [
+      fill(
+        dims,
         service,
         '',
         span.kind === SpanKind.SERVER || span.kind === SpanKind.CONSUMER ? 'Server' : 'Client',
@@ -184,7 +214,7 @@ export class AggregatorSpanProcessor {
         call.sourceMethod,
         call.targetMethod,
         '',
-      ];
+      );
       table.add('edge', dims, durationMs, weight, status === 'Error');
     }
   }

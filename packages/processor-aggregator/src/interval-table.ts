@@ -1,5 +1,6 @@
 import { OVERFLOW_VALUE, SKETCH_LOG_GAMMA, type StatsRecord, type StatType } from '@tracepoint/core';
 import type { ResolvedAggregatorConfig } from './aggregator-options.js';
+import { KeyIndex } from './key-index.js';
 import { LogSketch, type SketchMemory } from './log-sketch.js';
 import type { MemoryAccount } from './memory-account.js';
 import {
@@ -8,6 +9,7 @@ import {
   KEY_BYTES,
   OVERFLOW_KEYS,
   stringBytes,
+  stringBytesOfLength,
   VALUE_BYTES,
 } from './memory-costs.js';
 
@@ -32,14 +34,45 @@ const DIMENSIONS = [
 ] as const;
 export type Dimensions = [string, string, string, string, string, string, string, string, string];
 
-const keyOf = (statType: StatType, dims: Dimensions): string => `${statType}\u0000${dims.join('\u0000')}`;
+/**
+ * A key is a row of the key index: its stat type's id, then each dimension
+ * value's id in this interval. Two ids every dimension has without interning:
+ * the empty value and the overflow value; interned values start after them.
+ */
+const KEY_WIDTH = 1 + DIMENSIONS.length;
+const EMPTY_ID = 0;
+const OVERFLOW_ID = 1;
+const FIRST_VALUE_ID = 2;
+/** The row being looked up; add() runs to its end before another starts (one thread, no re-entry). */
+const SCRATCH_IDS = new Int32Array(KEY_WIDTH);
+
+const statTypeId = (statType: StatType): number =>
+  statType === 'endpoint' ? 0 : statType === 'edge' ? 1 : 2;
+
+/**
+ * What the account charges for a key's string: the bytes of the string
+ * `statType \0 dims…` joined by \0, which keys were until the key index (and
+ * which is still charged, so the account and therefore which span overflows
+ * when are what they were; the row and slots it pays for instead are smaller,
+ * see memory-costs.ts). Its length is summed, not built.
+ */
+function keyStringBytes(statType: StatType, dims: Dimensions): number {
+  let length = statType.length + dims.length;
+  for (let i = 0; i < dims.length; i++) length += (dims[i] as string).length;
+  return stringBytesOfLength(length);
+}
+
+function valueMaps(): Map<string, number>[] {
+  const uncapped = new Map<string, number>();
+  return DIMENSIONS.map((dimension) => (dimension.capped ? new Map<string, number>() : uncapped));
+}
 
 const OVERFLOW_DIMS = DIMENSIONS.map(() => OVERFLOW_VALUE) as Dimensions;
 /** The overflow keys are paid for when an interval opens, so a full account still has them. */
 const OVERFLOW_KEYS_BYTES =
   OVERFLOW_KEYS * KEY_BYTES +
   (['endpoint', 'edge', 'exception'] as const).reduce(
-    (sum, statType) => sum + stringBytes(keyOf(statType, OVERFLOW_DIMS)),
+    (sum, statType) => sum + keyStringBytes(statType, OVERFLOW_DIMS),
     0,
   );
 
@@ -69,8 +102,16 @@ export interface OverflowCounts {
  * memory account that all open intervals share (maxKeys, maxMemoryBytes).
  */
 export class IntervalTable implements SketchMemory {
-  private readonly aggregates = new Map<string, Aggregate>();
-  private readonly values: Set<string>[] = DIMENSIONS.map(() => new Set<string>());
+  /** In the order the keys were made, which is the order records() writes them; index = the key index's. */
+  private readonly aggregates: Aggregate[] = [];
+  private readonly index = new KeyIndex(KEY_WIDTH);
+  /**
+   * Per dimension, the id of each value this interval holds. A capped
+   * dimension's values are those counted against maxValuesPerDimension (its
+   * size is their count); the uncapped ones (kind, status: a few names) share
+   * one map of the values of the keys made, which saves a map per interval.
+   */
+  private readonly valueIds: Map<string, number>[] = valueMaps();
   /** What this interval took from the account, given back by `release()`. */
   private bytes = INTERVAL_BYTES + OVERFLOW_KEYS_BYTES;
   private keys = OVERFLOW_KEYS;
@@ -94,26 +135,20 @@ export class IntervalTable implements SketchMemory {
   }
 
   get size(): number {
-    return this.aggregates.size;
+    return this.aggregates.length;
   }
 
+  /**
+   * Counts a span under the key (statType, dims). `dims` may be the caller's
+   * scratch array: the table may overwrite its values (a capped value becomes
+   * the overflow value) and copies it when it makes a key.
+   */
   add(statType: StatType, dims: Dimensions, durationMs: number, weight: number, error: boolean): void {
-    let key = keyOf(statType, dims);
-    let aggregate = this.aggregates.get(key);
-    // A key held already has every value counted against the caps; only a new key is checked.
-    if (aggregate === undefined && this.capValues(dims)) {
-      key = keyOf(statType, dims);
-      aggregate = this.aggregates.get(key);
-    }
-    if (aggregate === undefined) {
-      if (this.take(KEY_BYTES + stringBytes(key), 1)) aggregate = this.create(key, statType, dims);
-      else {
-        // The overflow keys were paid for when the interval opened, so counts still add up.
-        this.overflow.keys++;
-        key = keyOf(statType, OVERFLOW_DIMS);
-        aggregate = this.aggregates.get(key) ?? this.create(key, statType, OVERFLOW_DIMS);
-      }
-    }
+    const ids = SCRATCH_IDS;
+    // A value this interval never interned is in no key held: the key is new without a lookup.
+    let found = this.idsOf(statType, dims, ids) ? this.index.find(ids) : -1;
+    if (found < 0) found = this.newKey(statType, dims, ids);
+    const aggregate = this.aggregates[found] as Aggregate;
     aggregate.spanCount++;
     aggregate.count += weight;
     if (error) aggregate.errorCount += weight;
@@ -133,6 +168,43 @@ export class IntervalTable implements SketchMemory {
     this.account.release(this.bytes, this.keys);
     this.bytes = 0;
     this.keys = 0;
+  }
+
+  /**
+   * The key (statType, dims) as a row of ids into `ids`; false, `ids` partly
+   * written, when a value has no id in this interval.
+   */
+  private idsOf(statType: StatType, dims: Dimensions, ids: Int32Array): boolean {
+    ids[0] = statTypeId(statType);
+    for (let i = 0; i < dims.length; i++) {
+      const value = dims[i] as string;
+      let id: number | undefined;
+      if (value === '') id = EMPTY_ID;
+      else if (value === OVERFLOW_VALUE) id = OVERFLOW_ID;
+      else {
+        id = (this.valueIds[i] as Map<string, number>).get(value);
+        if (id === undefined) return false;
+      }
+      ids[i + 1] = id;
+    }
+    return true;
+  }
+
+  /** The index of a key not found: made (the caps and the account permitting), else its overflow key's. */
+  private newKey(statType: StatType, dims: Dimensions, ids: Int32Array): number {
+    // A key held already has every value counted against the caps; only a new key is checked.
+    if (this.capValues(dims) && this.idsOf(statType, dims, ids)) {
+      const found = this.index.find(ids);
+      if (found >= 0) return found;
+    }
+    if (this.take(KEY_BYTES + keyStringBytes(statType, dims), 1)) {
+      return this.create(statType, dims.slice() as Dimensions, ids);
+    }
+    // The overflow keys were paid for when the interval opened, so counts still add up.
+    this.overflow.keys++;
+    this.idsOf(statType, OVERFLOW_DIMS, ids);
+    const found = this.index.find(ids);
+    return found >= 0 ? found : this.create(statType, OVERFLOW_DIMS, ids);
   }
 
   private take(bytes: number, keys: number): boolean {
@@ -156,10 +228,10 @@ export class IntervalTable implements SketchMemory {
       if (!dimension.capped) continue;
       const value = dims[i] as string;
       if (value === '') continue;
-      const seen = this.values[i] as Set<string>;
+      const seen = this.valueIds[i] as Map<string, number>;
       if (seen.has(value)) continue;
       if (seen.size < this.config.maxValuesPerDimension && this.take(VALUE_BYTES + stringBytes(value), 0)) {
-        seen.add(value);
+        seen.set(value, FIRST_VALUE_ID + seen.size);
       } else {
         dims[i] = OVERFLOW_VALUE;
         replaced = true;
@@ -171,7 +243,8 @@ export class IntervalTable implements SketchMemory {
 
   records(intervalSeconds: number): StatsRecord[] {
     const out: StatsRecord[] = [];
-    for (const aggregate of this.aggregates.values()) {
+    for (let i = 0; i < this.aggregates.length; i++) {
+      const aggregate = this.aggregates[i] as Aggregate;
       const { keys, counts } = aggregate.sketch.toArrays();
       const d = aggregate.dims;
       out.push({
@@ -200,8 +273,18 @@ export class IntervalTable implements SketchMemory {
     return out;
   }
 
-  private create(key: string, statType: StatType, dims: Dimensions): Aggregate {
-    const aggregate: Aggregate = {
+  /** Makes the key (its uncapped values get their ids here) and returns its index. */
+  private create(statType: StatType, dims: Dimensions, ids: Int32Array): number {
+    for (let i = 0; i < dims.length; i++) {
+      if ((DIMENSIONS[i] as (typeof DIMENSIONS)[number]).capped) continue;
+      const value = dims[i] as string;
+      const held = this.valueIds[i] as Map<string, number>;
+      if (value !== '' && value !== OVERFLOW_VALUE && !held.has(value))
+        held.set(value, FIRST_VALUE_ID + held.size);
+    }
+    this.idsOf(statType, dims, ids);
+    const index = this.index.insert(ids);
+    this.aggregates.push({
       statType,
       dims,
       spanCount: 0,
@@ -211,8 +294,7 @@ export class IntervalTable implements SketchMemory {
       min: Number.POSITIVE_INFINITY,
       max: Number.NEGATIVE_INFINITY,
       sketch: new LogSketch(SKETCH_LOG_GAMMA, MIN_MS, this.config.maxSketchBuckets, this),
-    };
-    this.aggregates.set(key, aggregate);
-    return aggregate;
+    });
+    return index;
   }
 }
