@@ -6,6 +6,9 @@ import { compilePathPattern, type TextMatcher } from './text-pattern.js';
 const MAX_TEMPLATE_LENGTH = 256;
 /** Across all positions, how many literal segments the guard remembers (x the per-position cap). */
 const GUARD_POSITIONS = 100;
+/** Paths whose template is remembered (bounded in entries and length; emptied when full). */
+const MAX_REMEMBERED_PATHS = 2048;
+const MAX_REMEMBERED_PATH_LENGTH = 256;
 
 interface CompiledPathPattern {
   readonly matches: TextMatcher;
@@ -25,7 +28,17 @@ export class PathTemplater {
   private readonly perPosition: number;
   private readonly maxRemembered: number;
   private remembered = 0;
+  /** Segments the guard refused, ever (what a remembered template replays into the stats). */
+  private guarded = 0;
   private readonly seen = new Map<string, Set<string>>();
+  /**
+   * Templates of paths seen before, with how many segments the guard refused in them. A path's
+   * template never changes once computed: a segment the guard admitted stays admitted, and a
+   * position that refused one stays full (the guard's memory only grows), so a repeated path
+   * gets the same template and the same `path.guarded` count without the split and the
+   * per-segment tests.
+   */
+  private readonly templates = new Map<string, { template: string; guarded: number }>();
 
   constructor(
     config: Pick<ResolvedCleanerConfig, 'pathPatterns' | 'maxValuesPerPathPosition'>,
@@ -40,6 +53,21 @@ export class PathTemplater {
   }
 
   template(path: string): string {
+    const known = this.templates.get(path);
+    if (known !== undefined) {
+      if (known.guarded > 0) this.stats.fix('path.guarded', known.guarded);
+      return known.template;
+    }
+    const guardedBefore = this.guarded;
+    const template = this.computed(path);
+    if (path.length <= MAX_REMEMBERED_PATH_LENGTH) {
+      if (this.templates.size >= MAX_REMEMBERED_PATHS) this.templates.clear();
+      this.templates.set(path, { template, guarded: this.guarded - guardedBefore });
+    }
+    return template;
+  }
+
+  private computed(path: string): string {
     for (let i = 0; i < this.patterns.length; i++) {
       const pattern = this.patterns[i] as CompiledPathPattern;
       if (pattern.matches(path)) return pattern.template;
@@ -59,20 +87,25 @@ export class PathTemplater {
     return template.length > MAX_TEMPLATE_LENGTH ? `${template.slice(0, MAX_TEMPLATE_LENGTH)}…` : template;
   }
 
+  private refuse(): void {
+    this.guarded++;
+    this.stats.fix('path.guarded');
+  }
+
   /** Whether a literal segment may stay as it is under this (templated) prefix. */
   private admit(prefix: string, segment: string): boolean {
     let values = this.seen.get(prefix);
     if (values?.has(segment)) return true;
     if (values === undefined) {
       if (this.remembered >= this.maxRemembered) {
-        this.stats.fix('path.guarded');
+        this.refuse();
         return false;
       }
       values = new Set();
       this.seen.set(prefix, values);
     }
     if (values.size >= this.perPosition || this.remembered >= this.maxRemembered) {
-      this.stats.fix('path.guarded');
+      this.refuse();
       return false;
     }
     values.add(segment);

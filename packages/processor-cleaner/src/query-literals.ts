@@ -248,7 +248,7 @@ class Cursor {
 type Previous = 'start' | 'operand' | 'operator' | 'keyword';
 
 /** After these, a `-` before a number is a sign (`LIMIT -1`, `WHEN -2`), not a subtraction. */
-const SIGN_KEYWORDS = new Set([
+export const SIGN_KEYWORDS: ReadonlySet<string> = new Set([
   'ALL',
   'AND',
   'ANY',
@@ -278,6 +278,28 @@ const SIGN_KEYWORDS = new Set([
   'WHEN',
   'WHERE',
 ]);
+
+/**
+ * First and last letters (ASCII, either case) of the sign keywords, so most identifiers are
+ * settled without the slice and upper-casing the set lookup needs (that was most of the
+ * scanner's time per word, on every query text). Exact: the upper case of a word starts and ends
+ * with the upper case of its first and last characters when those are ASCII; a word with a
+ * non-ASCII first or last character (`ı` upper-cases to `I`) takes the lookup.
+ */
+const KEYWORD_ENDS = new Uint8Array(128 * 128);
+for (const keyword of SIGN_KEYWORDS) {
+  const first = keyword.charCodeAt(0);
+  const last = keyword.charCodeAt(keyword.length - 1);
+  for (const f of [first, first | 0x20]) for (const l of [last, last | 0x20]) KEYWORD_ENDS[f * 128 + l] = 1;
+}
+
+export function mayBeSignKeyword(text: string, start: number, end: number): boolean {
+  if (end - start > 8) return false;
+  const first = text.charCodeAt(start);
+  const last = text.charCodeAt(end - 1);
+  if (first >= 128 || last >= 128) return true;
+  return KEYWORD_ENDS[first * 128 + last] === 1;
+}
 
 /** One-letter prefixes of string literals: E'…' (escapes), N'…' (national), X'…' (hex), B'…' (bits). */
 const STRING_PREFIXES = new Set([69, 101, 78, 110, 88, 120, 66, 98]);
@@ -385,7 +407,9 @@ class SqlScanner {
       return;
     }
     this.i = end;
-    const isKeyword = end - start <= 8 && SIGN_KEYWORDS.has(this.at.text.slice(start, end).toUpperCase());
+    const text = this.at.text;
+    const isKeyword =
+      mayBeSignKeyword(text, start, end) && SIGN_KEYWORDS.has(text.slice(start, end).toUpperCase());
     this.previous = isKeyword ? 'keyword' : 'operand';
   }
 

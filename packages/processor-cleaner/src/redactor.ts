@@ -6,19 +6,13 @@ import type { DetectorName } from './detector-names.js';
 import { queryDialectOf, redactQueryLiterals } from './query-literals.js';
 import { DETECTORS, type Detector, type Masker } from './secret-detectors.js';
 import { BUILT_IN_BLOCKED_KEY, isEssentialKey, NOT_SECRET_KEY } from './secret-keys.js';
+import { emptyFeatures, textFeatures } from './text-features.js';
 import { compileAnyPattern, type TextMatcher } from './text-pattern.js';
 
 /** Why a key's whole value goes: its name says secret, or the allowlist does not admit it. */
 export type KeyVerdict = 'blockedKey' | 'notAllowedKey' | undefined;
 
 const QUERY_TEXT_KEYS: ReadonlySet<string> = new Set(DB_QUERY_TEXT);
-/**
- * One native scan that every detector's own precondition implies: a text
- * without any of these cannot hold what the detectors look for, and most
- * attribute values (methods, hosts, routes, user agents) skip them all.
- */
-const SUSPICIOUS =
-  /[=@%]|eyJ|PRIVATE KEY|bearer|token|basic|digest|pass|pwd|secret|key|shared|A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|NPA|NVA|IPA|Iza)|gh[pousr]_|github_pat_|glpat-|xox[abprse]-|k_(?:live|test)_|npm_|sk-|ya29\.|\d(?:[ -]?\d){12}|[A-Za-z0-9_+=-]{24}/i;
 
 /** Key verdicts are cached per key; attribute keys are few, but a bound keeps hostile keys from growing it. */
 const MAX_CACHED_KEYS = 4096;
@@ -49,6 +43,8 @@ export class Redactor {
   private readonly verdicts = new Map<string, KeyVerdict | 'none'>();
   private readonly mask: Masker;
   private readonly cleanTexts = new Set<string>();
+  /** Reused for every text: the prefilter allocates nothing. */
+  private readonly features = emptyFeatures();
 
   constructor(
     config: ResolvedCleanerConfig,
@@ -103,8 +99,17 @@ export class Redactor {
     return this.cleanTexts.has(text);
   }
 
-  /** A text with its secrets replaced; `dbSystem` picks the query dialect for query-text keys. */
-  redactText(text: string, key: string | undefined, dbSystem: string | undefined): string {
+  /**
+   * A text with its secrets replaced; `dbSystem` picks the query dialect for query-text keys.
+   * `notRemembered`: a text the caller already found not `knownClean`, so it is not looked up
+   * again (skipping a lookup only ever costs a scan; the scan's answer is the same).
+   */
+  redactText(
+    text: string,
+    key: string | undefined,
+    dbSystem: string | undefined,
+    notRemembered?: string,
+  ): string {
     if (!this.enabled || text.length < 6) return text;
     let out = text;
     if (this.queryLiterals && key !== undefined && QUERY_TEXT_KEYS.has(key)) {
@@ -114,12 +119,15 @@ export class Redactor {
         out = result.text;
       }
     }
-    if (this.cleanTexts.has(out)) return out;
+    if (out !== notRemembered && this.cleanTexts.has(out)) return out;
     const scanned = out;
-    if (SUSPICIOUS.test(out)) {
-      for (let i = 0; i < this.detectors.length; i++) {
-        out = (this.detectors[i] as Detector).redact(out, this.mask);
-      }
+    // One pass over the characters, then only the detectors whose condition holds. Once one has
+    // masked something the text is no longer the one described, so the rest all run.
+    const features = textFeatures(out, this.features);
+    for (let i = 0; i < this.detectors.length; i++) {
+      const detector = this.detectors[i] as Detector;
+      if (out === scanned && !detector.mayFind(features)) continue;
+      out = detector.redact(out, this.mask);
     }
     if (out === scanned && out.length <= MAX_CLEAN_TEXT_LENGTH) {
       if (this.cleanTexts.size >= MAX_CLEAN_TEXTS) this.cleanTexts.clear();

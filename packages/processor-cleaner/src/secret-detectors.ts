@@ -1,4 +1,14 @@
 import type { DetectorName } from './detector-names.js';
+import {
+  HAS_AT,
+  HAS_BLANK,
+  HAS_COLON,
+  HAS_DASH,
+  HAS_DOT,
+  HAS_EQUALS,
+  HAS_PERCENT,
+  type TextFeatures,
+} from './text-features.js';
 
 /**
  * Replaces one found secret. `url` style is for parts of a URL (userinfo,
@@ -8,6 +18,12 @@ export type Masker = (secret: string, rule: DetectorName, style: 'text' | 'url')
 
 export interface Detector {
   readonly name: DetectorName;
+  /**
+   * The prefilter: false only when `redact` would surely give the text back unchanged. Each
+   * detector's condition is read from its own early returns and patterns beside it (a test checks
+   * it against the full scan over the corpus and random and hostile texts).
+   */
+  mayFind(features: TextFeatures): boolean;
   /** Returns the text with its secrets masked; the same text when none was found. */
   redact(text: string, mask: Masker): string;
 }
@@ -69,6 +85,8 @@ const PRIVATE_KEY =
 
 const privateKey: Detector = {
   name: 'privateKey',
+  // `PRIVATE KEY-----`
+  mayFind: (f) => (f.chars & (HAS_BLANK | HAS_DASH)) === (HAS_BLANK | HAS_DASH),
   redact: (text, mask) =>
     text.includes('PRIVATE KEY-----')
       ? replaceMatches(text, PRIVATE_KEY, 0, (s) => mask(s, 'privateKey', 'text'))
@@ -80,6 +98,8 @@ const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 /** `scheme://user:password@host` → `scheme://REDACTED:REDACTED@host`, as the URL semantic conventions ask. */
 const urlCredentials: Detector = {
   name: 'urlCredentials',
+  // `://` and `@`
+  mayFind: (f) => (f.chars & (HAS_AT | HAS_COLON)) === (HAS_AT | HAS_COLON),
   redact(text, mask) {
     if (!text.includes('://') || !text.includes('@')) return text;
     const ranges: number[] = [];
@@ -143,6 +163,7 @@ export function isSecretParameter(name: string): boolean {
 /** `?token=abc&page=2` → `?token=REDACTED&page=2`: values of credential-named parameters, in URLs, query strings and form bodies. */
 const urlQuery: Detector = {
   name: 'urlQuery',
+  mayFind: (f) => (f.chars & HAS_EQUALS) !== 0,
   redact(text, mask) {
     if (!text.includes('=')) return text;
     const ranges: number[] = [];
@@ -173,6 +194,8 @@ const JWT = /eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 
 const jwt: Detector = {
   name: 'jwt',
+  // `eyJ` and two more word characters, then a dot.
+  mayFind: (f) => (f.chars & HAS_DOT) !== 0 && f.wordRun >= 5,
   redact: (text, mask) =>
     text.includes('eyJ') ? replaceMatches(text, JWT, 0, (s) => mask(s, 'jwt', 'text')) : text,
 };
@@ -189,6 +212,8 @@ function isBasicCredential(encoded: string): boolean {
 /** `Authorization` values: `Bearer <token>`, `Token <token>`, `Basic base64(user:pass)`, `Digest …`. */
 const authHeader: Detector = {
   name: 'authHeader',
+  // Both patterns need blanks after the scheme.
+  mayFind: (f) => (f.chars & HAS_BLANK) !== 0,
   redact(text, mask) {
     if (text.length < 14) return text;
     const masked = (s: string) => mask(s, 'authHeader', 'text');
@@ -224,6 +249,8 @@ const CLOUD_KEY_HINT =
 
 const cloudKey: Detector = {
   name: 'cloudKey',
+  // Every format above holds a run of 10+ of [A-Za-z0-9_-] (the Azure ones in their key name).
+  mayFind: (f) => f.wordRun >= 10,
   redact(text, mask) {
     if (text.length < 20 || !CLOUD_KEY_HINT.test(text)) return text;
     const masked = (s: string) => mask(s, 'cloudKey', 'text');
@@ -248,6 +275,7 @@ const ASSIGNMENT_HINT = /pass|pwd|secret|token|key/i;
 
 const assignment: Detector = {
   name: 'assignment',
+  mayFind: (f) => (f.chars & (HAS_COLON | HAS_EQUALS)) !== 0,
   redact(text, mask) {
     if (!ASSIGNMENT_HINT.test(text)) return text;
     return replaceMatches(
@@ -305,6 +333,8 @@ class AtFinder {
 /** Emails, found from each `@` outward (a linear scan: a regex here backtracks quadratically on long runs). */
 const email: Detector = {
   name: 'email',
+  // `@` or `%40`
+  mayFind: (f) => (f.chars & (HAS_AT | HAS_PERCENT)) !== 0,
   redact(text, mask) {
     const encoded = text.includes('%40');
     if (!text.includes('@') && !encoded) return text;
@@ -371,6 +401,7 @@ const CARD_HINT = /\d(?:[ -]?\d){12}/;
 
 const card: Detector = {
   name: 'card',
+  mayFind: (f) => f.digitChain >= 13,
   redact(text, mask) {
     if (text.length < 13 || !CARD_HINT.test(text)) return text;
     const ranges: number[] = [];
@@ -452,6 +483,7 @@ const TOKEN_HINT = /[A-Za-z0-9_+=-]{24}/;
 
 const highEntropy: Detector = {
   name: 'highEntropy',
+  mayFind: (f) => f.tokenRun >= MIN_TOKEN,
   redact(text, mask) {
     if (text.length < MIN_TOKEN || !TOKEN_HINT.test(text)) return text;
     const ranges: number[] = [];

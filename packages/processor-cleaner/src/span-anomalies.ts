@@ -37,9 +37,22 @@ function fixedId(id: unknown, kind: 'trace' | 'span'): string | undefined {
   return hex.slice(0, kind === 'trace' ? 32 : 16);
 }
 
+/**
+ * The last trace id found valid. The spans of one trace end close together and share their trace
+ * id (usually the same string object), and a span's parent context carries it too, so most
+ * checks are one comparison instead of a 32-character walk: the id checks were 8% of the
+ * cleaner's profile on instrumentation-http spans. Exact: only an id that passed is remembered.
+ */
+let lastValidTraceId = '00000000000000000000000000000001'; // valid, so the first comparison is exact too
+
 /** A span context with valid ids, or undefined when it already was valid. */
 export function fixedSpanContext(context: SpanContext): SpanContext | undefined {
-  const traceId = fixedId(context.traceId, 'trace');
+  const id = context.traceId;
+  let traceId: string | undefined;
+  if (id !== lastValidTraceId) {
+    traceId = fixedId(id, 'trace');
+    if (traceId === undefined) lastValidTraceId = id;
+  }
   const spanId = fixedId(context.spanId, 'span');
   if (traceId === undefined && spanId === undefined) return undefined;
   return { ...context, traceId: traceId ?? context.traceId, spanId: spanId ?? context.spanId };

@@ -168,7 +168,8 @@ export class ValueCleaner {
     const cut = out.length > limit;
     // A text the detectors passed before had its control characters and surrogates checked
     // first, so it skips that scan too (see Redactor.knownClean: what may not take the shortcut).
-    if (!cut && this.redactor.knownClean(text, key)) return text;
+    const remembered = !cut && this.redactor.knownClean(text, key);
+    if (remembered) return text;
     if (cut) out = cutAt(out, limit);
     const kept = out.length;
     // One scan settles the common case; surrogates here are mostly valid pairs (emoji), checked only then.
@@ -183,7 +184,8 @@ export class ValueCleaner {
         this.stats.fix('text.controlChars');
       }
     }
-    out = this.redactor.redactText(out, key, dbSystem);
+    // A miss is not looked up twice: the redactor skips its own lookup of this same text.
+    out = this.redactor.redactText(out, key, dbSystem, cut ? undefined : text);
     if (cut) {
       this.stats.fix('value.truncated');
       out += truncationMarker(text.length - kept);

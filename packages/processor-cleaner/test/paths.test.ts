@@ -89,6 +89,38 @@ describe.each(MODES)('path templating (%s)', (mode) => {
     expect(run.stats.fixes['path.guarded']).toBe(1);
   });
 
+  it('a path seen before gets the same template and counts its refused segments again', async () => {
+    // PathTemplater remembers templates by path; the guard's refusals are replayed into the stats.
+    const paths = [
+      '/wiki/alpha',
+      '/wiki/beta',
+      '/wiki/delta/x',
+      '/wiki/delta/x',
+      '/wiki/alpha',
+      '/wiki/delta/x',
+    ];
+    const run = await recordCleaned(mode, { maxValuesPerPathPosition: 2 }, (tracer) => {
+      for (const path of paths) {
+        tracer
+          .startSpan(path, {
+            kind: SpanKind.SERVER,
+            attributes: { 'http.request.method': 'GET', 'url.path': path },
+          })
+          .end();
+      }
+    });
+    expect(run.spans.map((s) => s.attributes[URL_TEMPLATE_KEY])).toEqual([
+      '/wiki/alpha',
+      '/wiki/beta',
+      '/wiki/{id}/x',
+      '/wiki/{id}/x',
+      '/wiki/alpha',
+      '/wiki/{id}/x',
+    ]);
+    expect(run.stats.fixes['path.guarded']).toBe(3);
+    expect(run.stats.fixes['path.templated']).toBe(6);
+  });
+
   it('templating can be switched off', async () => {
     const run = await recordCleaned(mode, { templatePaths: false }, (tracer) => {
       tracer
