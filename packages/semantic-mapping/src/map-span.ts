@@ -82,6 +82,11 @@ interface ParamIndex {
   /** Per spec: the call that last saw one of its names, and the best rank it saw. */
   readonly seenIn: Float64Array;
   readonly bestRank: Int32Array;
+  /**
+   * Per spec: 1 when its key may be in params already (an earlier spec has the same key, or
+   * `key in {}` holds for it, `constructor`…), so the `in` test runs only where it can be true.
+   */
+  readonly mayBeHeld: Uint8Array;
   call: number;
 }
 
@@ -105,11 +110,19 @@ function paramIndexOf(specs: readonly AttributeAlternatives[]): ParamIndex {
       entry.push(i, rank);
     }
   }
+  const mayBeHeld = new Uint8Array(specs.length);
+  const keys = new Set<string>();
+  for (let i = 0; i < specs.length; i++) {
+    const key = (specs[i] as readonly string[])[0] as string;
+    if (keys.has(key) || key in Object.prototype) mayBeHeld[i] = 1;
+    keys.add(key);
+  }
   index = {
     byName,
     inherited,
     seenIn: new Float64Array(specs.length),
     bestRank: new Int32Array(specs.length),
+    mayBeHeld,
     call: 0,
   };
   paramIndexes.set(specs, index);
@@ -156,7 +169,7 @@ function paramsOf(attributes: Attributes, options: ResolvedSpanMappingOptions): 
     if (index.seenIn[i] !== call) continue;
     const names = specs[i] as readonly string[];
     const key = names[0] as string;
-    if (key in params) continue;
+    if (index.mayBeHeld[i] === 1 && key in params) continue;
     if (kept >= options.maxParams) {
       dropped++;
       continue;

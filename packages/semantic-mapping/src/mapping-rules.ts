@@ -27,6 +27,7 @@ import {
   URL_PATH,
   URL_TEMPLATE,
 } from '@tracepoint/core';
+import { TextJoiner } from './joined-text.js';
 import { hostOfUrl, pathOfUrl, templatePath } from './path-template.js';
 
 /** One attribute set in the stable conventions, the same facts in the old ones, and what the rule makes of both. */
@@ -54,15 +55,21 @@ export interface MappingRule {
 
 const DEFAULT_PORTS = new Set(['80', '443']);
 
-function joinDefined(separator: string, head: string, tail: string | undefined): string {
-  return tail === undefined ? head : head + separator + tail;
+// One joiner per separator the rules use: the same parts give the same string object (see joined-text.ts).
+const SPACE = new TextJoiner(' ');
+const COLON = new TextJoiner(':');
+const SLASH = new TextJoiner('/');
+const DOT = new TextJoiner('.');
+
+function joinDefined(joiner: TextJoiner, head: string, tail: string | undefined): string {
+  return tail === undefined ? head : joiner.join(head, tail);
 }
 
 /** `system` or `system:qualifier`, for databases (namespace) and messaging (destination). */
 function systemQualified(system: AttributeAlternatives, qualifier: AttributeAlternatives) {
   return (attributes: Attributes): string | undefined => {
     const name = readFirst(attributes, system);
-    return name === undefined ? undefined : joinDefined(':', name, readFirst(attributes, qualifier));
+    return name === undefined ? undefined : joinDefined(COLON, name, readFirst(attributes, qualifier));
   };
 }
 
@@ -169,7 +176,7 @@ export const TARGET_COMPONENT_RULES: readonly MappingRule[] = [
       const address = readFirst(a, SERVER_ADDRESS);
       if (address === undefined) return undefined;
       const port = readFirst(a, SERVER_PORT);
-      return port === undefined || DEFAULT_PORTS.has(port) ? address : `${address}:${port}`;
+      return port === undefined || DEFAULT_PORTS.has(port) ? address : COLON.join(address, port);
     },
     examples: [
       {
@@ -217,7 +224,7 @@ export const METHOD_RULES: readonly MappingRule[] = [
       '`VERB route`; without a route, `VERB` + `url.template` (the cleaner sets it), else the path with ids templated as `{id}`',
     resolve: (a) => {
       const verb = readFirst(a, HTTP_REQUEST_METHOD);
-      return verb === undefined ? undefined : joinDefined(' ', verb, httpPath(a));
+      return verb === undefined ? undefined : joinDefined(SPACE, verb, httpPath(a));
     },
     examples: [
       {
@@ -248,7 +255,7 @@ export const METHOD_RULES: readonly MappingRule[] = [
       if (method === undefined) return undefined;
       if (method.includes('/')) return method;
       const service = readFirst(a, RPC_SERVICE);
-      return service === undefined ? method : `${service}/${method}`;
+      return service === undefined ? method : SLASH.join(service, method);
     },
     examples: [
       {
@@ -267,7 +274,7 @@ export const METHOD_RULES: readonly MappingRule[] = [
     resolve: (a) => {
       if (readFirst(a, DB_SYSTEM) === undefined) return undefined;
       const operation = readFirst(a, DB_OPERATION);
-      if (operation !== undefined) return joinDefined(' ', operation, readFirst(a, DB_COLLECTION));
+      if (operation !== undefined) return joinDefined(SPACE, operation, readFirst(a, DB_COLLECTION));
       return readFirst(a, DB_QUERY_SUMMARY) ?? operationFromQuery(a);
     },
     examples: [
@@ -301,7 +308,7 @@ export const METHOD_RULES: readonly MappingRule[] = [
       const operation = readFirst(a, MESSAGING_OPERATION);
       const destination = readFirst(a, MESSAGING_DESTINATION);
       if (operation === undefined) return destination;
-      return joinDefined(' ', operation, destination);
+      return joinDefined(SPACE, operation, destination);
     },
     examples: [
       {
@@ -329,7 +336,7 @@ export const METHOD_RULES: readonly MappingRule[] = [
       if (name !== undefined) return name;
       const fn = readFirst(a, CODE_FUNCTION);
       const namespace = readFirst(a, CODE_NAMESPACE);
-      return fn === undefined || namespace === undefined ? fn : `${namespace}.${fn}`;
+      return fn === undefined || namespace === undefined ? fn : DOT.join(namespace, fn);
     },
     examples: [
       {

@@ -9,25 +9,34 @@ const MAX_PATH_LENGTH = 256;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX = /^[0-9a-f]{8,}$/i;
-const DIGIT = /[0-9]/;
 const TOKEN = /^[A-Za-z0-9_-]{16,}$/;
-const DATE = /^\d{4}-\d{2}-\d{2}/;
-// Business ids mix a prefix with a number (SKU-0142, ord_20931, INV2024001); names rarely carry 3 digits in a row (v1, oauth2, ipv6).
-const DIGIT_RUN = /[0-9]{3}/;
+const NUMERIC = /^[0-9][0-9.,:_-]*$/;
 
-/** Whether one path segment is an id-like value (number, uuid, hex, date, token, email, or 3+ digits in a row) rather than a fixed name. */
+/**
+ * Whether one path segment is an id-like value (number, uuid, hex, date,
+ * token, email, or 3+ digits in a row) rather than a fixed name. Business ids
+ * mix a prefix with a number (SKU-0142, ord_20931, INV2024001); names rarely
+ * carry 3 digits in a row (v1, oauth2, ipv6).
+ */
 export function isVariableSegment(segment: string): boolean {
-  // Fast path: most template segments carry neither a digit nor an @.
-  if (!DIGIT.test(segment) && !segment.includes('@')) return false;
-  return (
-    UUID.test(segment) ||
-    HEX.test(segment) ||
-    TOKEN.test(segment) ||
-    DATE.test(segment) ||
-    DIGIT_RUN.test(segment) ||
-    segment.includes('@') ||
-    /^[0-9][0-9.,:_-]*$/.test(segment)
-  );
+  // One pass over the characters answers the common cases without a regex: no digit and no @
+  // (most segments of a template: false), an @ (email: true), 3 digits in a row (which every
+  // date's year has too: true). Only a segment with a digit or two left goes to the patterns
+  // (the cleaner's path templating spent 0.6 µs per span here with a regex for each test).
+  let digits = 0;
+  let run = 0;
+  for (let i = 0; i < segment.length; i++) {
+    const code = segment.charCodeAt(i);
+    if (code >= 48 && code <= 57) {
+      digits++;
+      if (++run === 3) return true;
+    } else {
+      if (code === 64) return true;
+      run = 0;
+    }
+  }
+  if (digits === 0) return false;
+  return UUID.test(segment) || HEX.test(segment) || TOKEN.test(segment) || NUMERIC.test(segment);
 }
 
 /**

@@ -1,5 +1,12 @@
 import { type Attributes, SpanKind } from '@opentelemetry/api';
-import { createSpanMapper, mapSpan, PARAMS_DROPPED_KEY, templatePath } from '@tracepoint/semantic-mapping';
+import {
+  createSpanMapper,
+  isVariableSegment,
+  mapSpan,
+  PARAMS_DROPPED_KEY,
+  templatePath,
+} from '@tracepoint/semantic-mapping';
+import { TextJoiner } from '@tracepoint/semantic-mapping/internal';
 import {
   InMemorySpanExporter,
   resourceFromAttributes,
@@ -9,8 +16,9 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The mapper reads params through an index of the span's own keys, remembers the last settled
-// resource's service and memoizes path templates (map-span.ts, path-template.ts). These tests
-// hold each shortcut to what the plain lookups give.
+// resource's service, memoizes path templates and joined rule outputs, and tests path segments
+// with one character scan before any regex (map-span.ts, path-template.ts, joined-text.ts).
+// These tests hold each shortcut to what the plain computation gives.
 
 const providers: TracerProvider[] = [];
 afterAll(() => Promise.all(providers.map((p) => p.shutdown())));
@@ -178,5 +186,103 @@ describe('path templates', () => {
     expect(templatePath('/users/42/orders/ord_2931?x=1')).toBe('/users/{id}/orders/{id}');
     const long = `/${'a'.repeat(600)}/123`;
     expect(templatePath(long)).toBe(templatePath(long));
+  });
+});
+
+/** The segment test as it was: a regex per pattern (the plain computation the character scan must agree with). */
+function plainIsVariableSegment(segment: string): boolean {
+  if (!/[0-9]/.test(segment) && !segment.includes('@')) return false;
+  return (
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(segment) ||
+    /^[0-9a-f]{8,}$/i.test(segment) ||
+    /^[A-Za-z0-9_-]{16,}$/.test(segment) ||
+    /^\d{4}-\d{2}-\d{2}/.test(segment) ||
+    /[0-9]{3}/.test(segment) ||
+    segment.includes('@') ||
+    /^[0-9][0-9.,:_-]*$/.test(segment)
+  );
+}
+
+describe('path segments', () => {
+  it('the character scan agrees with the regexes on 200k random segments and the usual shapes', () => {
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    // Digits weighted up, hex letters, separators, an @, a non-ASCII digit (which \d does not match).
+    const alphabet = '0123456789012345678901234abcdefABCDEFxyzXYZ-_.,:@\u0663é';
+    const shapes = [
+      '8f14e45f-ceea-467f-a0e6-5e8b5b1a2c3d',
+      'abcdefab-cdef-abcd-efab-cdefabcdef1a',
+      '2024-01-31',
+      'a1b2c3d4',
+      '1.5',
+      '12',
+      'v1',
+      'oauth2',
+      'ipv6',
+      'SKU-0142',
+      'user@example.com',
+      'aB3_cD4-eF5_gH6-',
+      '',
+      'users',
+      '\u0663\u0663\u0663',
+    ];
+    let wrong = 0;
+    for (const segment of shapes) if (isVariableSegment(segment) !== plainIsVariableSegment(segment)) wrong++;
+    for (let n = 0; n < 200_000; n++) {
+      let segment = '';
+      const length = 1 + Math.floor(random() * (random() < 0.2 ? 40 : 10));
+      for (let i = 0; i < length; i++) segment += alphabet[Math.floor(random() * alphabet.length)];
+      if (isVariableSegment(segment) !== plainIsVariableSegment(segment)) wrong++;
+    }
+    expect(wrong).toBe(0);
+  });
+});
+
+describe('joined rule outputs', () => {
+  it('are the plain concatenation while remembered, past the bound and for long texts', () => {
+    const joiner = new TextJoiner(':');
+    for (let i = 0; i < 3000; i++) {
+      const head = `host-${i % 700}`;
+      const tail = String(i % 3);
+      const joined = joiner.join(head, tail);
+      expect(joined).toBe(`${head}:${tail}`);
+      expect(joiner.join(head, tail)).toBe(joined);
+    }
+    const long = 'h'.repeat(300);
+    expect(joiner.join(long, '1')).toBe(`${long}:1`);
+    // One head with two tails: each tail its own text.
+    expect(joiner.join('db', 'a')).toBe('db:a');
+    expect(joiner.join('db', 'b')).toBe('db:b');
+  });
+
+  it('the rules name the same methods and components with the joiners as by concatenation', () => {
+    const span = tracerFor('shop');
+    for (let i = 0; i < 2500; i++) {
+      const points = mapSpan(
+        span(SpanKind.CLIENT, {
+          'db.system.name': 'postgresql',
+          'db.namespace': `db${i % 1100}`,
+          'db.operation.name': 'SELECT',
+          'db.collection.name': `t${i % 1300}`,
+        }),
+      );
+      expect(points[0]?.targetComponent).toBe(`postgresql:db${i % 1100}`);
+      expect(points[0]?.targetMethod).toBe(`SELECT t${i % 1300}`);
+    }
+    const client = mapSpan(
+      span(SpanKind.CLIENT, {
+        'http.request.method': 'GET',
+        'server.address': 'orders',
+        'server.port': 8080,
+      }),
+    );
+    expect(client[0]?.targetComponent).toBe('orders:8080');
+    const rpc = mapSpan(span(SpanKind.CLIENT, { 'rpc.service': 'shop.Cart', 'rpc.method': 'Add' }));
+    expect(rpc[0]?.targetMethod).toBe('shop.Cart/Add');
+    const code = mapSpan(span(SpanKind.SERVER, { 'code.namespace': 'billing', 'code.function': 'run' }));
+    expect(code[0]?.targetMethod).toBe('billing.run');
   });
 });
