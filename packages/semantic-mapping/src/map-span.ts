@@ -218,6 +218,11 @@ function point(
   };
 }
 
+function hasExceptionEvent(events: SpanLike['events']): boolean {
+  for (let i = 0; i < events.length; i++) if (events[i]?.name === EXCEPTION_EVENT) return true;
+  return false;
+}
+
 function text(value: unknown): string {
   return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
 }
@@ -238,6 +243,17 @@ function text(value: unknown): string {
  *   the span's counterpart (peer, caller, or this service).
  */
 export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOptions): TracePoint[] {
+  // An INTERNAL span without calls has points only for its exceptions: without one, nothing to
+  // read (its params, methods and ids would make no point). Middleware and in-process spans of
+  // the auto-instrumentations are INTERNAL, often most of a request's spans.
+  if (
+    span.kind === SpanKind.INTERNAL &&
+    options.internalSpans !== 'calls' &&
+    span.status.code !== SpanStatusCode.ERROR &&
+    !hasExceptionEvent(span.events)
+  ) {
+    return [];
+  }
   const attributes = span.attributes;
   const context = span.spanContext();
   const facts: SpanFacts = {

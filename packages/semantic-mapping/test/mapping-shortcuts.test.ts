@@ -286,3 +286,36 @@ describe('joined rule outputs', () => {
     expect(code[0]?.targetMethod).toBe('billing.run');
   });
 });
+
+describe('INTERNAL spans without calls', () => {
+  it('give the exception points the calls mode gives, and nothing else, with or without exceptions and errors', () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'shop' }),
+      spanProcessors: [simpleSpanProcessor(exporter)],
+    });
+    providers.push(provider);
+    const tracer = provider.getTracer('internal-shortcut');
+    for (let i = 0; i < 64; i++) {
+      const span = tracer.startSpan(`step-${i % 5}`, {
+        kind: SpanKind.INTERNAL,
+        attributes: i % 3 === 0 ? { 'code.function.name': `fn${i}` } : { 'app.extra': i },
+      });
+      if (i & 1) span.recordException(Object.assign(new Error('boom'), { name: 'BoomError' }));
+      if (i & 2) span.addEvent('not-an-exception');
+      if (i & 4) span.setStatus({ code: 2, message: 'failed' });
+      if (i & 8) span.setStatus({ code: 1 });
+      span.end();
+    }
+    const spans = exporter.getFinishedSpans();
+    let withPoints = 0;
+    for (const span of spans) {
+      const calls = mapSpan(span, { internalSpans: 'calls' });
+      const none = mapSpan(span, { internalSpans: 'none' });
+      expect(none).toEqual(calls.filter((point) => point.traceType === 'exception'));
+      if (none.length > 0) withPoints++;
+    }
+    expect(withPoints).toBeGreaterThan(10);
+    expect(withPoints).toBeLessThan(spans.length);
+  });
+});
