@@ -66,6 +66,8 @@ function summarize(stages, samples) {
     return {
       id: stage.id,
       label: stage.label,
+      // Stage (h)'s tracepoint rows: whether the exporter gzipped its bodies.
+      gzip: stage.gzip,
       perCoreMedian: median(perCore),
       perCoreMin: Math.min(...perCore),
       perCoreMax: Math.max(...perCore),
@@ -95,13 +97,15 @@ function summarizeAsWired(samples) {
   const spread = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
   const otlpOver = spread(over('asWiredOtlp'));
   const tracepointOver = spread(over('asWired'));
+  const own = (id) => spread(samples[id].map(microsPerSpan));
   return {
     microsPerSpan: {
       asWiredFloor: spread(floor),
-      asWiredOtlp: spread(samples.asWiredOtlp.map(microsPerSpan)),
-      asWired: spread(samples.asWired.map(microsPerSpan)),
+      asWiredOtlp: own('asWiredOtlp'),
+      asWired: own('asWired'),
+      asWiredGzip: own('asWiredGzip'),
     },
-    overFloor: { asWiredOtlp: otlpOver, asWired: tracepointOver },
+    overFloor: { asWiredOtlp: otlpOver, asWired: tracepointOver, asWiredGzip: spread(over('asWiredGzip')) },
     // 0.01 µs is far below noise: only keeps a pipeline measured at no cost from dividing by zero.
     ratio: otlpOver.median / Math.max(tracepointOver.median, 0.01),
   };

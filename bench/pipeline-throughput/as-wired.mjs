@@ -2,8 +2,8 @@
 // replayed through a real tracer provider (fresh SDK Span objects every pass, since the cleaner
 // edits spans in place), so the processors get the SDK's calls in the SDK's order (onStart,
 // onEnding, onEnd through its MultiSpanProcessor), one trace per turn of the event loop as an app
-// ends them, and each pass ends with the exporter's flush (encode, gzip, HTTP) to a real ClickHouse
-// HTTP server in its own process. All of it is in this process's CPU. The same replay runs through
+// ends them, and each pass ends with the exporter's flush (encode, gzip when it compresses, HTTP) to a real
+// ClickHouse HTTP server in its own process. All of it is in this process's CPU. The same replay runs through
 // the stock setup (BatchSpanProcessor + the OTLP protobuf exporter to a sink in its own process) and
 // through the SDK floor (BatchSpanProcessor + an exporter that only counts), so the pipeline's own
 // CPU per span is what a configuration costs over the floor.
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { EXPORTER_DEFAULTS } from '@tracepoint/exporter-clickhouse';
+import * as exporterInternal from '@tracepoint/exporter-clickhouse/internal';
 // As the add-on (@tracepoint/node's register) builds them: tracepointSpanProcessors over the options
 // optionsFromEnvironment gives for an environment without TRACEPOINT_* settings.
 import { tracepointSpanProcessors } from '@tracepoint/node';
@@ -145,14 +146,45 @@ async function stopChild(child) {
   await exited;
 }
 
-async function clickhouseCount(url, sql) {
-  const response = await fetch(`${url}/?query=${encodeURIComponent(sql)}`);
+async function clickhouseQuery(url, sql) {
+  const response = await fetch(`${url}/?query=${encodeURIComponent(sql)}`, { method: 'POST' });
   if (!response.ok) throw new Error(`${sql}: HTTP ${response.status} ${await response.text()}`);
-  return Number((await response.text()).trim());
+  return (await response.text()).trim();
+}
+
+const clickhouseCount = async (url, sql) => Number(await clickhouseQuery(url, sql));
+
+const GZIP_DATABASE = 'tracepoint_gzip';
+
+/** Whether the exporter gzips bodies to `url` with these options, as it decides it itself. */
+function gzips(url, options) {
+  if (typeof exporterInternal.compressesRequests === 'function') {
+    return exporterInternal.compressesRequests(
+      exporterInternal.resolveExporterConfig({ url, ...options }, {}),
+      url,
+    );
+  }
+  return (options.compression ?? EXPORTER_DEFAULTS.compression) === true;
+}
+
+/** tracepoint's processors as the register wires them, exporting to `url`, and their replay. */
+async function wiredPipeline(script, resource, url, exporterOptions) {
+  const options = { url, ...exporterOptions };
+  const pipeline = tracepointSpanProcessors({ ...optionsFromEnvironment({}), exporter: options });
+  // The exporter's own flush, not the provider's: that would also close the aggregator's interval
+  // every few thousand spans, where the add-on writes its stats rows once a minute. The one turn
+  // lets ExportingSpanProcessor hand the last spans over, as it does after every turn.
+  const replay = replayer(script, resource, pipeline.spanProcessors, async () => {
+    await turn();
+    await pipeline.exporter.forceFlush();
+  });
+  // Start-up (version check, schema) before anything is measured.
+  await pipeline.exporter.ready();
+  return { pipeline, replay, gzip: gzips(url, exporterOptions) };
 }
 
 /**
- * The three configurations of stage (h) over `spans`, sharing one ClickHouse server (data under
+ * The configurations of stage (h) over `spans`, sharing one ClickHouse server (data under
  * `dir`) and one OTLP sink, both in their own processes; each stage's pass() is async.
  */
 export async function makeAsWiredStages(spans, dir) {
@@ -196,19 +228,16 @@ export async function makeAsWiredStages(spans, dir) {
   const otlpBsp = new BatchSpanProcessor(countedOtlp);
   const otlp = replayer(script, resource, [otlpBsp], () => otlpBsp.forceFlush());
 
-  const pipeline = tracepointSpanProcessors({
-    ...optionsFromEnvironment({}),
-    exporter: { url: clickhouse.url },
+  const wired = await wiredPipeline(script, resource, clickhouse.url, {});
+  // The same with gzip forced: what the exporter sends a server that is not on this machine. Its own
+  // database, so its rows are counted apart: a second exporter given other table names in the same
+  // database finds the schema ledger (tracepoint_schema_migrations) done and creates no tables.
+  await clickhouseQuery(clickhouse.url, `CREATE DATABASE IF NOT EXISTS ${GZIP_DATABASE}`);
+  const wiredGzip = await wiredPipeline(script, resource, clickhouse.url, {
+    compression: true,
+    database: GZIP_DATABASE,
   });
-  // The exporter's own flush, not the provider's: that would also close the aggregator's interval
-  // every few thousand spans, where the add-on writes its stats rows once a minute. The one turn
-  // lets ExportingSpanProcessor hand the last spans over, as it does after every turn.
-  const tracepoint = replayer(script, resource, pipeline.spanProcessors, async () => {
-    await turn();
-    await pipeline.exporter.forceFlush();
-  });
-  // Start-up (version check, schema) before anything is measured.
-  await pipeline.exporter.ready();
+  const bodies = (gzip) => (gzip ? 'gzip RowBinary' : 'RowBinary, not compressed,');
 
   const stages = [
     {
@@ -226,9 +255,16 @@ export async function makeAsWiredStages(spans, dir) {
     {
       id: 'asWired',
       async: true,
-      label:
-        "(h) **tracepoint as wired**: the add-on's processors (caller, cleaner in place, aggregator, hand-off, exporter: gzip RowBinary to the local ClickHouse HTTP server)",
-      pass: tracepoint.pass,
+      label: `(h) **tracepoint as wired**: the add-on's processors (caller, cleaner in place, aggregator, hand-off, exporter: ${bodies(wired.gzip)} to the local ClickHouse HTTP server)`,
+      gzip: wired.gzip,
+      pass: wired.replay.pass,
+    },
+    {
+      id: 'asWiredGzip',
+      async: true,
+      label: `(h) tracepoint as wired, compression: true (${bodies(wiredGzip.gzip)}, as to a remote server)`,
+      gzip: wiredGzip.gzip,
+      pass: wiredGzip.replay.pass,
     },
   ];
 
@@ -238,12 +274,16 @@ export async function makeAsWiredStages(spans, dir) {
       await Promise.all([
         floor.provider.shutdown(),
         otlp.provider.shutdown(),
-        tracepoint.provider.shutdown(),
+        wired.replay.provider.shutdown(),
+        wiredGzip.replay.provider.shutdown(),
       ]);
       const sinkSpans = await askSpans(sink.child);
-      const rows = await clickhouseCount(clickhouse.url, 'SELECT count() FROM otel_traces');
       // Every pass creates new spans (new ids): a replay that handed the same spans again would show here.
-      const distinct = await clickhouseCount(clickhouse.url, 'SELECT uniqExact(SpanId) FROM otel_traces');
+      const rowsOf = async (table, replay) => ({
+        replayed: replay.replayed(),
+        delivered: await clickhouseCount(clickhouse.url, `SELECT count() FROM ${table}`),
+        distinctSpanIds: await clickhouseCount(clickhouse.url, `SELECT uniqExact(SpanId) FROM ${table}`),
+      });
       return {
         flushSpans: FLUSH_SPANS,
         pipelineOptions: optionsFromEnvironment({}),
@@ -264,11 +304,13 @@ export async function makeAsWiredStages(spans, dir) {
             failed: otlpFailures.spans,
             errors: [...otlpFailures.errors].slice(0, 3),
           },
-          asWired: { replayed: tracepoint.replayed(), delivered: rows, distinctSpanIds: distinct },
+          asWired: await rowsOf('otel_traces', wired.replay),
+          asWiredGzip: await rowsOf(`${GZIP_DATABASE}.otel_traces`, wiredGzip.replay),
         },
-        exporter: pipeline.exporter.stats(),
-        cleaner: pipeline.cleaner?.stats(),
-        aggregator: pipeline.aggregator?.stats(),
+        exporter: wired.pipeline.exporter.stats(),
+        cleaner: wired.pipeline.cleaner?.stats(),
+        aggregator: wired.pipeline.aggregator?.stats(),
+        gzipExporter: wiredGzip.pipeline.exporter.stats(),
       };
     } finally {
       await stopChild(sink.child);

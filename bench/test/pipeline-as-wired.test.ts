@@ -31,10 +31,12 @@ describe.skipIf(line !== '2')('pipeline-throughput stage (h): the processors as 
     }
     const state = await close();
     const delivered = state.delivered as Record<string, Delivery>;
-    for (const id of ['asWiredFloor', 'asWiredOtlp', 'asWired']) {
+    for (const id of ['asWiredFloor', 'asWiredOtlp', 'asWired', 'asWiredGzip']) {
       expect(delivered[id], id).toEqual(expect.objectContaining({ replayed: 600, delivered: 600 }));
     }
     expect(delivered.asWired).toEqual(expect.objectContaining({ distinctSpanIds: 600 }));
+    expect(delivered.asWiredGzip).toEqual(expect.objectContaining({ distinctSpanIds: 600 }));
+    expect(state.gzipExporter.spansExported).toBe(600);
     expect(state.cleaner.spans).toBe(600);
     expect(state.cleaner.cleanedCopies).toBe(0);
     expect(state.cleaner.cleanedInPlace).toBeGreaterThan(0);
