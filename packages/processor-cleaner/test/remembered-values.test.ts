@@ -55,6 +55,39 @@ describe.each(MODES)('remembered clean values (%s)', (mode) => {
     }
   });
 
+  it('a query text remembered as literal-free in one dialect still has its literals redacted in another', async () => {
+    // Redis keeps a command's key; SQL takes the number in it for a literal.
+    const text = 'GET session:4411';
+    const run = await cleaned(
+      [
+        { name: 'redis', attributes: { 'db.system': 'redis', 'db.statement': text } },
+        { name: 'redis again', attributes: { 'db.system': 'redis', 'db.statement': text } },
+        { name: 'sql', attributes: { 'db.system': 'postgresql', 'db.statement': text } },
+        { name: 'sql again', attributes: { 'db.system': 'postgresql', 'db.statement': text } },
+      ],
+      mode,
+    );
+    expect(run.byName.get('redis')?.attributes['db.statement']).toBe(text);
+    expect(run.byName.get('redis again')?.attributes['db.statement']).toBe(text);
+    expect(run.byName.get('sql')?.attributes['db.statement']).toBe('GET session:?');
+    expect(run.byName.get('sql again')?.attributes['db.statement']).toBe('GET session:?');
+    expect(run.stats.redactions.queryLiterals).toBe(2);
+  });
+
+  it('a parametrized statement seen many times is scanned by the detectors each time it would be', async () => {
+    // Remembered literal-free statements skip the literal scan only: a secret the detectors find is still masked.
+    const text = 'SELECT * FROM t WHERE note = $1 -- password=hunter2';
+    const run = await cleaned(
+      [0, 1, 2].map((i) => ({
+        name: `q${i}`,
+        attributes: { 'db.system': 'postgresql', 'db.statement': text },
+      })),
+      mode,
+    );
+    for (const i of [0, 1, 2])
+      expect(String(run.byName.get(`q${i}`)?.attributes['db.statement'])).not.toContain('hunter2');
+  });
+
   it('a text remembered clean under one key is masked whole under a secret key', async () => {
     const value = 'plain-looking-value';
     const run = await cleaned(
@@ -107,10 +140,19 @@ describe.each(MODES)('remembered clean values (%s)', (mode) => {
         { name: 'clean', attributes: { 'app.v': 'hello world' } },
         { name: 'dirty', attributes: { 'app.v': 'hello\u0000world' } },
         { name: 'clean again', attributes: { 'app.v': 'hello world' } },
+        // Short texts (under any detector's length) are remembered too, after the same check.
+        { name: 'short', attributes: { 'app.v': 'ab' } },
+        { name: 'short dirty', attributes: { 'app.v': 'a\u0007' } },
+        { name: 'short dirty again', attributes: { 'app.v': 'a\u0007' } },
+        { name: 'short again', attributes: { 'app.v': 'ab' } },
       ],
       mode,
     );
     expect(run.byName.get('dirty')?.attributes['app.v']).toBe('hello\uFFFDworld');
+    expect(run.byName.get('short dirty')?.attributes['app.v']).toBe('a\uFFFD');
+    expect(run.byName.get('short dirty again')?.attributes['app.v']).toBe('a\uFFFD');
+    expect(run.byName.get('short again')?.attributes['app.v']).toBe('ab');
+    expect(run.stats.fixes['text.controlChars']).toBe(3);
     expect(run.byName.get('clean again')?.attributes['app.v']).toBe('hello world');
   });
 });
