@@ -18,7 +18,14 @@ import {
   statusCodeName,
 } from '@tracepoint/core';
 import { attributeValueToString } from './attribute-value.js';
-import { METHOD_RULES, resolveFirst, TARGET_COMPONENT_RULES } from './mapping-rules.js';
+import {
+  METHOD_RULES,
+  RULE_BITS,
+  RULE_GATES,
+  resolveFirst,
+  resolveFirstGated,
+  TARGET_COMPONENT_RULES,
+} from './mapping-rules.js';
 import { PARAMS_DROPPED_KEY, type ResolvedSpanMappingOptions } from './span-mapping-options.js';
 import type { TracePoint, TracePointException, TraceType } from './trace-point.js';
 
@@ -74,9 +81,16 @@ export function targetComponentOfSpan(attributes: Attributes): string {
  * every spec, most of them absent (firstPresentName was ~19% of the mapper's profile; with the
  * service and template memos the mapper went 7.3 -> 4.7 µs per span, measured interleaved).
  */
+interface NameEntry {
+  /** Pairs of (spec index, rank) flattened: the params the name feeds. */
+  readonly pairs: readonly number[];
+  /** The bits of the mapping rules the name can open (RULE_GATES). */
+  readonly gates: number;
+}
+
 interface ParamIndex {
-  /** Per name: pairs of (spec index, rank) flattened. */
-  readonly byName: ReadonlyMap<string, readonly number[]>;
+  /** Per name: the params it feeds and the rules it opens. */
+  readonly byName: ReadonlyMap<string, NameEntry>;
   /** Names an object inherits from Object.prototype (`constructor`…): looked up as before, never walked. */
   readonly inherited: readonly number[];
   /** Per spec: the call that last saw one of its names, and the best rank it saw. */
@@ -95,21 +109,25 @@ const paramIndexes = new WeakMap<readonly AttributeAlternatives[], ParamIndex>()
 function paramIndexOf(specs: readonly AttributeAlternatives[]): ParamIndex {
   let index = paramIndexes.get(specs);
   if (index !== undefined) return index;
-  const byName = new Map<string, number[]>();
+  const byName = new Map<string, { pairs: number[]; gates: number }>();
+  const entryOf = (name: string) => {
+    let entry = byName.get(name);
+    if (entry === undefined) {
+      entry = { pairs: [], gates: 0 };
+      byName.set(name, entry);
+    }
+    return entry;
+  };
   const inherited: number[] = [];
   for (let i = 0; i < specs.length; i++) {
     const names = specs[i] as readonly string[];
     for (let rank = 0; rank < names.length; rank++) {
       const name = names[rank] as string;
       if (name in Object.prototype) inherited.push(i, rank);
-      let entry = byName.get(name);
-      if (entry === undefined) {
-        entry = [];
-        byName.set(name, entry);
-      }
-      entry.push(i, rank);
+      entryOf(name).pairs.push(i, rank);
     }
   }
+  for (const [name, gates] of RULE_GATES) entryOf(name).gates |= gates;
   const mayBeHeld = new Uint8Array(specs.length);
   const keys = new Set<string>();
   for (let i = 0; i < specs.length; i++) {
@@ -140,19 +158,30 @@ function see(index: ParamIndex, spec: number, rank: number): void {
   }
 }
 
+/**
+ * The rule bits the last paramsOf call found on its span's names (the same walk reads both; a
+ * field, not a result object, so nothing is allocated for it). Read right after the call.
+ */
+let spanGates = 0;
+
 function paramsOf(attributes: Attributes, options: ResolvedSpanMappingOptions): Record<string, string> {
   const params: Record<string, string> = {};
   const specs = options.paramAttributes;
   const index = paramIndexOf(specs);
   const call = ++index.call;
   let seen = 0;
+  let gates = 0;
   // for-in walks own and inherited enumerable keys, which is what a lookup by name could find.
   for (const key in attributes) {
     const entry = index.byName.get(key);
     if (entry === undefined || !present(attributes[key])) continue;
-    for (let k = 0; k < entry.length; k += 2) see(index, entry[k] as number, entry[k + 1] as number);
+    gates |= entry.gates;
+    const pairs = entry.pairs;
+    if (pairs.length === 0) continue;
+    for (let k = 0; k < pairs.length; k += 2) see(index, pairs[k] as number, pairs[k + 1] as number);
     seen++;
   }
+  spanGates = gates;
   const inherited = index.inherited;
   for (let k = 0; k < inherited.length; k += 2) {
     const spec = inherited[k] as number;
@@ -262,6 +291,7 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
     parentSpanId: span.parentSpanContext?.spanId ?? '',
     params: paramsOf(attributes, options),
   };
+  const gates = spanGates;
   const service = serviceOfSpan(span, options);
 
   const local = service;
@@ -274,13 +304,13 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
     case SpanKind.CLIENT:
     case SpanKind.PRODUCER:
       localMethod = readFirst(attributes, CALLER_METHOD_NAMES) ?? UNKNOWN;
-      remote = targetComponentOfSpan(attributes);
-      remoteMethod = methodOfSpan(attributes, span.name);
+      remote = resolveFirstGated(TARGET_COMPONENT_RULES, RULE_BITS.target, gates, attributes) ?? UNKNOWN;
+      remoteMethod = resolveFirstGated(METHOD_RULES, RULE_BITS.method, gates, attributes) ?? span.name;
       outbound = true;
       break;
     case SpanKind.SERVER:
     case SpanKind.CONSUMER:
-      localMethod = methodOfSpan(attributes, span.name);
+      localMethod = resolveFirstGated(METHOD_RULES, RULE_BITS.method, gates, attributes) ?? span.name;
       remote =
         readFirst(attributes, CALLER_COMPONENT_NAMES) ?? readFirst(attributes, CLIENT_ADDRESS) ?? UNKNOWN;
       remoteMethod = readFirst(attributes, CALLER_METHOD_NAMES) ?? UNKNOWN;
@@ -288,7 +318,7 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
       break;
     default:
       // INTERNAL: the span's own method is called by the local caller.
-      localMethod = methodOfSpan(attributes, span.name);
+      localMethod = resolveFirstGated(METHOD_RULES, RULE_BITS.method, gates, attributes) ?? span.name;
       remote = service;
       remoteMethod = readFirst(attributes, CALLER_METHOD_NAMES) ?? UNKNOWN;
       outbound = false;

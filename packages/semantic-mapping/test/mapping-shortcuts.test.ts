@@ -6,7 +6,13 @@ import {
   PARAMS_DROPPED_KEY,
   templatePath,
 } from '@tracepoint/semantic-mapping';
-import { TextJoiner } from '@tracepoint/semantic-mapping/internal';
+import {
+  METHOD_RULES,
+  methodOfSpan,
+  TARGET_COMPONENT_RULES,
+  TextJoiner,
+  targetComponentOfSpan,
+} from '@tracepoint/semantic-mapping/internal';
 import {
   InMemorySpanExporter,
   resourceFromAttributes,
@@ -317,5 +323,64 @@ describe('INTERNAL spans without calls', () => {
     }
     expect(withPoints).toBeGreaterThan(10);
     expect(withPoints).toBeLessThan(spans.length);
+  });
+});
+
+describe('rules skipped when none of their required names is on the span', () => {
+  const rules = [...TARGET_COMPONENT_RULES, ...METHOD_RULES];
+
+  it('each rule gives nothing on its examples once its required names are gone', () => {
+    for (const rule of rules) {
+      for (const example of rule.examples) {
+        for (const attributes of [example.stable, example.old]) {
+          if (attributes === undefined) continue;
+          const without: Attributes = { ...attributes };
+          for (const group of rule.requires) for (const name of group) delete without[name];
+          expect(rule.resolve(without), `${rule.name}`).toBeUndefined();
+        }
+      }
+    }
+  });
+
+  it('the mapper names the same targets and methods as every rule tried in order, on random attribute sets', () => {
+    let seed = 3;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const names = [...new Set(rules.flatMap((rule) => rule.reads.flat()))];
+    const values: Attributes[string][] = [
+      '',
+      'x',
+      'GET',
+      '/a/12345',
+      'http://h:81/p?q',
+      'pg',
+      0,
+      443,
+      8080,
+      true,
+      ['a'],
+    ];
+    const span = tracerFor('shop');
+    let wrong = 0;
+    let named = 0;
+    for (let round = 0; round < 3000; round++) {
+      const attributes: Attributes = {};
+      // Few names per span, as on real spans, so that most rules are skipped and some match.
+      for (const name of names)
+        if (random() < 0.08) attributes[name] = values[Math.floor(random() * values.length)];
+      for (const kind of [SpanKind.CLIENT, SpanKind.SERVER]) {
+        const finished = span(kind, attributes);
+        const [call] = mapSpan(finished);
+        const method = methodOfSpan(finished.attributes, finished.name);
+        if (call?.targetMethod !== method) wrong++;
+        if (kind === SpanKind.CLIENT && call?.targetComponent !== targetComponentOfSpan(finished.attributes))
+          wrong++;
+        if (method !== finished.name) named++;
+      }
+    }
+    expect(wrong).toBe(0);
+    expect(named).toBeGreaterThan(500);
   });
 });
