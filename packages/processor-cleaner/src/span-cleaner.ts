@@ -35,7 +35,7 @@ import {
 
 import type { ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
-import { type CompiledDropRule, compileDropRules, firstMatch } from './drop-rules.js';
+import { type CompiledDropRule, compileDropRules, firstMatch, type RuleInput } from './drop-rules.js';
 import { CLEANER_FAILED, type FailClosedTools, failClosedFields, maskedResource } from './fail-closed.js';
 import { setAttribute } from './own-attributes.js';
 import { PathTemplater } from './path-cardinality.js';
@@ -114,6 +114,11 @@ export class SpanCleaner {
   private pendingResource: object | undefined;
   private pendingView: SpanLike['resource'] | undefined;
   private readonly failClosedTools: FailClosedTools;
+  /**
+   * The end-time rules' input of the span being cleaned, whose request path (when a path rule
+   * needed it) fillHttp reuses instead of reading and cutting it again.
+   */
+  private endInput: RuleInput | undefined;
 
   constructor(
     private readonly config: ResolvedCleanerConfig,
@@ -254,6 +259,7 @@ export class SpanCleaner {
 
   /** End-time rules; a span with kept local children stays, so no kept span loses its parent. */
   private decideDrop(span: SpanLike, attributes: Attributes): boolean {
+    this.endInput = undefined;
     const tracked = span as unknown as TrackedSpan;
     const parent = tracked[PARENT];
     // Written only when set: adding a property to every span would change the SDK's span shape.
@@ -264,17 +270,15 @@ export class SpanCleaner {
       return true;
     }
     if (this.rules.length === 0) return false;
-    const rule = firstMatch(
-      this.rules,
-      {
-        name: span.name,
-        kind: span.kind,
-        attributes,
-        statusCode: span.status?.code,
-        durationMillis: isValidHrTime(span.duration) ? hrTimeToMillis(span.duration) : undefined,
-      },
-      false,
-    );
+    const input: RuleInput = {
+      name: span.name,
+      kind: span.kind,
+      attributes,
+      statusCode: span.status?.code,
+      durationMillis: isValidHrTime(span.duration) ? hrTimeToMillis(span.duration) : undefined,
+    };
+    this.endInput = input;
+    const rule = firstMatch(this.rules, input, false);
     if (rule === undefined) return false;
     if ((tracked[KEPT_CHILDREN] ?? 0) > 0) {
       this.stats.keep(rule.name);
@@ -364,7 +368,8 @@ export class SpanCleaner {
     let template = route === undefined ? readFirst(attributes, URL_TEMPLATE) : undefined;
     if (route === undefined && template === undefined && this.paths !== undefined) {
       // From the raw path: templating removes ids (emails included) that redaction would only mask.
-      const path = requestPathOf(source);
+      const known = this.endInput?.attributes === source ? this.endInput.path : undefined;
+      const path = known === undefined ? requestPathOf(source) : (known ?? undefined);
       if (path !== undefined) {
         template = this.values.cleanText(this.paths.template(path), URL_TEMPLATE_KEY, undefined);
         out = withAttribute(out, source, URL_TEMPLATE_KEY, template);
