@@ -13,7 +13,15 @@ export {
   SIGN_KEYWORDS,
 } from './query-literals.js';
 export { Redactor } from './redactor.js';
-export { DETECTORS, type Detector, type Masker } from './secret-detectors.js';
+export {
+  DETECTORS,
+  type Detector,
+  type Masker,
+  PARAM_BOUNDARY,
+  PARAM_NAME_CHAR,
+  PARAM_VALUE_END,
+  paramClass,
+} from './secret-detectors.js';
 export { BUILT_IN_BLOCKED_KEY } from './secret-keys.js';
 export { fixedSpanContext } from './span-anomalies.js';
 export { URL_TEMPLATE_KEY } from './span-cleaner.js';

@@ -7,6 +7,10 @@ import {
   fixedSpanContext,
   type Masker,
   mayBeSignKeyword,
+  PARAM_BOUNDARY,
+  PARAM_NAME_CHAR,
+  PARAM_VALUE_END,
+  paramClass,
   Redactor,
   resolveCleanerConfig,
   SIGN_KEYWORDS,
@@ -211,6 +215,21 @@ describe('detector prefilter', () => {
     expect(textFeatures('12-34 -5', f).digitChain).toBe(4);
     expect(textFeatures('abc_DEF-123+x', f)).toMatchObject({ wordRun: 11, tokenRun: 13 });
     expect(textFeatures('ı\u00a0\u212a', f)).toEqual({ chars: 0, wordRun: 0, tokenRun: 0, digitChain: 0 });
+  });
+});
+
+describe('query parameter character table', () => {
+  it('classes every UTF-16 code unit as the character sets it was built from do', () => {
+    const wrong: string[] = [];
+    for (let code = 0; code < 0x10000; code++) {
+      const char = String.fromCharCode(code);
+      const text = `a${char}`;
+      if (paramClass(text, 1, 1) !== PARAM_NAME_CHAR.test(char)) wrong.push(`name ${code}`);
+      if (paramClass(text, 1, 2) !== PARAM_BOUNDARY.includes(char)) wrong.push(`boundary ${code}`);
+      if (paramClass(text, 1, 4) !== PARAM_VALUE_END.includes(char)) wrong.push(`value end ${code}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(paramClass('a', 1, 1 | 2 | 4)).toBe(false);
   });
 });
 
