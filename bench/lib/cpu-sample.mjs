@@ -14,8 +14,26 @@ export function cpuSample(pass, spanCount, minMillis) {
     passes++;
     elapsed = process.hrtime.bigint() - t0;
   } while (elapsed < min);
-  const cpu = process.cpuUsage(cpu0);
-  const spans = passes * spanCount;
+  return sampleOf(passes * spanCount, elapsed, process.cpuUsage(cpu0), sink);
+}
+
+/** cpuSample for an async pass (one that awaits I/O, such as an exporter's flush). */
+export async function cpuSampleAsync(pass, spanCount, minMillis) {
+  let passes = 0;
+  let sink = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let elapsed = 0n;
+  const min = BigInt(minMillis) * 1_000_000n;
+  do {
+    sink += await pass();
+    passes++;
+    elapsed = process.hrtime.bigint() - t0;
+  } while (elapsed < min);
+  return sampleOf(passes * spanCount, elapsed, process.cpuUsage(cpu0), sink);
+}
+
+function sampleOf(spans, elapsed, cpu, sink) {
   const cpuMicros = cpu.user + cpu.system;
   return {
     spans,

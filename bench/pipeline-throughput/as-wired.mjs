@@ -319,29 +319,3 @@ export async function makeAsWiredStages(spans, dir) {
   };
   return { stages, close };
 }
-
-/** Like cpuSample (lib/cpu-sample.mjs) for an async pass: one sample of spans, wall ns and CPU µs. */
-export async function cpuSampleAsync(pass, spanCount, minMillis) {
-  let passes = 0;
-  let sink = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  let elapsed = 0n;
-  const min = BigInt(minMillis) * 1_000_000n;
-  do {
-    sink += await pass();
-    passes++;
-    elapsed = process.hrtime.bigint() - t0;
-  } while (elapsed < min);
-  const cpu = process.cpuUsage(cpu0);
-  const spans = passes * spanCount;
-  const cpuMicros = cpu.user + cpu.system;
-  return {
-    spans,
-    wallNanos: Number(elapsed),
-    cpuMicros,
-    perCore: spans / (cpuMicros / 1e6),
-    wall: spans / (Number(elapsed) / 1e9),
-    sink,
-  };
-}
