@@ -1,5 +1,5 @@
 import { TraceFlags } from '@opentelemetry/api';
-import type { SpanLike } from '@tracepoint/core';
+import { type SpanLike, withTracingSuppressed } from '@tracepoint/core';
 
 /** The exporter surface this processor needs (ClickHouseSpanExporter has it). */
 export interface SpanExporterLike {
@@ -73,6 +73,12 @@ export class ExportingSpanProcessor {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    // Outside the app's context: onEnd scheduled this turn inside a request's context, and the
+    // timers and inserts the export starts would keep that context and its spans alive.
+    withTracingSuppressed(() => this.exportBatch(batch));
+  }
+
+  private exportBatch(batch: SpanLike[]): void {
     try {
       this.exporter.export(batch, (result) => {
         if (result.code !== 0) this.counters.failed += batch.length;

@@ -1,5 +1,5 @@
 import type { SpanLike } from '@tracepoint/core';
-import type { TracePoint } from '@tracepoint/semantic-mapping';
+import { forgetSpanMapping, type TracePoint } from '@tracepoint/semantic-mapping';
 import { type ExporterStats, emptyStats } from './exporter-stats.js';
 import { toError } from './insert-error.js';
 import { OtelTracesBinaryEncoder } from './otel-traces-binary.js';
@@ -92,11 +92,13 @@ export class SpanRowEncoder {
    */
   encode(spans: readonly SpanLike[], sink: SpanRowSink): number {
     let dropped = 0;
+    const mapSpan = this.mapSpan;
     for (const span of spans) {
       let added: boolean;
       try {
-        added = this.encodeSpan(span, this.mapSpan?.(span), sink);
+        added = this.encodeSpan(span, mapSpan?.(span), sink);
       } catch (error) {
+        if (mapSpan !== undefined) forgetSpanMapping(span);
         this.stats.spansFailed++;
         this.options.logger?.warn(
           `a span could not be encoded and was skipped: ${toError(error).message}`,
@@ -104,6 +106,8 @@ export class SpanRowEncoder {
         );
         continue;
       }
+      // The row is the points' last reader; a span the app still holds must not keep them (see forgetSpanMapping).
+      if (mapSpan !== undefined) forgetSpanMapping(span);
       if (!added) dropped++;
     }
     this.stats.spansDropped += dropped;

@@ -1,3 +1,4 @@
+import { context, createContextKey, trace } from '@opentelemetry/api';
 import { ExportingSpanProcessor, MAX_PENDING_SPANS } from '@tracepoint/exporter-clickhouse';
 import { InMemorySpanExporter, type ReadableSpan } from '@tracepoint-internal/otel-line';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +73,51 @@ describe('ExportingSpanProcessor hands spans over once per event-loop turn', () 
     tracing.tracer.startSpan('b').end();
     await nextTurn();
     expect(processor.stats()).toEqual({ handed: 2, failed: 2 });
+    await tracing.stop();
+  });
+});
+
+describe('the hand-off runs outside the app context', () => {
+  // Timers, sockets and requests begun in a context keep it: an export begun in a request's
+  // context would keep that request's spans alive as long as the batch timer or keep-alive socket.
+  const APP_KEY = createContextKey('app value');
+  const SUPPRESS = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+
+  it('the export, and a timer it starts, see no app value and no active span, with tracing suppressed', async () => {
+    const seen: { app: unknown; span: unknown; suppressed: unknown; where: string }[] = [];
+    const look = (where: string) => {
+      const active = context.active();
+      seen.push({
+        app: active.getValue(APP_KEY),
+        span: trace.getSpan(active),
+        suppressed: active.getValue(SUPPRESS),
+        where,
+      });
+    };
+    let timerFired: () => void = () => {};
+    const fired = new Promise<void>((resolve) => {
+      timerFired = resolve;
+    });
+    const exporter = new CountingExporter();
+    const exportSpans = exporter.export.bind(exporter);
+    exporter.export = (spans, callback) => {
+      look('export');
+      setTimeout(() => {
+        look('timer');
+        timerFired();
+      }, 1);
+      exportSpans(spans, callback);
+    };
+    const { tracing } = tracingWith(exporter);
+    const request = tracing.tracer.startSpan('GET /orders/:id');
+    const appContext = trace.setSpan(context.active().setValue(APP_KEY, 'request 1'), request);
+    context.with(appContext, () => tracing.tracer.startSpan('child', {}, appContext).end());
+    await fired;
+    expect(seen).toEqual([
+      { app: undefined, span: undefined, suppressed: true, where: 'export' },
+      { app: undefined, span: undefined, suppressed: true, where: 'timer' },
+    ]);
+    request.end();
     await tracing.stop();
   });
 });

@@ -208,3 +208,25 @@ describe('request compression', () => {
     expect(() => resolveExporterConfig({ compression: 'gzip' as never }, {})).toThrow(/compression/);
   });
 });
+
+describe('a written span keeps nothing of its trace points', () => {
+  // The app can hold ended spans for seconds (a keep-alive socket keeps the context it was
+  // opened in): the points mapped for the row must not stay on them once the row is written.
+  it('the exporter forgets the points of each span once its row is queued, and the rows land', async () => {
+    const database = 'hot_points_released';
+    const exporter = new ClickHouseSpanExporter({ url: store.server.url, database });
+    await exporter.ready();
+    const fresh = await recordSpans(3);
+    const symbolValues = (span: object) =>
+      Object.getOwnPropertySymbols(span).map((key) => (span as Record<symbol, unknown>)[key]);
+    const before = fresh.map((span) => symbolValues(span).filter((value) => value !== undefined).length);
+    await new Promise<void>((resolve) => exporter.export(fresh, () => resolve()));
+    // Whatever a mapper put under a symbol key while encoding is gone again.
+    expect(fresh.map((span) => symbolValues(span).filter((value) => value !== undefined).length)).toEqual(
+      before,
+    );
+    await exporter.forceFlush();
+    expect(await countRows(database)).toBe(6);
+    await exporter.shutdown();
+  });
+});
