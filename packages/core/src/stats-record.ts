@@ -23,6 +23,11 @@ export interface StatsRecord {
   spanCount: number;
   count: number;
   errorCount: number;
+  /**
+   * Endpoint keys of SERVER spans: those answered with an HTTP 4xx status (not errors, the
+   * client's fault), unweighted like spanCount. Optional: a writer that leaves it out counts none.
+   */
+  clientErrors?: number;
   durationSumMs: number;
   durationMinMs: number;
   durationMaxMs: number;

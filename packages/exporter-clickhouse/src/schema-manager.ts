@@ -20,7 +20,11 @@ import {
   type SchemaTarget,
   type TableSpec,
 } from './table-ddl.js';
-import { TRACE_POINT_STATS_COLUMNS, tracePointStatsStatements } from './trace-point-stats-schema.js';
+import {
+  TRACE_POINT_STATS_COLUMNS,
+  tracePointStatsClientErrorsStatements,
+  tracePointStatsStatements,
+} from './trace-point-stats-schema.js';
 import { tracePointsStatements } from './trace-points-schema.js';
 
 export const MIGRATIONS_TABLE = 'tracepoint_schema_migrations';
@@ -105,6 +109,14 @@ export function schemaMigrations(options: SchemaOptions): Migration[] {
       }),
     });
   }
+  migrations.push({
+    version: 6,
+    name: 'client_errors in trace_point_stats',
+    statements: tracePointStatsClientErrorsStatements(options, {
+      table: options.statsTable,
+      ttlDays: options.ttlDays,
+    }),
+  });
   return migrations;
 }
 

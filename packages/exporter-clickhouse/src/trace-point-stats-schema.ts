@@ -1,6 +1,7 @@
 import type { StatsRecord } from '@tracepoint/core';
 import { mergeTreeSettings } from './otel-traces-schema.js';
 import {
+  addColumnsStatements,
   type ColumnSpec,
   createTableStatements,
   insertColumnNames,
@@ -8,6 +9,20 @@ import {
   type TableSpec,
   ttlExpression,
 } from './table-ddl.js';
+
+/**
+ * Columns added after the table's first release (migration 6), last in the
+ * table so that a new store and a migrated one list the same columns in the
+ * same order; parts written before the migration read the default.
+ */
+export const TRACE_POINT_STATS_CLIENT_ERRORS_COLUMNS = [
+  /**
+   * Endpoint rows of SERVER spans answered with an HTTP 4xx status (`http.response.status_code`,
+   * or the older `http.status_code`): not errors by the semantic conventions (the client's
+   * fault), counted apart so they stay visible. Spans seen, unweighted like span_count.
+   */
+  { name: 'client_errors', type: 'UInt64', default: '0', codec: 'T64, ZSTD(1)' },
+] as const satisfies readonly ColumnSpec[];
 
 /**
  * Aggregates of @tracepoint/processor-aggregator: one row per key and
@@ -42,6 +57,7 @@ export const TRACE_POINT_STATS_COLUMNS = [
   /** Logarithmic latency buckets: key k holds durations in (γ^(k-1), γ^k] ms. */
   { name: 'sketch_keys', type: 'Array(Int32)', codec: 'ZSTD(1)' },
   { name: 'sketch_counts', type: 'Array(Float64)', codec: 'ZSTD(1)' },
+  ...TRACE_POINT_STATS_CLIENT_ERRORS_COLUMNS,
 ] as const satisfies readonly ColumnSpec[];
 
 export const TRACE_POINT_STATS_INSERT_COLUMNS: readonly string[] =
@@ -79,6 +95,14 @@ export function tracePointStatsStatements(
   return createTableStatements(tracePointStatsTableSpec(options), target);
 }
 
+/** Migration 6: adds the columns of TRACE_POINT_STATS_CLIENT_ERRORS_COLUMNS to a stats table made before them. */
+export function tracePointStatsClientErrorsStatements(
+  target: SchemaTarget,
+  options: TracePointStatsSchemaOptions,
+): string[] {
+  return addColumnsStatements({ name: options.table }, TRACE_POINT_STATS_CLIENT_ERRORS_COLUMNS, target);
+}
+
 /** What the aggregator hands over for one key and interval. */
 export type TracePointStatsRecord = StatsRecord;
 
@@ -105,5 +129,7 @@ export function tracePointStatsRow(record: TracePointStatsRecord): unknown[] {
     record.durationMaxMs,
     record.sketchKeys,
     record.sketchCounts,
+    // A writer of an earlier release (or a custom one) may leave it out: none counted.
+    record.clientErrors ?? 0,
   ];
 }

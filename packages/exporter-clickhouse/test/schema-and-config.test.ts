@@ -60,9 +60,10 @@ describe('migrations', () => {
       { version: 3, name: 'trace_point_stats' },
       { version: 4, name: 'trace-point columns in otel_traces' },
       { version: 5, name: 'trace_points view over otel_traces' },
+      { version: 6, name: 'client_errors in trace_point_stats' },
     ]);
     // Without trace points there is no view; the columns are still added (their defaults cost nothing).
-    expect(steps({ ...base, tracePoints: false }).map(({ version }) => version)).toEqual([1, 3, 4]);
+    expect(steps({ ...base, tracePoints: false }).map(({ version }) => version)).toEqual([1, 3, 4, 6]);
     // Nothing creates or reads the separate trace-point table of earlier releases in a new store.
     expect(schemaStatements(base).join('\n')).not.toMatch(/trace_points_spans/);
   });

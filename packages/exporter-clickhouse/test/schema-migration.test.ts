@@ -105,7 +105,7 @@ describe.each(transports)('a new store over the $name', ({ database, client }) =
     const versions = await rows<{ version: number }>(
       `SELECT version FROM ${database}.${MIGRATIONS_TABLE} ORDER BY version`,
     );
-    expect(versions.map((row) => Number(row.version))).toEqual([1, 3, 4, 5]);
+    expect(versions.map((row) => Number(row.version))).toEqual([1, 3, 4, 5, 6]);
     const columns = await rows<{ name: string; default_expression: string }>(
       "SELECT name, default_expression FROM system.columns WHERE database = {db:String} AND table = 'otel_traces' AND name LIKE 'TracePoint%' ORDER BY position",
       { db: database },

@@ -1,5 +1,6 @@
 import { type Context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
+  HTTP_RESPONSE_STATUS_CODE,
   hrTimeToMillis,
   isDroppedByCleaner,
   type SpanLike,
@@ -43,6 +44,19 @@ export interface AggregatorStats {
    * an interval that will never see another span.
    */
   lateSpans: number;
+}
+
+/**
+ * A server span answered with an HTTP 4xx: the client's fault, so not an error by the semantic
+ * conventions (its status stays Unset), counted apart as the endpoint's client_errors. Reads the
+ * attribute as stored (a number, or a string from some instrumentations) without building text.
+ */
+function answeredClientError(span: SpanLike): boolean {
+  const attributes = span.attributes;
+  let code = attributes[HTTP_RESPONSE_STATUS_CODE[0]];
+  if (code === undefined || code === null) code = attributes[HTTP_RESPONSE_STATUS_CODE[1]];
+  const value = typeof code === 'number' ? code : typeof code === 'string' ? Number(code) : Number.NaN;
+  return value >= 400 && value < 500;
 }
 
 /** Sets every dimension of `dims` (a key's values, in the record's order). */
@@ -177,7 +191,14 @@ export class AggregatorSpanProcessor {
       '',
       '',
     );
-    table.add('endpoint', dims, durationMs, weight, error);
+    table.add(
+      'endpoint',
+      dims,
+      durationMs,
+      weight,
+      error,
+      span.kind === SpanKind.SERVER && answeredClientError(span),
+    );
     const points = this.mapper(span);
     let call: TracePoint | undefined;
     let response: TracePoint | undefined;

@@ -82,6 +82,8 @@ interface Aggregate {
   spanCount: number;
   count: number;
   errorCount: number;
+  /** Spans counted as client errors (SERVER spans answered 4xx), unweighted. */
+  clientErrors: number;
   sum: number;
   min: number;
   max: number;
@@ -141,9 +143,17 @@ export class IntervalTable implements SketchMemory {
   /**
    * Counts a span under the key (statType, dims). `dims` may be the caller's
    * scratch array: the table may overwrite its values (a capped value becomes
-   * the overflow value) and copies it when it makes a key.
+   * the overflow value) and copies it when it makes a key. `clientError`: a
+   * SERVER span answered with an HTTP 4xx (the endpoint's client_errors).
    */
-  add(statType: StatType, dims: Dimensions, durationMs: number, weight: number, error: boolean): void {
+  add(
+    statType: StatType,
+    dims: Dimensions,
+    durationMs: number,
+    weight: number,
+    error: boolean,
+    clientError = false,
+  ): void {
     const ids = SCRATCH_IDS;
     // A value this interval never interned is in no key held: the key is new without a lookup.
     let found = this.idsOf(statType, dims, ids) ? this.index.find(ids) : -1;
@@ -152,6 +162,7 @@ export class IntervalTable implements SketchMemory {
     aggregate.spanCount++;
     aggregate.count += weight;
     if (error) aggregate.errorCount += weight;
+    if (clientError) aggregate.clientErrors++;
     aggregate.sum += durationMs * weight;
     if (durationMs < aggregate.min) aggregate.min = durationMs;
     if (durationMs > aggregate.max) aggregate.max = durationMs;
@@ -263,6 +274,7 @@ export class IntervalTable implements SketchMemory {
         spanCount: aggregate.spanCount,
         count: aggregate.count,
         errorCount: aggregate.errorCount,
+        clientErrors: aggregate.clientErrors,
         durationSumMs: aggregate.sum,
         durationMinMs: aggregate.min,
         durationMaxMs: aggregate.max,
@@ -290,6 +302,7 @@ export class IntervalTable implements SketchMemory {
       spanCount: 0,
       count: 0,
       errorCount: 0,
+      clientErrors: 0,
       sum: 0,
       min: Number.POSITIVE_INFINITY,
       max: Number.NEGATIVE_INFINITY,
