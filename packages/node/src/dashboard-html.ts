@@ -114,11 +114,13 @@ export const PANEL_TEXTS: Readonly<Record<string, string>> = {
   'service-map':
     'Who calls whom, and where calls fail or wait. Each box is a service, a caller that sent it requests, or a database or peer it talks to; each arrow goes from caller to callee and says how many calls it carried in this time range, what share of them failed, and how long the slowest 1% took (p99). Red arrows carry failures: follow them to the service that returns the errors.',
   'endpoints-red':
-    'Which endpoints are busy, failing or slow (rate, errors, duration). One row per endpoint a service serves or calls; the bars show the share of its requests that failed. Look at the failed share first, then at p99: a high p99 with a low p50 means the endpoint is slow only sometimes.',
+    "What each service was asked to do and how it went (rate, errors, duration): one row per endpoint, for the requests and messages the service received. The bars show the share of its requests that failed; a request answered 4xx is the caller's mistake and does not count as failed. Look at the failed share first, then at p99: a high p99 with a low p50 means the endpoint is slow only sometimes.",
   'latency-over-time':
     "Is it getting slower? The typical (p50), slow (p90) and slowest-1% (p99) time of each service's incoming requests, minute by minute. A p99 that rises while p50 stays flat means some requests wait (a lock, a pool, a retry); all three rising means everything got slower.",
   errors:
-    'What fails, and where. Each row is one kind of exception with how often it occurred, a sample message and the stack trace of one occurrence: the first frames of the stack are where it was thrown.',
+    'What failed, one row per cause: the kind of exception, how many requests it failed, where it was thrown, a sample message and the stack of one occurrence (its first frames are where it was thrown). Open its trace id with --trace-id to see the whole request around it.',
+  'status-errors':
+    'Requests and calls that failed by their status alone, with no exception recorded: an HTTP 5xx answered, a call answered 4xx or 5xx, an RPC error, by service, endpoint and status code. Those counted as after_exception answer an exception listed above; the others failed without one: read their message, or open their trace.',
   'slowest-traces':
     'The slowest requests in this time range, each with its trace id: run tracepoint dashboard --trace-id <id> to see one of them as a waterfall.',
   'trace-waterfall':

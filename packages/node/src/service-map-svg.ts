@@ -29,7 +29,9 @@ function edgeText(edge: Row): EdgeText {
   const calls = num(edge.calls);
   const perSecond = num(edge.calls_per_second);
   const ratio = num(edge.error_ratio);
-  const rate = perSecond > 0 ? ` · ${formatRate(perSecond)}` : '';
+  // The query's own `rate` text where it has one (it knows the time the data covers), else calls per second.
+  const given = typeof edge.rate === 'string' ? edge.rate : '';
+  const rate = given !== '' ? ` · ${given}` : perSecond > 0 ? ` · ${formatRate(perSecond)}` : '';
   return {
     lines: [
       `${calls} call${calls === 1 ? '' : 's'}${rate}`,
