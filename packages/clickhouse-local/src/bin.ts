@@ -1,9 +1,14 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULTS, type LocalHttpServer, startLocalHttpServer } from './http-server.js';
+import type { LocalHttpServer, startLocalHttpServer } from './http-server.js';
+import { describeStartFailure, isLockError, isStoreService, lockHolder } from './start-failure.js';
 import { removeOwnDiscoverySync, writeDiscovery } from './store-discovery.js';
 
-const usage = `Usage: clickhouse-local [--port ${DEFAULTS.port}] [--host ${DEFAULTS.host}] [--path ./.tracepoint/clickhouse] [--password SECRET]
+const usage = (defaults: {
+  port: number;
+  host: string;
+}) => `Usage: clickhouse-local [--port ${defaults.port}] [--host ${defaults.host}] [--path ./.tracepoint/clickhouse] [--password SECRET]
                         [--idle-ms N] [--store] [--parent-ipc]
 
 Serves ClickHouse's HTTP interface over the embedded engine (chDB) on a data directory,
@@ -16,21 +21,28 @@ so any ClickHouse HTTP tool can query local trace data.
 // A service stopping on the same directory holds chDB's lock until it has closed the engine.
 const LOCK_WAIT_MILLIS = 15_000;
 
-function isLockError(error: unknown): boolean {
-  const text = `${(error as Error)?.message ?? ''} ${String((error as { cause?: unknown })?.cause ?? '')}`;
-  return /Cannot lock file|Failed to create connection/i.test(text);
-}
+/** The data directory main() opens (absolute): the diagnosis of a failed start reads its lock holder. */
+let engineDir = resolve('./.tracepoint/clickhouse');
+
+/** A wrong command line: the usage text helps; any other failure gets its diagnosis alone. */
+class UsageError extends Error {}
 
 async function startWithLockWait(
+  start: typeof startLocalHttpServer,
   options: Parameters<typeof startLocalHttpServer>[0],
   wait: boolean,
 ): Promise<LocalHttpServer> {
   const deadline = Date.now() + (wait ? LOCK_WAIT_MILLIS : 0);
+  const dir = resolve(options.path);
   for (;;) {
     try {
-      return await startLocalHttpServer(options);
+      return await start(options);
     } catch (error) {
-      if (!isLockError(error) || Date.now() > deadline) throw error;
+      if (!isLockError(error, dir) || Date.now() > deadline) throw error;
+      // Only a store service that is stopping lets go of the directory by itself; any other holder
+      // (a chdb: engine, a server) keeps it, and waiting would only delay the answer.
+      const holder = lockHolder(dir);
+      if (holder?.command !== undefined && !isStoreService(holder)) throw error;
       await new Promise((done) => setTimeout(done, 200));
     }
   }
@@ -55,11 +67,11 @@ function watchIdle(server: LocalHttpServer, idleMillis: number, stop: () => void
   arm();
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+function parseOptions(defaults: { port: number; host: string }) {
+  return parseArgs({
     options: {
-      port: { type: 'string', default: String(DEFAULTS.port) },
-      host: { type: 'string', default: DEFAULTS.host },
+      port: { type: 'string', default: String(defaults.port) },
+      host: { type: 'string', default: defaults.host },
       path: { type: 'string', default: './.tracepoint/clickhouse' },
       password: { type: 'string' },
       'idle-ms': { type: 'string', default: '0' },
@@ -69,19 +81,37 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
+}
+
+async function main(): Promise<void> {
+  // Loaded here, not imported above: a missing chdb package (which the server loads) is then
+  // diagnosed below like any other start failure, instead of failing before any code runs.
+  const { DEFAULTS, startLocalHttpServer } = await import('./http-server.js');
+  let values: ReturnType<typeof parseOptions>['values'];
+  try {
+    values = parseOptions(DEFAULTS).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${usage(DEFAULTS)}`);
+  }
   if (values.help) {
-    console.log(usage);
+    console.log(usage(DEFAULTS));
     return;
   }
+  engineDir = resolve(values.path);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`--port must be a whole number from 0 to 65535, got ${values.port}`);
+    throw new UsageError(
+      `--port must be a whole number from 0 to 65535, got ${values.port}\n${usage(DEFAULTS)}`,
+    );
   }
   const idleMillis = Number(values['idle-ms']);
   if (!Number.isInteger(idleMillis) || idleMillis < 0) {
-    throw new Error(`--idle-ms must be a whole number >= 0, got ${values['idle-ms']}`);
+    throw new UsageError(
+      `--idle-ms must be a whole number >= 0, got ${values['idle-ms']}\n${usage(DEFAULTS)}`,
+    );
   }
   const server = await startWithLockWait(
+    startLocalHttpServer,
     {
       path: values.path,
       port,
@@ -131,16 +161,19 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const cause = (err as { cause?: unknown })?.cause;
-  const message = `${err instanceof Error ? err.message : String(err)}${
-    cause instanceof Error ? ` (${cause.message.split('\n')[0]})` : ''
-  }`;
+  if (err instanceof UsageError) {
+    console.error(`clickhouse-local: ${err.message}`);
+    process.exitCode = 1;
+    return;
+  }
+  const dir = engineDir;
+  const message = describeStartFailure(dir, err);
   if (process.send !== undefined && process.connected) {
-    process.send({ type: 'error', message: `the engine cannot start: ${message.split('\n')[0]}` }, () =>
+    process.send({ type: 'error', message: `the engine on ${dir} cannot start: ${message}` }, () =>
       process.disconnect(),
     );
   }
+  // One line: the store service's starter reports the last line of this log.
   console.error(`clickhouse-local: ${message}`);
-  console.error(usage);
   process.exitCode = 1;
 });

@@ -121,9 +121,16 @@ export async function findStoreService(dir: string): Promise<StoreServiceInfo | 
   return (await storeAnswers(info.url)) ? info : undefined;
 }
 
+/**
+ * Why the service exited, from its log: the one line its bin prints for a
+ * failed start (`clickhouse-local: <cause and next step>`), else the last lines
+ * (the engine's own output, or a crash).
+ */
 async function logTail(dir: string): Promise<string> {
   const text = await readFile(join(dir, STORE_FILES.log), 'utf8').catch(() => '');
   const lines = text.trim().split('\n').filter(Boolean);
+  const diagnosis = lines.filter((line) => line.startsWith('clickhouse-local: ')).at(-1);
+  if (diagnosis !== undefined) return diagnosis.slice('clickhouse-local: '.length);
   return lines.slice(-3).join(' | ');
 }
 
@@ -234,7 +241,7 @@ async function spawnService(
     if (exit !== undefined) {
       const tail = await logTail(path);
       throw new StoreServiceError(
-        `the store service on ${path} exited (${exit}) before it was ready${tail ? `: ${tail}` : ''}; see ${join(path, STORE_FILES.log)}`,
+        `the store service on ${path} cannot start (it exited, ${exit})${tail ? `: ${tail}` : ''}; its log: ${join(path, STORE_FILES.log)}`,
       );
     }
     if (Date.now() > deadline) {

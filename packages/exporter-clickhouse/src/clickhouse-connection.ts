@@ -20,12 +20,32 @@ export interface Connection {
   close(): Promise<void>;
 }
 
+/** The package that runs local engines; loaded only when the destination is a store directory or chdb:. */
+const STORE_PACKAGE = '@tracepoint/clickhouse-local';
+
+/** True when Node could not find the store package itself (not some module inside it). */
+function storePackageMissing(cause: unknown): boolean {
+  const code = (cause as NodeJS.ErrnoException | null)?.code;
+  const message = (cause as Error | null)?.message ?? '';
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    message.includes(`'${STORE_PACKAGE}`) &&
+    !message.includes(`${STORE_PACKAGE}/dist`)
+  );
+}
+
+/**
+ * The local store's package cannot be loaded. Says which of two causes it is:
+ * not installed (the exporter alone, without @tracepoint/node that depends on
+ * it), or installed but broken; and the next step for each.
+ */
 export class EmbeddedEngineUnavailableError extends Error {
   constructor(path: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
     super(
-      `the local ClickHouse engine on ${path} cannot start (${
-        cause instanceof Error ? cause.message.split('\n')[0] : String(cause)
-      }); install the optional packages (npm i chdb @tracepoint/clickhouse-local) or set TRACEPOINT_CLICKHOUSE_URL=http://host:8123`,
+      storePackageMissing(cause)
+        ? `the local store on ${path} needs ${STORE_PACKAGE}, which is not installed: run npm i ${STORE_PACKAGE} (or set TRACEPOINT_CLICKHOUSE_URL=http://host:8123 to write to a ClickHouse server)`
+        : `the local store on ${path} cannot load ${STORE_PACKAGE} (${reason}): reinstall it with npm i ${STORE_PACKAGE}`,
     );
     this.name = 'EmbeddedEngineUnavailableError';
   }

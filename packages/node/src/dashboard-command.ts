@@ -5,7 +5,7 @@ import { type ExporterConfig, resolveExporterConfig } from '@tracepoint/exporter
 import { renderDashboardHtml } from './dashboard-html.js';
 import { DASHBOARDS, type Dashboard } from './dashboards.js';
 import { QUERY_USAGE, runQueryCommand } from './query-command.js';
-import { ReconnectingReads } from './reconnecting-reads.js';
+import { NoTracepointDataError, ReconnectingReads } from './reconnecting-reads.js';
 import { runStoreCommand, STORE_USAGE } from './store-command.js';
 
 type Row = Record<string, unknown>;
@@ -168,7 +168,7 @@ export async function runDashboardCommand(
     return 0;
   } catch (error) {
     write(`tracepoint dashboard: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    return error instanceof NoTracepointDataError ? error.exitCode : 1;
   } finally {
     await reads?.close().catch(() => undefined);
   }

@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import { resolveExporterConfig } from '@tracepoint/exporter-clickhouse/internal';
-import { ReconnectingReads } from './reconnecting-reads.js';
+import { NO_DATA_EXIT_CODE, NoTracepointDataError, ReconnectingReads } from './reconnecting-reads.js';
 
 export const QUERY_USAGE = `usage: tracepoint query "<SQL>" [--url <http(s)://host:8123 | <store directory> | chdb:<path>>] [--database <name>]
 Prints the result as TSV (or in the statement's FORMAT). Default target: TRACEPOINT_CLICKHOUSE_URL, else the
-store service on ./.tracepoint/clickhouse (started if needed), so it reads the store while apps write to it.`;
+store service on ./.tracepoint/clickhouse (started if needed), so it reads the store while apps write to it.
+Exit codes of tracepoint dashboard and query: 0 done, 1 failed, 2 bad arguments, ${NO_DATA_EXIT_CODE} no tracepoint data at the
+target yet (a store directory that does not exist, which is not created, or a database without tracepoint's tables).`;
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -48,7 +50,7 @@ export async function runQueryCommand(
     return 0;
   } catch (error) {
     write(`tracepoint query: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-    return 1;
+    return error instanceof NoTracepointDataError ? error.exitCode : 1;
   } finally {
     await reads?.close().catch(() => undefined);
   }

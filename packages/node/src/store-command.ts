@@ -1,13 +1,16 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_STORE_PATH,
   resolveExporterConfig,
   storeModule,
 } from '@tracepoint/exporter-clickhouse/internal';
+import { NO_DATA_EXIT_CODE, NoTracepointDataError, requireStoreDirectory } from './reconnecting-reads.js';
 
 export const STORE_USAGE = `usage: tracepoint store status|stop [--path <store directory>]
 Default directory: TRACEPOINT_CLICKHOUSE_URL when it names a directory, else ${DEFAULT_STORE_PATH}.
-status exits 0 when the store service runs, 3 when it does not.`;
+status exits 0 when the store service runs, 3 when it does not, ${NO_DATA_EXIT_CODE} when the directory does not exist (no
+tracepoint data there yet; status and stop never create it).`;
 
 /** The store directory: --path, else TRACEPOINT_CLICKHOUSE_URL when it is a directory, else the default. */
 export function storePath(path: string | undefined): string {
@@ -48,6 +51,7 @@ export async function runStoreCommand(
       );
       return 0;
     }
+    requireStoreDirectory(resolve(path));
     const status = await store.storeServiceStatus(path);
     const info = status.info;
     if (status.state === 'running' && info !== undefined) {
@@ -64,6 +68,6 @@ export async function runStoreCommand(
     return 3;
   } catch (error) {
     write(`tracepoint store: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-    return 1;
+    return error instanceof NoTracepointDataError ? error.exitCode : 1;
   }
 }
