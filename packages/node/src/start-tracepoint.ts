@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { TextMapPropagator } from '@opentelemetry/api';
 import { logLine } from '@tracepoint/core';
 import { ClickHouseSpanExporter, EXPORTER_DEFAULTS } from '@tracepoint/exporter-clickhouse';
-import type { CleanerOptions } from '@tracepoint/processor-cleaner';
+import { type CleanerOptions, pathPatternsFromText } from '@tracepoint/processor-cleaner';
 import { CallerPropagator } from '@tracepoint/semantic-mapping';
 import { appRequire } from './app-require.js';
 import { onOff } from './on-off.js';
@@ -77,8 +77,18 @@ function exportTimeoutMillis(exporter: TracepointOptions['exporter']): number {
 }
 
 /** Options from TRACEPOINT_* switches; the exporter reads TRACEPOINT_CLICKHOUSE_* itself. */
-export function optionsFromEnvironment(env: NodeJS.ProcessEnv): TracepointOptions {
+export function optionsFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  logError: (line: string) => void = (line) => logLine('error', line),
+): TracepointOptions {
   const cleaner: CleanerOptions = {};
+  const pathPatterns = env.TRACEPOINT_PATH_PATTERNS?.trim();
+  // A bad value is reported and left out: tracing runs, with the built-in path rules.
+  try {
+    if (pathPatterns) cleaner.pathPatterns = pathPatternsFromText(pathPatterns, 'TRACEPOINT_PATH_PATTERNS');
+  } catch (error) {
+    logError(`tracepoint: ${(error as Error).message}; tracing runs without TRACEPOINT_PATH_PATTERNS`);
+  }
   const redaction = env.TRACEPOINT_REDACTION?.trim();
   if (redaction) cleaner.redaction = redaction as CleanerOptions['redaction'];
   if (env.TRACEPOINT_HMAC_KEY) cleaner.hmacKey = env.TRACEPOINT_HMAC_KEY;
@@ -122,7 +132,7 @@ export function startTracepoint(options: StartOptions = {}): StartedTracepoint |
         'install @opentelemetry/sdk-node and @opentelemetry/auto-instrumentations-node in the app (or set TRACEPOINT_RESOLVE_FROM to where they are)',
       );
     }
-    const settings = { ...optionsFromEnvironment(env), ...options };
+    const settings = { ...optionsFromEnvironment(env, logError), ...options };
     const pipeline = tracepointSpanProcessors(settings);
     const spanProcessors = [...pipeline.spanProcessors];
     const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim());

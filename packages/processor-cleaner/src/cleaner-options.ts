@@ -1,5 +1,6 @@
 import { OptionValidator } from '@tracepoint/core';
 import { DETECTOR_NAMES, type DetectorName } from './detector-names.js';
+import { templatePattern } from './path-patterns.js';
 
 /** Span kinds as lowercase names, so rules read like the OTel spec. */
 export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
@@ -75,8 +76,12 @@ export interface CleanerOptions {
   maxClockSkewMillis?: number;
   /** Set `url.template` (`/users/{id}`) on HTTP spans without `http.route`. */
   templatePaths?: boolean;
-  /** Your path templates, tried before the built-in id detection. */
-  pathPatterns?: readonly PathPattern[];
+  /**
+   * Your path templates, tried before the built-in rules: `{ match, template }`, or a template
+   * that is its own match (`'/-/package/{name}/dist-tags/{tag}'`, a `{word}` standing for one
+   * segment or part of one); default from `TRACEPOINT_PATH_PATTERNS` when @tracepoint/node starts tracing.
+   */
+  pathPatterns?: readonly (PathPattern | string)[];
   /** Distinct literal segments kept per path position before new ones become `{id}`. */
   maxValuesPerPathPosition?: number;
   /** How secrets are replaced: `mask` (`[REDACTED:rule]`), `hmac` (keyed hash, joinable) or `off`. */
@@ -205,9 +210,19 @@ export function resolveCleanerConfig(options: CleanerOptions = {}, env = process
       check.fail('detectors', `has unknown detector ${name}; known: ${DETECTOR_NAMES.join(', ')}`);
   }
 
-  const pathPatterns = check.array<PathPattern>('pathPatterns', options.pathPatterns ?? []);
+  const pathPatterns = check
+    .array<PathPattern | string>('pathPatterns', options.pathPatterns ?? [])
+    .map((pattern, i): PathPattern => {
+      if (typeof pattern !== 'string') return pattern;
+      const compiled = templatePattern(pattern);
+      if (typeof compiled === 'string')
+        check.fail(`pathPatterns[${i}]`, `${JSON.stringify(pattern)} ${compiled}`);
+      return compiled;
+    });
   pathPatterns.forEach((pattern, i) => {
-    checkPattern(`pathPatterns[${i}].match`, pattern?.match);
+    if (pattern === null || typeof pattern !== 'object')
+      check.invalid(`pathPatterns[${i}]`, 'a template or { match, template }', pattern);
+    checkPattern(`pathPatterns[${i}].match`, pattern.match);
     if (typeof pattern.template !== 'string' || !pattern.template.startsWith('/')) {
       check.invalid(`pathPatterns[${i}].template`, 'a path starting with /', pattern.template);
     }

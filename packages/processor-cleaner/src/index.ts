@@ -16,4 +16,5 @@ export {
 } from './cleaner-span-processor.js';
 export type { CleanerStatsSnapshot } from './cleaner-stats.js';
 export { DETECTOR_NAMES, type DetectorName } from './detector-names.js';
+export { pathPatternsFromText } from './path-patterns.js';
 export { ANOMALIES_KEY, CLOCK_SHIFT_KEY, ORIGINAL_DURATION_KEY } from './span-cleaner.js';

@@ -1,4 +1,4 @@
-import { isVariableSegment, PATH_PLACEHOLDER } from '@tracepoint/semantic-mapping';
+import { PATH_PLACEHOLDER, templateSegments } from '@tracepoint/semantic-mapping';
 import type { PathPattern, ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
 import { compilePathPattern, type TextMatcher } from './text-pattern.js';
@@ -17,11 +17,12 @@ interface CompiledPathPattern {
 
 /**
  * Turns request paths into low-cardinality templates for `url.template`:
- * the user's patterns first, then id-like segments (numbers, uuids, hex,
- * dates, tokens, emails) become `{id}` — the same rule the mapping uses —
- * then a guard: once a path position has seen `maxValuesPerPathPosition`
- * distinct literals, new literals there become `{id}` too. The guard's
- * memory is bounded; when full, unseen positions are templated.
+ * the user's patterns first, then the built-in segment rules
+ * (@tracepoint/semantic-mapping's PATH_SEGMENT_RULES: scoped packages,
+ * versioned file names, versions, ids — the rules the mapping uses), then a
+ * guard: once a path position has seen `maxValuesPerPathPosition` distinct
+ * literals, new literals there become `{id}` too. The guard's memory is
+ * bounded; when full, unseen positions are templated.
  */
 export class PathTemplater {
   private readonly patterns: readonly CompiledPathPattern[];
@@ -73,13 +74,14 @@ export class PathTemplater {
       if (pattern.matches(path)) return pattern.template;
     }
     if (path === '' || path === '/') return '/';
-    const segments = path.split('/');
+    const literal = path.split('/');
+    const segments = literal.slice();
+    templateSegments(segments);
+    // A rule leaves the segments it did not match as they were (the same string): only those meet the guard.
     let prefix = '';
     for (let i = 1; i < segments.length; i++) {
-      const segment = segments[i] as string;
-      let out = segment;
-      if (segment !== '' && (isVariableSegment(segment) || !this.admit(prefix, segment)))
-        out = PATH_PLACEHOLDER;
+      let out = segments[i] as string;
+      if (out !== '' && out === literal[i] && !this.admit(prefix, out)) out = PATH_PLACEHOLDER;
       segments[i] = out;
       prefix += `/${out}`;
     }

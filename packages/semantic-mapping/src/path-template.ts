@@ -1,43 +1,14 @@
+import { templateSegments } from './path-segment-rules.js';
+
 /**
- * A URL path with its variable parts replaced by `{id}`, so a method name is a
- * template (`/users/{id}`) rather than one value per user. This is the
+ * A URL path with its variable parts replaced by placeholders (PATH_SEGMENT_RULES), so a method
+ * name is a template (`/users/{id}`) rather than one value per user. This is the
  * mapping's fallback when a span has no `http.route`; the cleaner
  * (@tracepoint/processor-cleaner) does the full, configurable normalization.
  */
-export const PATH_PLACEHOLDER = '{id}';
 const MAX_PATH_LENGTH = 256;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const HEX = /^[0-9a-f]{8,}$/i;
-const TOKEN = /^[A-Za-z0-9_-]{16,}$/;
-const NUMERIC = /^[0-9][0-9.,:_-]*$/;
-
-/**
- * Whether one path segment is an id-like value (number, uuid, hex, date,
- * token, email, or 3+ digits in a row) rather than a fixed name. Business ids
- * mix a prefix with a number (SKU-0142, ord_20931, INV2024001); names rarely
- * carry 3 digits in a row (v1, oauth2, ipv6).
- */
-export function isVariableSegment(segment: string): boolean {
-  // One pass over the characters answers the common cases without a regex: no digit and no @
-  // (most segments of a template: false), an @ (email: true), 3 digits in a row (which every
-  // date's year has too: true). Only a segment with a digit or two left goes to the patterns
-  // (the cleaner's path templating spent 0.6 µs per span here with a regex for each test).
-  let digits = 0;
-  let run = 0;
-  for (let i = 0; i < segment.length; i++) {
-    const code = segment.charCodeAt(i);
-    if (code >= 48 && code <= 57) {
-      digits++;
-      if (++run === 3) return true;
-    } else {
-      if (code === 64) return true;
-      run = 0;
-    }
-  }
-  if (digits === 0) return false;
-  return UUID.test(segment) || HEX.test(segment) || TOKEN.test(segment) || NUMERIC.test(segment);
-}
+export { isVariableSegment, PATH_PLACEHOLDER } from './path-segment-rules.js';
 
 /**
  * Templates already made, by path: a service sees few distinct paths, and a lookup costs less
@@ -66,10 +37,7 @@ function templateOf(pathOrTarget: string): string {
   if (cut >= 0) path = path.slice(0, cut);
   if (path === '' || path === '/') return '/';
   const segments = path.split('/');
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i] as string;
-    if (segment !== '' && isVariableSegment(segment)) segments[i] = PATH_PLACEHOLDER;
-  }
+  templateSegments(segments);
   const out = segments.join('/');
   return out.length > MAX_PATH_LENGTH ? `${out.slice(0, MAX_PATH_LENGTH)}…` : out;
 }
