@@ -1,5 +1,5 @@
 -- Slowest traces (slowest-traces)
--- Root spans by duration: the slowest requests with their trace ids.
+-- The slowest requests in the range, whole traces by their first span, with the trace id to open in the one-trace views (--trace-id).
 -- Reads: raw.
 -- Parameters (ClickHouse query parameters, e.g. --param_from=... in clickhouse-client):
 --   {from:DateTime}  start of the time range (inclusive)

@@ -1,5 +1,5 @@
 -- Trace-point timeline of one trace (trace-timeline)
--- The calls, responses and exceptions of one trace in time order.
+-- One request as the calls, answers and exceptions between services and components, in time order.
 -- Reads: raw.
 -- Parameters (ClickHouse query parameters, e.g. --param_from=... in clickhouse-client):
 --   {trace_id:String}  32 hex characters

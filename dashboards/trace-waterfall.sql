@@ -1,5 +1,5 @@
 -- One trace as a waterfall (trace-waterfall)
--- Every span of one trace with its parent, start offset and duration; the command indents it as a tree.
+-- One request from start to end: every span with its service, when it started after the first one and how long it took; the command indents each span under its caller.
 -- Reads: raw.
 -- Parameters (ClickHouse query parameters, e.g. --param_from=... in clickhouse-client):
 --   {trace_id:String}  32 hex characters

@@ -14,7 +14,8 @@ export const RAW_QUERIES = {
   // the callee's view from server spans (the propagated caller, else client.address -> this
   // service); one view per edge, the caller's when there is one, as the stats query picks it.
   'service-map': `SELECT
-  source_component,
+  multiIf(isIPv4String(source_component) OR isIPv6String(source_component), concat('client (', source_component, ')'),
+    source_component = '', 'client', source_component) AS source_component,
   target_component,
   calls,
   calls / dateDiff('second', {from:DateTime}, {to:DateTime}) AS calls_per_second,
@@ -45,6 +46,8 @@ FROM (
     FROM otel_traces
     WHERE SpanKind IN ('Client', 'Producer', 'Server', 'Consumer') AND ${RAW_WINDOW('Timestamp', 'Duration')}
     GROUP BY source_component, target_component, caller_view
+    -- As the dashboard: no calls a service makes to itself, no client span that names no peer.
+    HAVING source_component != target_component AND target_component != ''
   )
   GROUP BY source_component, target_component
 )
@@ -64,7 +67,7 @@ ORDER BY calls DESC, source_component, target_component`,
   q[2] / 1e6 AS p90_ms,
   q[3] / 1e6 AS p99_ms
 FROM otel_traces
-WHERE ${RAW_WINDOW('Timestamp', 'Duration')}
+WHERE SpanKind IN ('Server', 'Consumer') AND ${RAW_WINDOW('Timestamp', 'Duration')}
 GROUP BY service, span_name, span_kind
 ORDER BY requests DESC`,
   'latency-over-time': `SELECT
@@ -76,7 +79,7 @@ ORDER BY requests DESC`,
   q[2] / 1e6 AS p90_ms,
   q[3] / 1e6 AS p99_ms
 FROM otel_traces
-WHERE SpanKind = 'Server' AND ${RAW_WINDOW('Timestamp', 'Duration')}
+WHERE SpanKind IN ('Server', 'Consumer') AND ${RAW_WINDOW('Timestamp', 'Duration')}
 GROUP BY minute, service
 ORDER BY minute, service`,
   // Exceptions with a sample, from the spans' exception events as the errors dashboard samples

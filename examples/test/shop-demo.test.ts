@@ -79,7 +79,7 @@ describe('README command 1: the shop demo', () => {
       ]),
     );
     for (const edge of [
-      '127.0.0.1 -> gateway',
+      'client (127.0.0.1) -> gateway',
       'gateway -> orders',
       'gateway -> inventory',
       'orders -> inventory',

@@ -7,17 +7,23 @@ import { DASHBOARDS, type Dashboard } from './dashboards.js';
 import { QUERY_USAGE, runQueryCommand } from './query-command.js';
 import { NoTracepointDataError, ReconnectingReads } from './reconnecting-reads.js';
 import { runStoreCommand, STORE_USAGE } from './store-command.js';
+import { resolveTimeRange, timeText } from './time-range.js';
 
 type Row = Record<string, unknown>;
 
 const USAGE = `usage: tracepoint dashboard [--url <http(s)://host:8123 | <store directory> | chdb:<path>>] [--database <name>]
                            [--traces-table <name>] [--trace-points-table <name>] [--stats-table <name>]
-                           [--from <YYYY-MM-DD hh:mm:ss>] [--to <...>] [--limit <n>] [--trace-id <id>] [--only <id,...>]
+                           [--since <15m|2h|1d> | --from <time>] [--to <time>] [--all-spans]
+                           [--limit <n>] [--trace-id <id>] [--only <id,...>]
                            [--html <file>]   also write a self-contained page with charts
+Times: relative to now (--since 15m; --from -2h, now-1d; units s, m, h, d) or absolute in UTC
+(YYYY-MM-DD hh:mm:ss, YYYY-MM-DD, or ISO such as 2026-11-24T09:00:00Z).
+--all-spans: every span kind in the RED table and service map (default: the requests and messages each
+service received, and calls between services and to named peers).
 Defaults: TRACEPOINT_CLICKHOUSE_URL (else the store service on ./.tracepoint/clickhouse, shared with the apps writing
 to it, started if needed), the exporter's database
 and table names (TRACEPOINT_CLICKHOUSE_DATABASE, else default; otel_traces, trace_points, trace_point_stats),
-the last hour, 10 rows, and the slowest trace for the one-trace dashboards.`;
+the last hour (to a minute ahead), 10 rows, and the slowest trace for the one-trace dashboards.`;
 
 const MAX_CELL = 48;
 
@@ -76,8 +82,24 @@ function indentTree(rows: readonly Row[]): Row[] {
   return out;
 }
 
-function timeText(millis: number): string {
-  return new Date(millis).toISOString().slice(0, 19).replace('T', ' ');
+const TIME_FLAGS = new Set(['--from', '--to', '--since']);
+
+/**
+ * `--from -2h` as `--from=-2h`: parseArgs refuses an option value that starts
+ * with a dash (it could be a forgotten value before another flag), and a
+ * relative time before now does.
+ */
+function joinNegativeTimes(argv: readonly string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (TIME_FLAGS.has(arg) && next !== undefined && /^-\d/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else args.push(arg);
+  }
+  return args;
 }
 
 /**
@@ -88,11 +110,13 @@ export async function runDashboardCommand(
   argv: readonly string[],
   write: (text: string) => void,
 ): Promise<number> {
-  let values: Record<string, string | undefined>;
+  let values: Record<string, string | boolean | undefined>;
   let config: ExporterConfig;
+  let range: { from: number; to: number };
+  let limit: number;
   try {
     values = parseArgs({
-      args: [...argv],
+      args: joinNegativeTimes(argv),
       options: {
         url: { type: 'string' },
         database: { type: 'string' },
@@ -101,19 +125,29 @@ export async function runDashboardCommand(
         'stats-table': { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
+        since: { type: 'string' },
+        'all-spans': { type: 'boolean' },
         limit: { type: 'string' },
         'trace-id': { type: 'string' },
         only: { type: 'string' },
         html: { type: 'string' },
       },
-    }).values as Record<string, string | undefined>;
+    }).values;
+    const text = (name: string) => values[name] as string | undefined;
+    // Read here, before any connection: a bad time is a usage error, not the engine's parse error.
+    range = resolveTimeRange({ from: text('from'), to: text('to'), since: text('since') }, Date.now());
+    limit = Number(text('limit') ?? 10);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 0xffffffff)
+      throw new Error(
+        `--limit ${JSON.stringify(text('limit'))} is not a row count: use a whole number from 1`,
+      );
     // The exporter's resolution: its defaults, environment variables and identifier checks, not a copy of them.
     config = resolveExporterConfig({
-      url: values.url,
-      database: values.database,
-      tracesTable: values['traces-table'],
-      tracePointsTable: values['trace-points-table'],
-      statsTable: values['stats-table'],
+      url: text('url'),
+      database: text('database'),
+      tracesTable: text('traces-table'),
+      tracePointsTable: text('trace-points-table'),
+      statsTable: text('stats-table'),
       createSchema: false,
     });
   } catch (error) {
@@ -130,23 +164,23 @@ export async function runDashboardCommand(
   try {
     reads = await ReconnectingReads.open(config);
     const connection = reads;
-    const now = Date.now();
-    const params: Row = {
-      from: values.from ?? timeText(now - 3_600_000),
-      to: values.to ?? timeText(now + 60_000),
-      limit: Number(values.limit ?? 10),
-    };
+    const params: Row = { from: timeText(range.from), to: timeText(range.to), limit };
+    const options = { allSpans: values['all-spans'] === true };
     const run = (dashboard: Dashboard): Promise<Row[]> =>
       connection.run(async (client) =>
         (
-          await client.query({ query: dashboard.query(tables), format: 'JSONEachRow', query_params: params })
+          await client.query({
+            query: dashboard.query(tables, options),
+            format: 'JSONEachRow',
+            query_params: params,
+          })
         ).json<Row>(),
       );
-    const only = values.only?.split(',').map((id) => id.trim());
+    const only = (values.only as string | undefined)?.split(',').map((id) => id.trim());
     const slowest = DASHBOARDS.find((d) => d.id === 'slowest-traces') as Dashboard;
-    params.trace_id = values['trace-id'] ?? (await run(slowest))[0]?.trace_id ?? '';
+    params.trace_id = (values['trace-id'] as string | undefined) ?? (await run(slowest))[0]?.trace_id ?? '';
     const names = `${config.tracesTable}, ${config.tracePointsTable}, ${config.statsTable}`;
-    const heading = `${connection.connection.label}, database ${config.database} (${names}), ${params.from} .. ${params.to}`;
+    const heading = `${connection.connection.label}, database ${config.database} (${names}), ${params.from} .. ${params.to} UTC${options.allSpans ? ', every span kind' : ''}`;
     write(`tracepoint dashboards: ${heading}\n`);
     const results = new Map<string, Row[]>();
     for (const dashboard of DASHBOARDS) {
@@ -160,7 +194,7 @@ export async function runDashboardCommand(
         : dashboard.title;
       write(`\n${title} (${dashboard.reads})\n${formatTable(rows)}\n`);
     }
-    if (values.html !== undefined) {
+    if (typeof values.html === 'string') {
       const path = resolve(values.html);
       writeFileSync(path, renderDashboardHtml(results, heading));
       write(`\nwrote ${path}`);

@@ -20,12 +20,23 @@ export interface Dashboard {
    * names for those left out, unqualified without a database). A name that is
    * not a plain identifier throws a TypeError.
    */
-  query(tables?: DashboardTables): string;
+  query(tables?: DashboardTables, options?: DashboardOptions): string;
   /** `query()`: the exporter's default names, unqualified; what `dashboards/<id>.sql` holds. */
   readonly sql: string;
 }
 
-type Definition = Omit<Dashboard, 'query' | 'sql'> & { render: (from: DashboardSources) => string };
+export interface DashboardOptions {
+  /**
+   * Every span kind (`tracepoint dashboard --all-spans`). Default false: the
+   * RED table shows entry points (Server and Consumer spans) and the service
+   * map calls between services and to named peers; the others ignore it.
+   */
+  allSpans?: boolean;
+}
+
+type Definition = Omit<Dashboard, 'query' | 'sql'> & {
+  render: (from: DashboardSources, options: DashboardOptions) => string;
+};
 
 const FROM: DashboardParameter = {
   name: 'from',
@@ -36,29 +47,33 @@ const TO: DashboardParameter = { name: 'to', type: 'DateTime', doc: 'end of the 
 const LIMIT: DashboardParameter = { name: 'limit', type: 'UInt32', doc: 'how many rows' };
 const TRACE_ID: DashboardParameter = { name: 'trace_id', type: 'String', doc: '32 hex characters' };
 const MERGED = 'sumMap(sketch_keys, sketch_counts)';
+/** How the aggregate dashboards count rates, in the words of their descriptions. */
+const RATE_RULE =
+  'Rates count over the time the data covers inside the range (from the first to the end of the last aggregation interval with traffic, not the whole range), shown per second from 1/s, else per minute or per hour.';
 
 // Each query reads only the references in `t`, never a table name of its own: custom names reach every query.
 const DEFINITIONS: readonly Definition[] = [
   {
     id: 'service-map',
     title: 'Service map',
-    description: 'Who calls whom: calls, rate, error ratio and latency percentiles per edge.',
+    description: `Who calls whom: one row per caller and callee (another service, a database, a third-party host) with calls, rate, the share that failed and latency (p50/p90/p99). Callers that did not name themselves show as client (their address). Calls inside a service and DNS lookups are left out (--all-spans shows them). ${RATE_RULE}`,
     reads: 'aggregates',
     parameters: [FROM, TO],
-    render: (t) => statsServiceGraphSql({ database: t.database, table: t.statsTable }),
+    render: (t, options) => statsServiceGraphSql({ database: t.database, table: t.statsTable }, options),
   },
   {
     id: 'endpoints-red',
     title: 'RED per endpoint',
-    description: 'Requests, rate, error ratio and duration per service, span name and kind.',
+    description: `What each service was asked to do: requests, rate, the share that failed and latency per endpoint, for the requests and messages a service received (server and consumer spans). client_errors_4xx counts requests answered with a 4xx: the caller's mistake (not found, bad input, not allowed), so not in the failed share. Middleware, handlers and outgoing calls are left out (--all-spans shows every span). ${RATE_RULE}`,
     reads: 'aggregates',
     parameters: [FROM, TO],
-    render: (t) => statsEndpointsSql({ database: t.database, table: t.statsTable }),
+    render: (t, options) => statsEndpointsSql({ database: t.database, table: t.statsTable }, options),
   },
   {
     id: 'latency-over-time',
     title: 'Latency percentiles over time',
-    description: 'p50, p90 and p99 of server spans per service and minute.',
+    description:
+      'How fast each service answered, minute by minute: p50, p90 and p99 of the requests and messages it received (server and consumer spans).',
     reads: 'aggregates',
     parameters: [FROM, TO],
     render: (t) => `SELECT
@@ -69,7 +84,7 @@ const DEFINITIONS: readonly Definition[] = [
   ${sketchQuantileSql(0.9, MERGED)} AS p90_ms,
   ${sketchQuantileSql(0.99, MERGED)} AS p99_ms
 FROM ${t.stats}
-WHERE stat_type = 'endpoint' AND span_kind = 'Server' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
+WHERE stat_type = 'endpoint' AND span_kind IN ('Server', 'Consumer') AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
 GROUP BY minute, service
 ORDER BY minute, service`,
   },
@@ -103,7 +118,8 @@ LIMIT {limit:UInt32}`,
   {
     id: 'slowest-traces',
     title: 'Slowest traces',
-    description: 'Root spans by duration: the slowest requests with their trace ids.',
+    description:
+      'The slowest requests in the range, whole traces by their first span, with the trace id to open in the one-trace views (--trace-id).',
     reads: 'raw',
     parameters: [FROM, TO, LIMIT],
     render: (
@@ -118,7 +134,7 @@ LIMIT {limit:UInt32}`,
     id: 'trace-waterfall',
     title: 'One trace as a waterfall',
     description:
-      'Every span of one trace with its parent, start offset and duration; the command indents it as a tree.',
+      'One request from start to end: every span with its service, when it started after the first one and how long it took; the command indents each span under its caller.',
     reads: 'raw',
     parameters: [TRACE_ID],
     render: (
@@ -132,7 +148,8 @@ ORDER BY Timestamp`,
   {
     id: 'trace-timeline',
     title: 'Trace-point timeline of one trace',
-    description: 'The calls, responses and exceptions of one trace in time order.',
+    description:
+      'One request as the calls, answers and exceptions between services and components, in time order.',
     reads: 'raw',
     parameters: [TRACE_ID],
     render: (
@@ -152,7 +169,8 @@ ORDER BY timestamp, trace_type = 'response'`,
  * raw rows have (one trace, a sample stack).
  */
 export const DASHBOARDS: readonly Dashboard[] = DEFINITIONS.map(({ render, ...dashboard }) => {
-  const query = (tables?: DashboardTables) => render(dashboardSources(tables));
+  const query = (tables?: DashboardTables, options: DashboardOptions = {}) =>
+    render(dashboardSources(tables), options);
   return Object.freeze({ ...dashboard, query, sql: query() });
 });
 

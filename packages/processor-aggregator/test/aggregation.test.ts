@@ -90,7 +90,7 @@ describe('aggregates against the raw spans in the real engine', () => {
 
   it('p50, p90 and p99 from merged sketch rows are within 1% of quantileExact over the raw spans', async () => {
     const [merged] = await rows<{ p50_ms: number; p90_ms: number; p99_ms: number; requests: number }>(
-      statsEndpointsSql({ database }),
+      statsEndpointsSql({ database }, { allSpans: true }),
       range,
     );
     const [exact] = await rows<{ p50: number; p90: number; p99: number }>(

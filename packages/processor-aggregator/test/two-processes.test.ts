@@ -39,7 +39,7 @@ describe('two processes writing the same keys', () => {
 
     const range = { from: '2000-01-01 00:00:00', to: '2100-01-01 00:00:00' };
     const [endpoint] = await rows<{ requests: number; p50_ms: number; p90_ms: number; p99_ms: number }>(
-      statsEndpointsSql({ database }),
+      statsEndpointsSql({ database }, { allSpans: true }),
       range,
     );
     const [exact] = await rows<{ n: string; p50: number; p90: number; p99: number }>(
