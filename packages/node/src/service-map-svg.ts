@@ -59,6 +59,8 @@ interface EdgeBox {
   x?: number;
   y?: number;
   points?: { x: number; y: number }[];
+  /** The drawn path of a self-call (see below). */
+  loop?: string;
 }
 
 /** A smooth path through dagre's control points (a quadratic curve through each bend's midpoints). */
@@ -104,17 +106,37 @@ export function serviceMapSvg(edges: readonly Row[]): string {
     const text = edgeText(edge);
     const width = Math.max(...text.lines.map((line) => textWidth(line))) + 2 * LABEL_PAD;
     const label: EdgeBox = { width, height: 2 * LINE_HEIGHT + 2 * LABEL_PAD, labelpos: 'c' };
-    graph.setEdge(source, target, label, String(index));
-    return { source, target, text, label };
+    if (source !== target) {
+      graph.setEdge(source, target, label, String(index));
+      return { source, target, text, label, loop: undefined };
+    }
+    // A service calling itself: dagre's own self-edge drawing is a knot under its label, so the
+    // label is a node of its own one rank on, and the page draws a loop on the node and a line to it.
+    const loop = `\u0000calls itself ${index}`;
+    graph.setNode(loop, { width: label.width, height: label.height });
+    graph.setEdge(source, loop, { width: 0, height: 0, minlen: 1 }, String(index));
+    return { source, target, text, label, loop };
   });
   layout(graph);
+  for (const edge of drawn) {
+    if (edge.loop === undefined) continue;
+    const box = graph.node(edge.loop) as NodeBox;
+    const node = graph.node(edge.source) as NodeBox;
+    const right = num(node.x) + node.width / 2;
+    const top = num(node.y) - node.height / 2;
+    edge.label.x = box.x;
+    edge.label.y = box.y;
+    edge.label.points = [];
+    edge.label.loop = `M${right.toFixed(1)},${num(node.y).toFixed(1)} L${(num(box.x) - box.width / 2).toFixed(1)},${num(box.y).toFixed(1)} M${(right - 18).toFixed(1)},${top.toFixed(1)} A9,9 0 1 1 ${right.toFixed(1)},${(top + 10).toFixed(1)}`;
+  }
   const size = graph.graph() as { width?: number; height?: number };
   const width = Math.ceil(num(size.width));
   const height = Math.ceil(num(size.height));
 
   const paths = drawn.map(({ source, target, text, label }) => {
     const cls = text.errors ? 'edge error' : 'edge';
-    return `<path d="${curve(label.points ?? [])}" class="${cls}" marker-end="url(#${text.errors ? 'arrow-error' : 'arrow'})"><title>${escapeHtml(`${source} -> ${target}`)}</title></path>`;
+    const d = label.loop ?? curve(label.points ?? []);
+    return `<path d="${d}" class="${cls}" marker-end="url(#${text.errors ? 'arrow-error' : 'arrow'})"><title>${escapeHtml(`${source} -> ${target}`)}</title></path>`;
   });
   const labels = drawn.map(({ source, target, text, label }) => {
     const x = num(label.x) - label.width / 2;
@@ -125,16 +147,19 @@ export function serviceMapSvg(edges: readonly Row[]): string {
 <text x="${(x + LABEL_PAD).toFixed(1)}" y="${(y + LABEL_PAD + LABEL_FONT_PX).toFixed(1)}" class="edge-text">${escapeHtml(first)}</text>
 <text x="${(x + LABEL_PAD).toFixed(1)}" y="${(y + LABEL_PAD + LINE_HEIGHT + LABEL_FONT_PX).toFixed(1)}" class="${text.errors ? 'edge-text error' : 'edge-text'}">${escapeHtml(second)}</text></g>`;
   });
-  const nodes = graph.nodes().map((name: string) => {
-    const node = graph.node(name) as NodeBox;
-    const x = num(node.x) - node.width / 2;
-    const y = num(node.y) - node.height / 2;
-    // A caller nobody calls (a client, a load generator): drawn apart from the traced services.
-    const kind = !targets.has(name) ? 'caller' : !sources.has(name) ? 'callee' : 'service';
-    return `<g class="map-label node ${kind}" data-node="${escapeHtml(name)}">
+  const nodes = graph
+    .nodes()
+    .filter((name: string) => !name.startsWith('\u0000'))
+    .map((name: string) => {
+      const node = graph.node(name) as NodeBox;
+      const x = num(node.x) - node.width / 2;
+      const y = num(node.y) - node.height / 2;
+      // A caller nobody calls (a client, a load generator): drawn apart from the traced services.
+      const kind = !targets.has(name) ? 'caller' : !sources.has(name) ? 'callee' : 'service';
+      return `<g class="map-label node ${kind}" data-node="${escapeHtml(name)}">
 <rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${node.width.toFixed(1)}" height="${node.height}" rx="6" class="node-box"/>
 <text x="${num(node.x).toFixed(1)}" y="${(num(node.y) + 4).toFixed(1)}" class="name">${escapeHtml(name)}</text></g>`;
-  });
+    });
   return `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="service map" class="service-map">
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" class="arrow"/></marker>
 <marker id="arrow-error" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" class="arrow error"/></marker></defs>
