@@ -1,5 +1,6 @@
 import { type Context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
+  EXCEPTION_EVENT,
   HTTP_RESPONSE_STATUS_CODE,
   hrTimeToMillis,
   isDroppedByCleaner,
@@ -16,6 +17,7 @@ import {
   type ResolvedAggregatorConfig,
   resolveAggregatorConfig,
 } from './aggregator-options.js';
+import { ExceptionEchoes } from './exception-echoes.js';
 import { nextFlushAt } from './flush-schedule.js';
 import { type Dimensions, IntervalTable, type OverflowCounts } from './interval-table.js';
 import { MemoryAccount } from './memory-account.js';
@@ -44,6 +46,14 @@ export interface AggregatorStats {
    * an interval that will never see another span.
    */
   lateSpans: number;
+  /**
+   * The same exception (type, message and stack) recorded on several spans of one trace counts
+   * once, at the span that ended first (the deepest: spans end child-first). `skipped`: the
+   * exception events not counted for that reason. `forgotten`: exceptions dropped from the
+   * bounded memory of recent ones while their trace may still be running (or never held, the
+   * memory account full): an echo of one is counted again.
+   */
+  exceptionEchoes: { skipped: number; forgotten: number };
 }
 
 /**
@@ -57,6 +67,12 @@ function answeredClientError(span: SpanLike): boolean {
   if (code === undefined || code === null) code = attributes[HTTP_RESPONSE_STATUS_CODE[1]];
   const value = typeof code === 'number' ? code : typeof code === 'string' ? Number(code) : Number.NaN;
   return value >= 400 && value < 500;
+}
+
+/** The span recorded an exception event (what makes the mapping's exception points events, not its status). */
+function hasExceptionEvent(events: SpanLike['events']): boolean {
+  for (let i = 0; i < events.length; i++) if (events[i]?.name === EXCEPTION_EVENT) return true;
+  return false;
 }
 
 /** Sets every dimension of `dims` (a key's values, in the record's order). */
@@ -97,6 +113,7 @@ export class AggregatorSpanProcessor {
   private readonly intervalSeconds: number;
   private readonly tables = new Map<number, IntervalTable>();
   private readonly account: MemoryAccount;
+  private readonly echoes: ExceptionEchoes;
   private readonly counters: AggregatorStats = {
     spans: 0,
     skippedDropped: 0,
@@ -106,6 +123,7 @@ export class AggregatorSpanProcessor {
     unreadable: 0,
     futureEndClamped: 0,
     lateSpans: 0,
+    exceptionEchoes: { skipped: 0, forgotten: 0 },
   };
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -118,6 +136,7 @@ export class AggregatorSpanProcessor {
     this.mapper = createSpanMapper(this.config.mapping);
     this.intervalSeconds = this.config.intervalMillis / 1000;
     this.account = new MemoryAccount(this.config.maxMemoryBytes, this.config.maxKeys);
+    this.echoes = new ExceptionEchoes(this.account);
     this.schedule();
   }
 
@@ -151,6 +170,7 @@ export class AggregatorSpanProcessor {
   stats(): AggregatorStats {
     return {
       ...this.counters,
+      exceptionEchoes: { skipped: this.echoes.skipped, forgotten: this.echoes.forgotten },
       overflow: { ...this.counters.overflow, dimension: { ...this.counters.overflow.dimension } },
     };
   }
@@ -202,11 +222,22 @@ export class AggregatorSpanProcessor {
     const points = this.mapper(span);
     let call: TracePoint | undefined;
     let response: TracePoint | undefined;
+    // A status-only error (status ERROR, no exception event) is no exception: the mapping's point
+    // for it (exception_source 'status' in trace_points) is not counted as one; the span counts
+    // in its endpoint's error_count.
+    const fromEvents = hasExceptionEvent(span.events);
+    const traceId = fromEvents ? span.spanContext().traceId : '';
     for (let i = 0; i < points.length; i++) {
       const point = points[i] as TracePoint;
       if (point.traceType === 'call') call = point;
       else if (point.traceType === 'response') response = point;
-      else {
+      else if (fromEvents) {
+        const exception = point.exception;
+        if (
+          exception !== undefined &&
+          this.echoes.seen(traceId, exception.type, exception.message, exception.stacktrace, span.endTime[0])
+        )
+          continue;
         fill(
           dims,
           service,

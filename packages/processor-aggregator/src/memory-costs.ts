@@ -66,5 +66,17 @@ export function bucketGrowthBytes(from: number, to: number): number {
   return (to - from) * BYTES_PER_BUCKET + (from <= INITIAL_BUCKETS ? OFF_HEAP_ARRAY_BYTES : 0);
 }
 
+/**
+ * The ring of exceptions counted lately (exception-echoes.ts): per entry five ints (two hashes
+ * of the trace id, two of the exception, the end second) and two slots of its table, at most
+ * half full; one Int32Array, off the heap once past a few entries (OFF_HEAP_ARRAY_BYTES).
+ * Exact for the array, which is all the ring holds.
+ */
+export const ECHO_INTS_PER_ENTRY = 5 + 2;
+
+export function echoTableBytes(entries: number): number {
+  return OFF_HEAP_ARRAY_BYTES + entries * ECHO_INTS_PER_ENTRY * Int32Array.BYTES_PER_ELEMENT;
+}
+
 /** The smallest maxMemoryBytes that holds one interval with its overflow keys. */
 export const MIN_MEMORY_BYTES = 65_536;

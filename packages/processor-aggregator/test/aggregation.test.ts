@@ -141,16 +141,19 @@ describe('aggregates against the raw spans in the real engine', () => {
     expect(fromStats.map((e) => e.target_component).sort()).toEqual(['inventory:8080', 'payments:8443']);
   });
 
-  it('counts exceptions per component and type', async () => {
+  it('counts exceptions per component and type: the exception events of trace_points, not its status-only rows', async () => {
     const exceptions = await rows<{ exception_type: string; n: number }>(
       `SELECT exception_type, sum(count) AS n FROM ${database}.trace_point_stats WHERE stat_type = 'exception' GROUP BY exception_type ORDER BY exception_type`,
     );
     const raw = await rows<{ exception_type: string; n: string }>(
-      `SELECT exception_type, count() AS n FROM ${database}.trace_points WHERE trace_type = 'exception' GROUP BY exception_type ORDER BY exception_type`,
+      `SELECT exception_type, count() AS n FROM ${database}.trace_points WHERE trace_type = 'exception' AND exception_source = 'event' GROUP BY exception_type ORDER BY exception_type`,
     );
+    // Every span is a trace of its own here, so no exception is an echo of another.
     expect(exceptions.map((e) => [e.exception_type, e.n])).toEqual(
       raw.map((e) => [e.exception_type, Number(e.n)]),
     );
     expect(exceptions.find((e) => e.exception_type === 'TimeoutError')?.n).toBe(200);
+    // The 800 spans with status ERROR and no exception event (the 503s) make no exception type.
+    expect(exceptions.map((e) => e.exception_type)).toEqual(['TimeoutError']);
   });
 });
