@@ -92,27 +92,56 @@ ORDER BY minute, service`,
     id: 'errors',
     title: 'Errors and exceptions',
     description:
-      'Top exception types by count, with a sample message and stack from the raw spans (their exception events, read from the span table, whose time key a window can prune; the trace_points view computes its timestamp after the ARRAY JOIN).',
-    reads: 'aggregates + raw sample',
+      'What failed, one row per cause: each exception counts once per request (trace), at the span where it was first recorded (the deepest, where it was thrown: thrown_in), even when the framework and the app record the same exception again on the spans it passes through (propagated_through). Causes are told apart by service, exception type, span and the first frame of the stack (thrown_at); a sample message, stack and trace id come with each. Counts the stored spans (sampled traces only).',
+    reads: 'raw',
     parameters: [FROM, TO, LIMIT],
-    render: (
-      t,
-    ) => `SELECT counted.service, counted.exception_type, counted.exceptions, sample.message, sample.stacktrace
+    render: (t) => `SELECT service, exception_type, toUInt32(count()) AS exceptions, thrown_in, thrown_at,
+  arrayDistinct(arrayFlatten(groupArray(through))) AS propagated_through,
+  any(failure_message) AS message, any(failure_stack) AS stacktrace, any(trace) AS trace_id
 FROM (
-  SELECT service, exception_type, sum(count) AS exceptions
-  FROM ${t.stats}
-  WHERE stat_type = 'exception' AND interval_start >= {from:DateTime} AND interval_start < {to:DateTime}
-  GROUP BY service, exception_type
-) AS counted
-LEFT JOIN (
-  SELECT event_attributes['exception.type'] AS exception_type, any(event_attributes['exception.message']) AS message,
-    any(event_attributes['exception.stacktrace']) AS stacktrace
-  FROM ${t.traces}
-  ARRAY JOIN Events.Name AS event_name, Events.Attributes AS event_attributes
-  WHERE Timestamp >= {from:DateTime} AND Timestamp < {to:DateTime} AND event_name = 'exception'
-  GROUP BY exception_type
-) AS sample USING (exception_type)
-ORDER BY counted.exceptions DESC, counted.service, counted.exception_type
+  SELECT trace, event_type AS exception_type, event_message AS failure_message, event_stack AS failure_stack,
+    extract(event_stack, '\\n[ \\t]+at ([^\\n]*)') AS thrown_at,
+    argMin(span_service, (span_end, span_duration)) AS service,
+    argMin(span_label, (span_end, span_duration)) AS thrown_in,
+    arrayFilter(name -> name != thrown_in, groupUniqArray(span_label)) AS through
+  FROM (
+    SELECT TraceId AS trace, ServiceName AS span_service, Duration AS span_duration,
+      Timestamp + toIntervalNanosecond(Duration) AS span_end,
+      if(SpanAttributes['http.route'] != '' AND position(SpanName, SpanAttributes['http.route']) = 0,
+        concat(SpanName, ' ', SpanAttributes['http.route']), SpanName) AS span_label,
+      event_attributes['exception.type'] AS event_type, event_attributes['exception.message'] AS event_message,
+      event_attributes['exception.stacktrace'] AS event_stack
+    FROM ${t.traces}
+    ARRAY JOIN Events.Name AS event_name, Events.Attributes AS event_attributes
+    WHERE Timestamp >= {from:DateTime} AND Timestamp < {to:DateTime} AND has(Events.Name, 'exception') AND event_name = 'exception'
+  )
+  GROUP BY trace, event_type, event_message, event_stack
+)
+GROUP BY service, exception_type, thrown_in, thrown_at
+ORDER BY exceptions DESC, service, exception_type, thrown_in
+LIMIT {limit:UInt32}`,
+  },
+  {
+    id: 'status-errors',
+    title: 'Error statuses without an exception',
+    description:
+      'Requests and calls that failed by their status alone (an HTTP 5xx answered, a client call answered 4xx or 5xx, an RPC error code), with no exception recorded on the span: by service, endpoint, kind and status code. after_exception counts those whose service recorded an exception in the same request (trace): the status answers that exception, listed under Errors and exceptions; the rest failed without one. Counts the stored spans (sampled traces only).',
+    reads: 'raw',
+    parameters: [FROM, TO, LIMIT],
+    render: (t) => `SELECT ServiceName AS service, SpanName AS endpoint, SpanKind AS kind,
+  multiIf(SpanAttributes['http.response.status_code'] != '', SpanAttributes['http.response.status_code'],
+    SpanAttributes['http.status_code'] != '', SpanAttributes['http.status_code'],
+    SpanAttributes['rpc.grpc.status_code'] != '', concat('grpc ', SpanAttributes['rpc.grpc.status_code']),
+    SpanAttributes['error.type']) AS status_code,
+  toUInt32(count()) AS errors,
+  toUInt32(countIf((TraceId, ServiceName) IN (
+    SELECT TraceId, ServiceName FROM ${t.traces}
+    WHERE Timestamp >= {from:DateTime} AND Timestamp < {to:DateTime} AND has(Events.Name, 'exception')))) AS after_exception,
+  any(StatusMessage) AS message, any(TraceId) AS trace_id
+FROM ${t.traces}
+WHERE Timestamp >= {from:DateTime} AND Timestamp < {to:DateTime} AND StatusCode = 'Error' AND NOT has(Events.Name, 'exception')
+GROUP BY service, endpoint, kind, status_code
+ORDER BY errors - after_exception DESC, errors DESC, service, endpoint, kind, status_code
 LIMIT {limit:UInt32}`,
   },
   {
