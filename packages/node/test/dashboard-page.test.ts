@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNode } from '../../../test-support/child-process.js';
 import { ensureChromium } from '../../../test-support/chromium.js';
 import { tempDataDir } from '../../../test-support/data-dir.js';
+import { waterfallSpans } from '../src/trace-waterfall-svg.js';
 
 // The page `tracepoint dashboard --html` writes, from the shop demo's real traffic (three traced services
 // and PostgreSQL, README command 1, run here for a few seconds), opened in headless Chromium and measured
@@ -28,12 +29,13 @@ let browser: Browser;
 let view: Page;
 let failingTrace = '';
 let serviceMapRows: Row[] = [];
+let waterfallRows: Row[] = [];
 
 const time = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 beforeAll(async () => {
   await runNode(join(repoRoot, 'examples/shop/demo.mjs'), {
-    SHOP_LOAD_SECONDS: '6',
+    SHOP_LOAD_SECONDS: '10',
     TRACEPOINT_DATA_DIR: dataDir.path,
     SHOP_PAGE: join(dataDir.path, 'demo-page.html'),
   });
@@ -42,11 +44,12 @@ beforeAll(async () => {
   const from = time(startedAt);
   const to = time(Date.now() + 60_000);
   // ClickHouse's HTTP interface, query parameters as param_<name>.
-  const query = async (sql: string): Promise<Row[]> => {
+  const query = async (sql: string, params: Record<string, string> = {}): Promise<Row[]> => {
     const url = new URL(server.url);
     url.searchParams.set('default_format', 'JSONEachRow');
     url.searchParams.set('param_from', from);
     url.searchParams.set('param_to', to);
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(`param_${name}`, value);
     const response = await fetch(url, { method: 'POST', body: sql });
     const text = await response.text();
     if (!response.ok) throw new Error(text);
@@ -55,13 +58,17 @@ beforeAll(async () => {
       .filter((row) => row !== '')
       .map((row) => JSON.parse(row) as Row);
   };
-  // A checkout that failed: its waterfall has failed spans to mark.
+  // The failed request with the most failed spans: a checkout the payment step failed (every 12th), or a
+  // lookup of the missing product; either way a waterfall with failed spans to mark.
   const [failing] = await query(
-    "SELECT TraceId AS trace_id FROM otel_traces WHERE StatusCode = 'Error' AND ServiceName = 'orders' ORDER BY Timestamp LIMIT 1",
+    "SELECT TraceId AS trace_id FROM otel_traces WHERE StatusCode = 'Error' GROUP BY TraceId ORDER BY count() DESC, TraceId LIMIT 1",
   );
   failingTrace = String(failing?.trace_id ?? '');
   expect(failingTrace).toMatch(/^[0-9a-f]{32}$/);
   serviceMapRows = await query(DASHBOARDS.find((d) => d.id === 'service-map')?.sql as string);
+  waterfallRows = await query(DASHBOARDS.find((d) => d.id === 'trace-waterfall')?.sql as string, {
+    trace_id: failingTrace,
+  });
   const lines: string[] = [];
   const args = ['dashboard', '--url', server.url, '--from', from, '--to', to, '--trace-id', failingTrace];
   expect(await runCli([...args, '--html', page], (text) => lines.push(text))).toBe(0);
@@ -276,5 +283,26 @@ describe('callers without a name', () => {
     expect(names).toContain('client');
     expect(names).not.toContain('unknown');
     expect(names).not.toContain('');
+  });
+});
+
+describe('the waterfall drawing', () => {
+  it("reads the query's rows (span and parent ids) and the command's indented tree alike", async () => {
+    const fromQuery = waterfallSpans(waterfallRows);
+    // The page drew what `tracepoint dashboard` hands it: its indented tree of the same trace.
+    const drawn = await view.$$eval('section#trace-waterfall g.span-row', (rows) =>
+      rows.map((row) => ({
+        depth: Number(row.getAttribute('data-depth')),
+        offset: Number(row.querySelector('rect.span-bar')?.getAttribute('data-offset-ms')),
+      })),
+    );
+    expect(fromQuery.length).toBe(waterfallRows.length);
+    // As sets: spans that start in the same millisecond may come in either order from two queries.
+    const sorted = (list: readonly { depth: number; offset: number }[]) =>
+      list.map((item) => `${item.offset}/${item.depth}`).sort();
+    expect(sorted(fromQuery.map((s) => ({ depth: s.depth, offset: s.offsetMs })))).toEqual(sorted(drawn));
+    expect(fromQuery.filter((s) => s.error).length).toBe(
+      waterfallRows.filter((row) => row.status === 'Error').length,
+    );
   });
 });
