@@ -271,6 +271,14 @@ function text(value: unknown): string {
  * - One exception per `exception` event, and one for status ERROR without an
  *   exception event. Source: this service and its method (who threw); target:
  *   the span's counterpart (peer, caller, or this service).
+ *
+ * The status-only point (type `error.type` or `Error`, empty stack) says how
+ * the span ended, not that something was thrown: the `trace_points` view marks
+ * it `exception_source = 'status'` (the event points are `'event'`), the
+ * aggregator counts it in its endpoint's error_count only, never as an
+ * exception type, and the dashboards list such spans under status-errors, by
+ * status code. A status-only point always comes alone: with an exception event
+ * on the span, the event is the exception.
  */
 export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOptions): TracePoint[] {
   // An INTERNAL span without calls has points only for its exceptions: without one, nothing to
@@ -378,6 +386,7 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
       ),
     );
   }
+  // Status-only: the view's k = -2 row (exception_source 'status'); see the doc comment above.
   if (exceptionEvents === 0 && span.status.code === SpanStatusCode.ERROR) {
     const errorType = readFirst(attributes, ERROR_TYPE);
     points.push(
