@@ -374,7 +374,13 @@ describe.each(transports)(
       const versions = await store.rows<{ version: number }>(
         `SELECT version FROM ${database}.${MIGRATIONS_TABLE} FINAL ORDER BY version`,
       );
-      expect(versions.map((row) => Number(row.version))).toEqual([1, 2, 3, 4, 5]);
+      expect(versions.map((row) => Number(row.version))).toEqual([1, 2, 3, 4, 5, 6]);
+      // Migration 6 gave the old stats table its client_errors column.
+      expect(
+        await store.rows(
+          `SELECT type FROM system.columns WHERE database = '${database}' AND table = 'trace_point_stats' AND name = 'client_errors'`,
+        ),
+      ).toEqual([{ type: 'UInt64' }]);
       // The old table stays as it was (no copy, nothing new written to it); its rows age out by its own TTL.
       expect(await store.rows(`SELECT count() AS n FROM ${database}.trace_points_spans`)).toEqual([
         { n: '13' },
