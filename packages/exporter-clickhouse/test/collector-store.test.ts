@@ -406,7 +406,7 @@ describe('a Collector-made otel_traces with createSchema: true', () => {
       await scalar(
         `SELECT groupArray(version) AS v FROM (SELECT version FROM ${database}.tracepoint_schema_migrations ORDER BY version)`,
       ),
-    ).toBe('1,3,4,5');
+    ).toBe('1,3,4,5,6');
     expect(log.errors).toEqual([]);
     expect(log.warnings).toEqual([]);
   });
