@@ -66,6 +66,8 @@ describe('a folder with no tracepoint data', () => {
     ['dashboard', ['dashboard']],
     ['query', ['query', 'SELECT count() FROM otel_traces']],
     ['store status', ['store', 'status']],
+    ['query --url chdb:<dir>', ['query', 'SELECT 1', '--url', 'chdb:./.tracepoint/clickhouse']],
+    ['query --url <dir>', ['query', 'SELECT 1', '--url', './.tracepoint/clickhouse']],
   ])(
     'tracepoint %s says there is no data yet and what to do, exits 4, and creates no .tracepoint/',
     async (_name, args) => {
