@@ -15,11 +15,11 @@ import { ECHO_INTS_PER_ENTRY, echoTableBytes } from './memory-costs.js';
  * ring, oldest first, found through an open-addressing table (linear
  * probing, at most half full; a removed entry's slot is closed by backward
  * shift, so no tombstones pile up). Slots and entries share one Int32Array,
- * made at the first exception and doubled while full, as far as the memory
- * account and MAX_ECHO_SHARE of it allow (MAX_ECHO_ENTRIES at most). When
- * it is full and cannot grow, its oldest entry makes room if it is older
- * than ECHO_WINDOW_SECONDS; otherwise the new exception is counted but not
- * remembered, and an echo of it counts again (`forgotten` counts these). An
+ * made at the first exception. When it is full, its oldest entry makes room
+ * if it is ECHO_WINDOW_SECONDS old; otherwise the ring doubles, as far as the
+ * memory account and MAX_ECHO_SHARE of it allow (MAX_ECHO_ENTRIES at most),
+ * and past that the new exception is counted but not remembered: an echo of
+ * it counts again (`forgotten` counts these). An
  * echo arrives within one request's lifetime, so the ring has to hold the
  * exceptions of the requests in flight, not more.
  */
@@ -83,16 +83,17 @@ export class ExceptionEchoes {
   }
 
   private remember(k0: number, k1: number, f0: number, f1: number, endSeconds: number): void {
-    if (this.count === this.capacity && !this.grow()) {
-      // Full and not allowed to grow: the oldest entry makes room once its trace is likely over;
-      // while it is recent, the new exception is not remembered (its echoes count again). Evicting
-      // a recent entry instead would cascade: the echo it would have caught misses, is taken
-      // for a new exception and evicts the next-oldest, whose echo comes next.
-      if (this.capacity === 0 || !this.stale(this.oldest, endSeconds)) {
+    if (this.count === this.capacity) {
+      // Full: the oldest entry makes room once its trace is likely over (so a process with a
+      // trickle of exceptions keeps a small ring); else the ring grows if it may. If it may not,
+      // the new exception is not remembered (its echoes count again): evicting a recent entry
+      // instead would cascade, since the echo it would have caught misses, is taken for a new
+      // exception and evicts the next-oldest, whose echo comes next.
+      if (this.capacity > 0 && this.stale(this.oldest, endSeconds)) this.forget(this.oldest);
+      else if (!this.grow()) {
         this.forgotten++;
         return;
       }
-      this.forget(this.oldest);
     }
     const position = (this.oldest + this.count) % this.capacity;
     const base = this.entryStart(position);

@@ -100,8 +100,8 @@ describe('an exception recorded on several spans of one trace counts once', () =
     expect(counted?.n).toBe(traces + (traces - 256));
   });
 
-  it('a full ring makes room with entries older than ECHO_WINDOW_SECONDS: later exceptions are remembered again', async () => {
-    const aggregator = await run({ maxMemoryBytes: 65_536 }, (tracer) => {
+  it('a full ring makes room with entries older than ECHO_WINDOW_SECONDS before it grows: later exceptions are remembered again', async () => {
+    const aggregator = await run({}, (tracer) => {
       const batch = (endMillis: number, label: string) => {
         const servers = [];
         for (let i = 0; i < 256; i++) {
@@ -124,8 +124,10 @@ describe('an exception recorded on several spans of one trace counts once', () =
       batch(Date.now() - 30_000, 'earlier');
       batch(Date.now(), 'now');
     });
-    // The second 256 replace the first (30 s older): every echo of both batches caught.
+    // The second 256 replace the first (30 s older): every echo of both batches caught, and the
+    // ring stayed at 256 entries (7,424 bytes) though the account had room to double it.
     expect(aggregator.stats().exceptionEchoes).toEqual({ skipped: 512, forgotten: 0 });
+    expect(aggregator.heldBytes).toBe(7_424);
   });
 
   it('a status-only error (no exception event) makes no exception row; its endpoint counts the error', async () => {
