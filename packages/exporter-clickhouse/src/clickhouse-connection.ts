@@ -35,9 +35,10 @@ function storePackageMissing(cause: unknown): boolean {
 }
 
 /**
- * The local store's package cannot be loaded. Says which of two causes it is:
- * not installed (the exporter alone, without @tracepoint/node that depends on
- * it), or installed but broken; and the next step for each.
+ * The local store's package cannot be loaded (a dependency of the exporter, so
+ * only a broken install gets here). Says which of two causes it is: not
+ * installed (removed, or left out by the package manager), or installed but
+ * broken; and the next step for each.
  */
 export class EmbeddedEngineUnavailableError extends Error {
   constructor(path: string, cause: unknown) {
@@ -140,7 +141,7 @@ class SingleClientConnection implements Connection {
   }
 }
 
-/** What the exporter and the `tracepoint store` command use of @tracepoint/clickhouse-local/store (an optional peer; it never loads chdb here). */
+/** What the exporter and the `tracepoint store` command use of @tracepoint/clickhouse-local/store (loaded lazily; it never loads chdb here). */
 export interface StoreModule {
   ensureStoreService(path: string): Promise<{ url: string; pid: number }>;
   startPrivateServer(
