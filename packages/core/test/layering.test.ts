@@ -27,6 +27,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     '@tracepoint/processor-cleaner',
     '@tracepoint/processor-aggregator',
     '@tracepoint/exporter-clickhouse',
+    // The dashboard page's graph layout (README: Dependencies), run only when the page is written.
+    '@dagrejs/dagre',
   ],
   'clickhouse-local': ['@clickhouse/client', 'chdb'],
 };
