@@ -1,9 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   createEmbeddedClient,
   type LocalHttpServer,
@@ -13,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legDir, runNodeWithStderr, startNode } from '../../../test-support/child-process.js';
 import { tempDataDir } from '../../../test-support/data-dir.js';
 import { freePort } from '../../../test-support/free-port.js';
+import { fetchWhenListening, startVerdaccio } from '../../../test-support/verdaccio.js';
 
 const dataDir = tempDataDir('node-addon');
 let server: LocalHttpServer;
@@ -32,64 +32,6 @@ afterAll(async () => {
 
 async function rows<T>(query: string): Promise<T[]> {
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
-}
-
-const VERDACCIO_VERSION = '6.10.4';
-const verdaccioDir = new URL('../../../.cache/verdaccio/', import.meta.url).pathname;
-
-/** verdaccio's bin, installed once into the git-ignored .cache (about 20 s, 65 MB). */
-function verdaccioBin(): string {
-  const installed = join(verdaccioDir, 'node_modules/verdaccio/package.json');
-  if (!existsSync(installed) || JSON.parse(readFileSync(installed, 'utf8')).version !== VERDACCIO_VERSION) {
-    execFileSync(
-      'npm',
-      ['install', '--prefix', verdaccioDir, '--no-audit', '--no-fund', `verdaccio@${VERDACCIO_VERSION}`],
-      { stdio: 'ignore' },
-    );
-  }
-  return join(verdaccioDir, 'node_modules/verdaccio/bin/verdaccio');
-}
-
-/**
- * verdaccio under the add-on, resolving with its first stdout line (JSON). Like
- * startNode, with arguments after the script and without vitest's NODE_PATH.
- */
-function startVerdaccio(
-  env: Record<string, string>,
-  nodeArgs: readonly string[],
-  args: readonly string[],
-): Promise<{ first: { addr?: string }; child: ChildProcess }> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  delete childEnv.NODE_PATH;
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [...nodeArgs, verdaccioBin(), ...args], {
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    createInterface({ input: child.stdout }).once('line', (line) => done({ first: JSON.parse(line), child }));
-    child.once('exit', (code) => fail(new Error(`verdaccio exited early with ${code}:\n${err}`)));
-  });
-}
-
-/**
- * verdaccio logs its address just before the socket listens: under load the
- * first request can come too early (ECONNREFUSED, seen once in CI), so refused
- * connections are retried for a while; any other failure is thrown at once.
- */
-async function fetchWhenListening(url: string): Promise<Response> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fetch(url);
-    } catch (error) {
-      const code = (error as { cause?: { code?: string } }).cause?.code;
-      if (code !== 'ECONNREFUSED' || attempt >= 100) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 /** How a child process ended. */

@@ -1,7 +1,5 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import {
   createEmbeddedClient,
@@ -12,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legDir } from '../../../test-support/child-process.js';
 import { tempDataDir } from '../../../test-support/data-dir.js';
 import { freePort } from '../../../test-support/free-port.js';
+import { fetchWhenListening, startVerdaccio } from '../../../test-support/verdaccio.js';
 
 // verdaccio (a real npm registry, no http.route on its spans) under the add-on, published to and
 // fetched from over its real API: its span names stay a few templates as versions grow.
@@ -30,58 +29,6 @@ afterAll(async () => {
   await server?.close();
   dataDir.remove();
 });
-
-// As addon.test.ts installs and starts it (its helpers are not exported).
-const VERDACCIO_VERSION = '6.10.4';
-const verdaccioDir = new URL('../../../.cache/verdaccio/', import.meta.url).pathname;
-
-function verdaccioBin(): string {
-  const installed = join(verdaccioDir, 'node_modules/verdaccio/package.json');
-  if (!existsSync(installed) || JSON.parse(readFileSync(installed, 'utf8')).version !== VERDACCIO_VERSION) {
-    execFileSync(
-      'npm',
-      ['install', '--prefix', verdaccioDir, '--no-audit', '--no-fund', `verdaccio@${VERDACCIO_VERSION}`],
-      { stdio: 'ignore' },
-    );
-  }
-  return join(verdaccioDir, 'node_modules/verdaccio/bin/verdaccio');
-}
-
-function startVerdaccio(env: Record<string, string>, args: readonly string[]) {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  delete childEnv.NODE_PATH;
-  return new Promise<{ addr: string; child: ChildProcess; err: () => string }>((done, fail) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', `${packageDir}register.mjs`, verdaccioBin(), ...args],
-      {
-        env: childEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    createInterface({ input: child.stdout }).once('line', (line) =>
-      done({ addr: JSON.parse(line).addr, child, err: () => err }),
-    );
-    child.once('exit', (code) => fail(new Error(`verdaccio exited early with ${code}:\n${err}`)));
-  });
-}
-
-/** Refused connections retried: verdaccio logs its address just before it listens. */
-async function call(url: string, init: RequestInit = {}): Promise<Response> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fetch(url, init);
-    } catch (error) {
-      const code = (error as { cause?: { code?: string } }).cause?.code;
-      if (code !== 'ECONNREFUSED' || attempt >= 100) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 const PACKAGES = [
   { name: 'tp-demo-a', file: 'tp-demo-a', url: 'tp-demo-a' },
@@ -137,7 +84,7 @@ describe.skipIf(Number(process.versions.node.split('.')[0]) < 22)('verdaccio und
           '',
         ].join('\n'),
       );
-      const { addr, child, err } = await startVerdaccio(
+      const { first, child, err } = await startVerdaccio(
         {
           TRACEPOINT_RESOLVE_FROM: legDir(),
           TRACEPOINT_CLICKHOUSE_URL: server.url,
@@ -145,12 +92,14 @@ describe.skipIf(Number(process.versions.node.split('.')[0]) < 22)('verdaccio und
           OTEL_NODE_ENABLED_INSTRUMENTATIONS: instrumentations,
           TRACEPOINT_PATH_PATTERNS: '/-/package/{name}/dist-tags/{tag}',
         },
+        ['--import', `${packageDir}register.mjs`],
         ['--config', config, '--listen', `127.0.0.1:${await freePort()}`],
       );
+      const addr = first.addr as string;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       let requests = 0;
       try {
-        const user = await call(`${addr}-/user/org.couchdb.user:tp`, {
+        const user = await fetchWhenListening(`${addr}-/user/org.couchdb.user:tp`, {
           method: 'PUT',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ name: 'tp', password: 'tp-password-1', type: 'user', roles: [] }),
@@ -163,7 +112,7 @@ describe.skipIf(Number(process.versions.node.split('.')[0]) < 22)('verdaccio und
           for (const version of VERSIONS) {
             const tarball = gzipSync(Buffer.from(`${pkg.name}@${version}`));
             const file = `${pkg.file}-${version}.tgz`;
-            const published = await call(`${addr}${pkg.url}`, {
+            const published = await fetchWhenListening(`${addr}${pkg.url}`, {
               method: 'PUT',
               headers: auth,
               body: JSON.stringify({
@@ -183,16 +132,16 @@ describe.skipIf(Number(process.versions.node.split('.')[0]) < 22)('verdaccio und
               }),
             });
             expect(published.status, await published.text()).toBe(201);
-            const fetched = await call(`${addr}${pkg.name}/-/${file}`);
+            const fetched = await fetchWhenListening(`${addr}${pkg.name}/-/${file}`);
             expect(fetched.status).toBe(200);
             await fetched.arrayBuffer();
             requests += 2;
           }
-          const metadata = await call(`${addr}${pkg.url}`);
+          const metadata = await fetchWhenListening(`${addr}${pkg.url}`);
           expect(metadata.status).toBe(200);
           await metadata.text();
           for (const tag of ['beta', 'next']) {
-            const tagged = await call(`${addr}-/package/${pkg.url}/dist-tags/${tag}`, {
+            const tagged = await fetchWhenListening(`${addr}-/package/${pkg.url}/dist-tags/${tag}`, {
               method: 'PUT',
               headers: auth,
               body: JSON.stringify(VERSIONS[0]),
