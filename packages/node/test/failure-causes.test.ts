@@ -128,7 +128,8 @@ describe('failures counted once, at their origin (an express app)', () => {
 
   it('the errors dashboard shows one row for the cause, counted once per failed request, thrown in the deepest span', async () => {
     const errors = await dashboard('errors');
-    expect(errors).toHaveLength(2);
+    // The rows in the message: a flake seen once under CI load gave a third row.
+    expect(errors, JSON.stringify(errors.map(({ stacktrace: _, ...row }) => row))).toHaveLength(2);
     const [row, stock] = errors;
     expect(row).toMatchObject({
       service: 'shop',
