@@ -1,6 +1,7 @@
 export * from './attribute-names.js';
 export { firstPresentName, readFirst } from './attribute-read.js';
 export { DROPPED_BY_CLEANER, isDroppedByCleaner } from './cleaner-mark.js';
+export { hasExceptionEvent } from './exception-event.js';
 export {
   addNanos,
   hrTimeDiffMillis,

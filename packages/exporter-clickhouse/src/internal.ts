@@ -61,6 +61,7 @@ export {
 export { versionAtLeast } from './server-version.js';
 export { SpanRowEncoder, type SpanRowEncoderOptions } from './span-row-encoder.js';
 export { type AnySpanRows, BinarySpanRows, type SpanRowSink, SpanRows } from './span-rows.js';
+export { schemaOptionsOf } from './start-up.js';
 export { type ColumnSpec, LOCAL_TABLE_SUFFIX, type SchemaTarget } from './table-ddl.js';
 export { type InsertFormat, insertTarget, MAX_PARTITIONS_PER_INSERT, rowLine } from './table-writer.js';
 export {

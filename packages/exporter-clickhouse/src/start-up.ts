@@ -6,11 +6,22 @@ import type { ExporterTables } from './exporter-tables.js';
 import { classifyInsertError, toError } from './insert-error.js';
 import { UnsupportedColumnTypeError } from './otel-traces-binary.js';
 import { OTEL_TRACES_INSERT_COLUMNS, TRACE_POINT_INSERT_COLUMNS } from './otel-traces-schema.js';
-import { prepareSchema, SchemaMismatchError, type SchemaReport } from './schema-manager.js';
+import {
+  prepareSchema,
+  SchemaMismatchError,
+  type SchemaOptions,
+  type SchemaReport,
+} from './schema-manager.js';
 import { UnsupportedServerVersionError } from './server-version.js';
 import type { SpanRowEncoder } from './span-row-encoder.js';
 import { qualifiedName } from './table-ddl.js';
 import { type InsertTarget, insertTarget, TableWriter } from './table-writer.js';
+
+/** The schema an exporter with this config writes: what its start-up prepares, and `tracepoint dashboard` upgrades. */
+export function schemaOptionsOf(config: ExporterConfig): SchemaOptions {
+  const { cluster, database, tracesTable, tracePointsTable, statsTable, tracePoints, ttlDays } = config;
+  return { cluster, database, tracesTable, tracePointsTable, statsTable, tracePoints, ttlDays };
+}
 
 /** What a finished start-up gives the transmissions. */
 export interface Started {
@@ -103,9 +114,7 @@ export class StartUp {
     const connection = await openConnection(this.config);
     let report: SchemaReport;
     try {
-      const { cluster, database, tracesTable, tracePointsTable, statsTable, tracePoints, ttlDays } =
-        this.config;
-      const schema = { cluster, database, tracesTable, tracePointsTable, statsTable, tracePoints, ttlDays };
+      const schema = schemaOptionsOf(this.config);
       // Start-up fails over like inserts do: the first URL being down must not stop the exporter.
       for (let tried = 1; ; tried++) {
         try {

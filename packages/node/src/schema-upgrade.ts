@@ -3,6 +3,7 @@ import {
   describeColumns,
   type ExporterConfig,
   prepareSchema,
+  schemaOptionsOf,
 } from '@tracepoint/exporter-clickhouse/internal';
 
 type Client = Parameters<typeof describeColumns>[0];
@@ -22,7 +23,5 @@ export async function upgradeOlderStore(
 ): Promise<number[]> {
   const columns = await describeColumns(client, config.database, config.statsTable);
   if (columns.size === 0 || TRACE_POINT_STATS_COLUMNS.every(({ name }) => columns.has(name))) return [];
-  const { cluster, database, tracesTable, tracePointsTable, statsTable, tracePoints, ttlDays } = config;
-  const schema = { cluster, database, tracesTable, tracePointsTable, statsTable, tracePoints, ttlDays };
-  return (await prepareSchema(client, schema, true, label)).applied;
+  return (await prepareSchema(client, schemaOptionsOf(config), true, label)).applied;
 }

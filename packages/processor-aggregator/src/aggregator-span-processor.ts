@@ -1,7 +1,7 @@
 import { type Context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
-  EXCEPTION_EVENT,
   HTTP_RESPONSE_STATUS_CODE,
+  hasExceptionEvent,
   hrTimeToMillis,
   isDroppedByCleaner,
   type SpanLike,
@@ -67,12 +67,6 @@ function answeredClientError(span: SpanLike): boolean {
   if (code === undefined || code === null) code = attributes[HTTP_RESPONSE_STATUS_CODE[1]];
   const value = typeof code === 'number' ? code : typeof code === 'string' ? Number(code) : Number.NaN;
   return value >= 400 && value < 500;
-}
-
-/** The span recorded an exception event (what makes the mapping's exception points events, not its status). */
-function hasExceptionEvent(events: SpanLike['events']): boolean {
-  for (let i = 0; i < events.length; i++) if (events[i]?.name === EXCEPTION_EVENT) return true;
-  return false;
 }
 
 /** Sets every dimension of `dims` (a key's values, in the record's order). */

@@ -1,3 +1,5 @@
+import { escapeRegExp } from './text-pattern.js';
+
 /**
  * Path templates that are their own match: `/-/package/{name}/dist-tags/{tag}` matches
  * `/-/package/tp-demo-a/dist-tags/beta` and names it with the template. A `{word}` stands for one
@@ -28,7 +30,7 @@ export function templatePattern(template: string): TemplatePattern | string {
     const close = template.indexOf('}', i);
     if (open < 0) {
       if (close >= 0) return 'has a } without its {';
-      source += escaped(template.slice(i));
+      source += escapeRegExp(template.slice(i));
       break;
     }
     if (close >= 0 && close < open) return 'has a } without its {';
@@ -41,14 +43,10 @@ export function templatePattern(template: string): TemplatePattern | string {
     if (template[end + 1] === '{') {
       return 'has two placeholders in a row: nothing tells where one ends';
     }
-    source += `${escaped(template.slice(i, open))}[^/]+?`;
+    source += `${escapeRegExp(template.slice(i, open))}[^/]+?`;
     i = end + 1;
   }
   return { match: new RegExp(`^${source}$`), template };
-}
-
-function escaped(text: string): string {
-  return text.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
 }
 
 /**

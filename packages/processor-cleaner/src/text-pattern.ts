@@ -3,6 +3,11 @@ import type { TextPattern } from './cleaner-options.js';
 /** A compiled glob or RegExp. */
 export type TextMatcher = (text: string) => boolean;
 
+/** `text` as a RegExp source that matches exactly it. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
+}
+
 /** Globs match the whole text: `**` any run, `*` any run of `star`, `?` one character. */
 function globToRegExp(glob: string, star: string): RegExp {
   let source = '';
@@ -13,7 +18,7 @@ function globToRegExp(glob: string, star: string): RegExp {
       i++;
     } else if (char === '*') source += star;
     else if (char === '?') source += '.';
-    else source += char.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
+    else source += escapeRegExp(char);
   }
   return new RegExp(`^${source}$`, 's');
 }

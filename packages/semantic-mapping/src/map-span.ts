@@ -10,6 +10,7 @@ import {
   EXCEPTION_MESSAGE,
   EXCEPTION_STACKTRACE,
   EXCEPTION_TYPE,
+  hasExceptionEvent,
   hrTimeToNanoString,
   readFirst,
   SERVICE_NAME,
@@ -246,11 +247,6 @@ function point(
     params: facts.params,
     exception,
   };
-}
-
-function hasExceptionEvent(events: SpanLike['events']): boolean {
-  for (let i = 0; i < events.length; i++) if (events[i]?.name === EXCEPTION_EVENT) return true;
-  return false;
 }
 
 function text(value: unknown): string {
