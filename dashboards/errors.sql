@@ -14,12 +14,11 @@ SELECT service, exception_type, toUInt32(count()) AS exceptions, thrown_in, thro
 FROM (
   SELECT trace, event_type AS exception_type, event_message AS failure_message, event_stack AS failure_stack,
     extract(event_stack, '\n[ \t]+at ([^\n]*)') AS thrown_at,
-    argMin(span_service, (event_time, span_end, span_duration)) AS service,
-    argMin(span_label, (event_time, span_end, span_duration)) AS thrown_in,
+    argMin(span_service, (span_duration, event_time)) AS service,
+    argMin(span_label, (span_duration, event_time)) AS thrown_in,
     arrayFilter(name -> name != thrown_in, groupUniqArray(span_label)) AS through
   FROM (
     SELECT TraceId AS trace, ServiceName AS span_service, Duration AS span_duration, event_time,
-      Timestamp + toIntervalNanosecond(Duration) AS span_end,
       if(SpanAttributes['http.route'] != '' AND position(SpanName, SpanAttributes['http.route']) = 0,
         concat(SpanName, ' ', SpanAttributes['http.route']), SpanName) AS span_label,
       event_attributes['exception.type'] AS event_type, event_attributes['exception.message'] AS event_message,
