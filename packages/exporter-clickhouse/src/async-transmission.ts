@@ -80,6 +80,7 @@ export class AsyncTransmission extends QueuedTransmission {
           );
       } finally {
         this.queuedBytes -= bytes;
+        this.context.encoder.release(rows);
       }
     };
     this.chain = this.context.track(this.chain.then(run, run));

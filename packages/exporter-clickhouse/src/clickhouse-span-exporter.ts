@@ -67,6 +67,8 @@ export class ClickHouseSpanExporter {
       mapSpan: this.config.tracePoints ? mapSpan : undefined,
       stats: this.counters,
       logger: this.config.logger,
+      // A batch is inserted once it reaches maxBatchBytes, so its Buffer grows to at most twice that.
+      spareBufferBytes: 2 * this.config.maxBatchBytes,
     });
     this.tables = exporterTables(this.config);
     // Push mode streams each row as it is encoded, before start-up may have read the table's types: it

@@ -1,4 +1,5 @@
 import { RowBinaryWriter } from './row-binary-writer.js';
+import type { SpareBuffers } from './spare-buffers.js';
 import type { TextRepairs } from './well-formed-text.js';
 
 /**
@@ -132,13 +133,31 @@ export class BinaryRowBatch implements InsertBody {
   readonly writer: RowBinaryWriter;
   private readonly rowEnds: number[] = [];
 
-  /** `repairs`: where the writer counts the lone surrogates it replaced. */
+  /**
+   * `repairs`: where the writer counts the lone surrogates it replaced;
+   * `spares`: where the writer's Buffer comes from and goes back to (`release`).
+   */
   constructor(
     readonly header: Uint8Array,
     capacity = 64 * 1024,
     repairs: TextRepairs = { loneSurrogatesReplaced: 0 },
+    private readonly spares?: SpareBuffers,
   ) {
-    this.writer = new RowBinaryWriter(repairs, capacity);
+    this.writer = new RowBinaryWriter(repairs, spares === undefined ? capacity : spares.take(capacity));
+  }
+
+  /**
+   * The batch's insert has ended (written or given up): its Buffer goes back to
+   * the spares, and the batch holds no rows any more, so a late read finds
+   * none rather than the next batch's bytes.
+   */
+  release(): void {
+    const { buffer, length } = this.writer;
+    this.writer.buffer = EMPTY;
+    this.writer.reset();
+    this.rowEnds.length = 0;
+    this.days.length = 0;
+    this.spares?.give(buffer, length);
   }
 
   get rows(): number {
@@ -178,6 +197,8 @@ export class BinaryRowBatch implements InsertBody {
     return out;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** The number of rows in these ranges. */
 export function rowCount(ranges: readonly RowRange[]): number {

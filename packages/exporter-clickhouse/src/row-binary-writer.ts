@@ -21,11 +21,12 @@ export class RowBinaryWriter {
   buffer: Buffer;
   length = 0;
 
+  /** `initial`: a capacity, or a Buffer to write into (a spare one: its old bytes are overwritten). */
   constructor(
     readonly repairs: TextRepairs,
-    capacity = 64 * 1024,
+    initial: number | Buffer = 64 * 1024,
   ) {
-    this.buffer = Buffer.allocUnsafe(capacity);
+    this.buffer = typeof initial === 'number' ? Buffer.allocUnsafe(initial) : initial;
   }
 
   reset(): void {
@@ -45,7 +46,8 @@ export class RowBinaryWriter {
   ensure(extra: number): void {
     const needed = this.length + extra;
     if (needed <= this.buffer.length) return;
-    let capacity = this.buffer.length * 2;
+    // At least 64 bytes: a released batch's writer holds an empty Buffer.
+    let capacity = Math.max(this.buffer.length * 2, 64);
     while (capacity < needed) capacity *= 2;
     const grown = Buffer.allocUnsafe(capacity);
     this.buffer.copy(grown, 0, 0, this.length);

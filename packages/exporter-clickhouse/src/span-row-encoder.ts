@@ -5,6 +5,7 @@ import { toError } from './insert-error.js';
 import { OtelTracesBinaryEncoder } from './otel-traces-binary.js';
 import { OtelTracesLineEncoder } from './otel-traces-row.js';
 import { type AnySpanRows, BinarySpanRows, type SpanRowSink, SpanRows } from './span-rows.js';
+import { SpareBuffers } from './spare-buffers.js';
 import type { InsertTarget } from './table-writer.js';
 import { tracePointFields } from './trace-point-fields.js';
 
@@ -17,6 +18,8 @@ export interface SpanRowEncoderOptions {
   stats?: ExporterStats;
   /** Told about each span that could not be encoded. */
   logger?: { warn(message: string, key?: string): void };
+  /** The largest Buffer of a finished RowBinary batch kept for the next one (SpareBuffers); default 32 MiB. */
+  spareBufferBytes?: number;
 }
 
 /**
@@ -32,9 +35,11 @@ export class SpanRowEncoder {
   private readonly traceLines: OtelTracesLineEncoder;
   private mapSpan: ((span: SpanLike) => readonly TracePoint[]) | undefined;
   private binary: { encoder: OtelTracesBinaryEncoder; target: InsertTarget } | undefined;
+  private readonly spares: SpareBuffers;
 
   constructor(private readonly options: SpanRowEncoderOptions = {}) {
     this.stats = options.stats ?? emptyStats();
+    this.spares = new SpareBuffers(options.spareBufferBytes ?? 32 * 1024 * 1024);
     this.traceLines = new OtelTracesLineEncoder(this.stats);
     this.mapSpan = options.mapSpan;
   }
@@ -70,7 +75,12 @@ export class SpanRowEncoder {
     const binary = this.binary;
     return binary === undefined
       ? new SpanRows()
-      : new BinarySpanRows(binary.target, binary.encoder.header, this.stats);
+      : new BinarySpanRows(binary.target, binary.encoder.header, this.stats, this.spares);
+  }
+
+  /** The batch's insert has ended (written or given up): a RowBinary batch's Buffer is kept for the next batch. */
+  release(rows: AnySpanRows): void {
+    if (rows instanceof BinarySpanRows) rows.release();
   }
 
   /** Whether rows encoded now can join `rows`. */

@@ -1,4 +1,5 @@
 import { BinaryRowBatch, RowBatch } from './row-batch.js';
+import type { SpareBuffers } from './spare-buffers.js';
 import type { InsertTarget } from './table-writer.js';
 import type { TextRepairs } from './well-formed-text.js';
 
@@ -56,8 +57,9 @@ export class BinarySpanRows extends BinaryRowBatch implements SpanRowSink {
     readonly target: InsertTarget,
     header: Uint8Array,
     repairs?: TextRepairs,
+    spares?: SpareBuffers,
   ) {
-    super(header, undefined, repairs);
+    super(header, undefined, repairs, spares);
   }
 
   add(): boolean {

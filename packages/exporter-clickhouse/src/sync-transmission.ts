@@ -19,6 +19,8 @@ export class SyncTransmission implements Transmission {
       return { code: 0 };
     } catch (error) {
       return { code: 1, error: toError(error) };
+    } finally {
+      encoder.release(rows);
     }
   }
 

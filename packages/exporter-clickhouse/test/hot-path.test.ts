@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SpanKind } from '@opentelemetry/api';
 import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 import {
+  type BinarySpanRows,
   compressesRequests,
   declaredColumnTypes,
   insertTarget,
@@ -13,6 +14,7 @@ import {
 } from '@tracepoint/exporter-clickhouse/internal';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportOnce } from '../../../test-support/recorded-spans.js';
 import { testStore } from '../../../test-support/test-store.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
@@ -122,6 +124,58 @@ describe('binary rows written into the batch', () => {
     expect(mixed.rows).toBe(2);
     expect(Buffer.concat(mixed.body({ from: 0, to: 2 }))).toEqual(
       Buffer.concat(alone.body({ from: 0, to: 2 })),
+    );
+  });
+});
+
+describe('batch buffers kept for the next batch', () => {
+  const columns = [...OTEL_TRACES_INSERT_COLUMNS, ...TRACE_POINT_INSERT_COLUMNS];
+  const target = insertTarget('otel_traces', 'otel_traces', columns, 'RowBinaryWithNamesAndTypes');
+  const many = (times: number) => Array.from({ length: times }, () => spans).flat();
+
+  it('writes the next batch into the Buffer of one whose insert ended, and lets a mostly empty one go', () => {
+    const encoder = new SpanRowEncoder();
+    encoder.useBinary(target, columns, declaredColumnTypes());
+    const first = encoder.newRows() as BinarySpanRows;
+    encoder.encode(many(60), first);
+    const buffer = first.writer.buffer;
+    // A quarter of the buffer or more was used: worth keeping.
+    expect(first.bytes * 4).toBeGreaterThanOrEqual(buffer.length);
+    encoder.release(first);
+    // Released rows are gone: a late read finds none, never the next batch's bytes.
+    expect(first.rows).toBe(0);
+    expect(Buffer.concat(first.body({ from: 0, to: 1 })).length).toBe(0);
+    const second = encoder.newRows() as BinarySpanRows;
+    expect(second.writer.buffer).toBe(buffer);
+    encoder.encode(spans.slice(0, 1), second);
+    encoder.release(second);
+    // One row in a buffer sized for 600: not kept, the next batch starts small again.
+    expect((encoder.newRows() as BinarySpanRows).writer.buffer).not.toBe(buffer);
+  });
+
+  it('inserts every row of a smaller batch written over a bigger one exactly', async () => {
+    const database = 'hot_reused_buffer';
+    const exporter = new ClickHouseSpanExporter({
+      url: store.server.url,
+      database,
+      flushIntervalMillis: 60_000,
+    });
+    await exporter.ready();
+    await exportOnce(exporter, many(60));
+    await exporter.forceFlush();
+    // The second batch reuses the first one's Buffer: stale bytes past its rows must not be sent.
+    await exportOnce(exporter, spans.slice(0, 3));
+    await exporter.forceFlush();
+    await exporter.shutdown();
+    expect(exporter.stats()).toMatchObject({ spansExported: 60 * spans.length + 3, spansFailed: 0 });
+    const rows = await store.rows<{ SpanName: string; n: string }>(
+      `SELECT SpanName, count() AS n FROM ${database}.otel_traces GROUP BY SpanName ORDER BY SpanName`,
+    );
+    const expected = new Map<string, number>();
+    for (const span of [...many(60), ...spans.slice(0, 3)])
+      expected.set(span.name, (expected.get(span.name) ?? 0) + 1);
+    expect(rows.map((row) => [row.SpanName, Number(row.n)])).toEqual(
+      [...expected].sort(([a], [b]) => (a < b ? -1 : 1)),
     );
   });
 });
