@@ -1,5 +1,6 @@
 import type { SpanLike } from '@tracepoint/core';
 import { forgetSpanMapping, type TracePoint } from '@tracepoint/semantic-mapping';
+import { EXPORTER_DEFAULTS } from './exporter-options.js';
 import { type ExporterStats, emptyStats } from './exporter-stats.js';
 import { toError } from './insert-error.js';
 import { OtelTracesBinaryEncoder } from './otel-traces-binary.js';
@@ -18,7 +19,7 @@ export interface SpanRowEncoderOptions {
   stats?: ExporterStats;
   /** Told about each span that could not be encoded. */
   logger?: { warn(message: string, key?: string): void };
-  /** The largest Buffer of a finished RowBinary batch kept for the next one (SpareBuffers); default 32 MiB. */
+  /** The largest Buffer of a finished RowBinary batch kept for the next one (SpareBuffers); default twice the default maxBatchBytes. */
   spareBufferBytes?: number;
 }
 
@@ -39,7 +40,7 @@ export class SpanRowEncoder {
 
   constructor(private readonly options: SpanRowEncoderOptions = {}) {
     this.stats = options.stats ?? emptyStats();
-    this.spares = new SpareBuffers(options.spareBufferBytes ?? 32 * 1024 * 1024);
+    this.spares = new SpareBuffers(options.spareBufferBytes ?? 2 * EXPORTER_DEFAULTS.maxBatchBytes);
     this.traceLines = new OtelTracesLineEncoder(this.stats);
     this.mapSpan = options.mapSpan;
   }

@@ -35,9 +35,4 @@ export class SpareBuffers {
     if (buffer.length > this.maxBytes || used * 4 < buffer.length) return;
     if (this.spare === undefined || this.spare.length < buffer.length) this.spare = buffer;
   }
-
-  /** Bytes held for the next batch (tests). */
-  get heldBytes(): number {
-    return this.spare?.length ?? 0;
-  }
 }
