@@ -24,13 +24,27 @@ export function isValidHrTime(time: unknown): time is HrTime {
  */
 export function hrTimeToNanoString(time: HrTime): string {
   if (isValidHrTime(time)) {
-    const [seconds, nanos] = time;
+    const seconds = time[0];
+    const nanos = time[1];
     if (seconds === 0) return String(nanos);
-    const digits = String(nanos);
-    return String(seconds) + '000000000'.slice(digits.length) + digits;
+    // The spans of one second share its text: it is made once, not per time (a span's start and
+    // end, its events; see lastSeconds). Nanos of 9 digits need no padding; the others are
+    // padded by adding 1e9 (exact: below 2^31) and dropping the leading 1, one string, no slice
+    // of a padding constant.
+    if (seconds !== lastSeconds) {
+      lastSeconds = seconds;
+      lastSecondsText = String(seconds);
+    }
+    return (
+      lastSecondsText + (nanos >= 100_000_000 ? String(nanos) : String(NANOS_PER_SECOND + nanos).slice(1))
+    );
   }
   return hrTimeToNanos(time).toString();
 }
+
+// The last whole second converted, and its text: spans end in order, most times share it.
+let lastSeconds = -1;
+let lastSecondsText = '';
 
 /** Nanoseconds since the epoch as a BigInt, exact. */
 export function hrTimeToNanos(time: HrTime): bigint {

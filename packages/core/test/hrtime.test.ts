@@ -19,6 +19,20 @@ describe('hrTimeToNanoString', () => {
     expect(hrTimeToNanos(time)).toBe(BigInt(expected));
   });
 
+  it("converts times of alternating seconds exactly (the last second's text is reused, never stale)", () => {
+    const times: HrTime[] = [
+      [1_700_000_000, 5],
+      [1_700_000_000, 123_456_789],
+      [1_700_000_001, 99_999_999],
+      [0, 7],
+      [1_700_000_000, 100_000_000],
+      [1, 0],
+      [1_700_000_001, 0],
+    ];
+    for (let round = 0; round < 2; round++)
+      for (const time of times) expect(hrTimeToNanoString(time)).toBe(hrTimeToNanos(time).toString());
+  });
+
   it('rounds fractional nanoseconds instead of emitting a decimal point', () => {
     expect(hrTimeToNanoString([2, 0.6])).toBe('2000000001');
   });

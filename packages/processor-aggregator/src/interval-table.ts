@@ -46,6 +46,29 @@ const FIRST_VALUE_ID = 2;
 /** The row being looked up; add() runs to its end before another starts (one thread, no re-entry). */
 const SCRATCH_IDS = new Int32Array(KEY_WIDTH);
 
+/** Slots of an interval's recent-key cache (a power of two). */
+const RECENT_SLOTS = 256;
+const NO_RECENT = new Int32Array(0);
+
+/**
+ * A key's slot in the recent-key cache, from what is cheap to read: the values' lengths and a
+ * character of the values that tell keys apart most (status, span name, methods). Two keys in
+ * one slot only take turns (a miss takes the full lookup); the slot never decides which key
+ * a span counts under, recentKey compares every value.
+ */
+function recentSlot(statType: StatType, dims: Dimensions): number {
+  let h = statType.length;
+  for (let i = 0; i < dims.length; i++) h = Math.imul(h ^ (dims[i] as string).length, 0x01000193);
+  h = Math.imul(h ^ lastChar(dims[1]) ^ (lastChar(dims[7]) << 8) ^ (lastChar(dims[3]) << 16), 0x01000193);
+  h = Math.imul(h ^ lastChar(dims[6]) ^ (lastChar(dims[5]) << 8), 0x01000193);
+  h ^= h >>> 15;
+  return h & (RECENT_SLOTS - 1);
+}
+
+function lastChar(text: string): number {
+  return text.length === 0 ? 0 : text.charCodeAt(text.length - 1);
+}
+
 const statTypeId = (statType: StatType): number =>
   statType === 'endpoint' ? 0 : statType === 'edge' ? 1 : 2;
 
@@ -117,6 +140,14 @@ export class IntervalTable implements SketchMemory {
   /** What this interval took from the account, given back by `release()`. */
   private bytes = INTERVAL_BYTES + OVERFLOW_KEYS_BYTES;
   private keys = OVERFLOW_KEYS;
+  /**
+   * The recent-key cache: per slot (recentSlot), the index + 1 of the key last counted there,
+   * 0 when none. Allocated at the first span (an interval that sees none pays nothing); a fixed
+   * RECENT_SLOTS * 4 bytes charged to no one, like the key index's first array: the overflow keys
+   * every interval reserves (~3 KB) are rarely all made, so the account and which span overflows
+   * when are what they were.
+   */
+  private recent: Int32Array = NO_RECENT;
 
   private constructor(
     readonly startSeconds: number,
@@ -154,10 +185,16 @@ export class IntervalTable implements SketchMemory {
     error: boolean,
     clientError = false,
   ): void {
-    const ids = SCRATCH_IDS;
-    // A value this interval never interned is in no key held: the key is new without a lookup.
-    let found = this.idsOf(statType, dims, ids) ? this.index.find(ids) : -1;
-    if (found < 0) found = this.newKey(statType, dims, ids);
+    const slot = recentSlot(statType, dims);
+    let found = this.recentKey(slot, statType, dims);
+    if (found < 0) {
+      const ids = SCRATCH_IDS;
+      // A value this interval never interned is in no key held: the key is new without a lookup.
+      found = this.idsOf(statType, dims, ids) ? this.index.find(ids) : -1;
+      if (found < 0) found = this.newKey(statType, dims, ids);
+      if (this.recent === NO_RECENT) this.recent = new Int32Array(RECENT_SLOTS);
+      this.recent[slot] = found + 1;
+    }
     const aggregate = this.aggregates[found] as Aggregate;
     aggregate.spanCount++;
     aggregate.count += weight;
@@ -167,6 +204,23 @@ export class IntervalTable implements SketchMemory {
     if (durationMs < aggregate.min) aggregate.min = durationMs;
     if (durationMs > aggregate.max) aggregate.max = durationMs;
     aggregate.sketch.add(durationMs, weight);
+  }
+
+  /**
+   * The key held in the recent-key slot when it is (statType, dims) exactly, else -1. Equal
+   * values have equal ids, so this is the key idsOf and the index would find; finding a key held
+   * has no side effect (caps and the account are only consulted for a new key), so a hit changes
+   * nothing but the work: 9 string compares, mostly of the same string objects, instead of a Map
+   * lookup per value and the index probe.
+   */
+  private recentKey(slot: number, statType: StatType, dims: Dimensions): number {
+    const held = (this.recent[slot] ?? 0) - 1;
+    if (held < 0) return -1;
+    const aggregate = this.aggregates[held] as Aggregate;
+    if (aggregate.statType !== statType) return -1;
+    const heldDims = aggregate.dims;
+    for (let i = 0; i < dims.length; i++) if (heldDims[i] !== dims[i]) return -1;
+    return held;
   }
 
   /** A sketch of this interval asks for a larger bucket array. */

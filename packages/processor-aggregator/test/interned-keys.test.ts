@@ -212,3 +212,47 @@ describe('interned keys write what string keys wrote', () => {
     expect(tables.some((table) => table === undefined)).toBe(true);
   });
 });
+
+describe('recent-key cache', () => {
+  it('keys that share a cache slot (same lengths, same last characters) take turns and each keeps its own counts', () => {
+    // Each pair differs in one middle character only, which recentSlot does not read.
+    const names = ['GET /api/a/:id', 'GET /api/b/:id', 'GET /api/c/:id'];
+    const methods = ['SELECT orders', 'SELECT ordars'];
+    const config = resolveAggregatorConfig({ sink, maxValuesPerDimension: 2 });
+    const interned = {
+      account: new MemoryAccount(config.maxMemoryBytes, config.maxKeys),
+      overflow: overflowCounts(),
+    };
+    const plain = {
+      account: new MemoryAccount(config.maxMemoryBytes, config.maxKeys),
+      overflow: overflowCounts(),
+    };
+    const table = IntervalTable.open(0, config, interned.overflow, interned.account);
+    const reference = StringKeyedTable.open(0, config, plain.overflow, plain.account);
+    const scratch: Dimensions = ['', '', '', '', '', '', '', '', ''];
+    for (let n = 0; n < 300; n++) {
+      const endpoint = n % 2 === 0;
+      const dims: Dimensions = endpoint
+        ? ['checkout', names[n % 3] as string, 'Server', 'Unset', '', '', '', '', '']
+        : [
+            'checkout',
+            '',
+            'Client',
+            'Unset',
+            'checkout',
+            'postgresql:shop',
+            'GET /x',
+            methods[(n >> 1) % 2] as string,
+            '',
+          ];
+      for (let i = 0; i < 9; i++) scratch[i] = dims[i] as string;
+      table?.add(endpoint ? 'endpoint' : 'edge', scratch, 1 + (n % 5), 1, n % 7 === 0);
+      reference?.add(endpoint ? 'endpoint' : 'edge', [...dims] as Dimensions, 1 + (n % 5), 1, n % 7 === 0);
+    }
+    // The third name is over maxValuesPerDimension (2): its spans count under the overflow value each time.
+    expect(interned.overflow).toEqual(plain.overflow);
+    expect(interned.overflow.dimension.spanName).toBeGreaterThan(0);
+    expect(table?.records(60)).toEqual(reference?.records(60));
+    expect(table?.size).toBe(5);
+  });
+});
