@@ -5,14 +5,25 @@ const NANOS_PER_SECOND_BIG = 1_000_000_000n;
 
 /** `[seconds, nanos]` as the SDKs make it: whole, non-negative, nanos below one second. */
 export function isValidHrTime(time: unknown): time is HrTime {
+  return Array.isArray(time) && time.length === 2 && isValidHrTimeParts(time[0], time[1]);
+}
+
+/**
+ * Whole seconds within the safe integers and whole nanos below one second, both non-negative:
+ * what Number.isSafeInteger and Number.isInteger checked, as plain comparisons (NaN and the
+ * infinities fail them), which inline where the calls did not (isValidHrTime was 5% of the
+ * mapper's profile on its own, beside hrTimeToNanoString's 7.6%).
+ */
+function isValidHrTimeParts(seconds: unknown, nanos: unknown): boolean {
   return (
-    Array.isArray(time) &&
-    time.length === 2 &&
-    Number.isSafeInteger(time[0]) &&
-    Number.isInteger(time[1]) &&
-    (time[0] as number) >= 0 &&
-    (time[1] as number) >= 0 &&
-    (time[1] as number) < NANOS_PER_SECOND
+    typeof seconds === 'number' &&
+    typeof nanos === 'number' &&
+    seconds >= 0 &&
+    seconds <= Number.MAX_SAFE_INTEGER &&
+    nanos >= 0 &&
+    nanos < NANOS_PER_SECOND &&
+    Math.floor(seconds) === seconds &&
+    Math.floor(nanos) === nanos
   );
 }
 
@@ -23,14 +34,15 @@ export function isValidHrTime(time: unknown): time is HrTime {
  * through BigInt, still exact.
  */
 export function hrTimeToNanoString(time: HrTime): string {
-  if (isValidHrTime(time)) {
-    const seconds = time[0];
-    const nanos = time[1];
+  const seconds = time[0];
+  const nanos = time[1];
+  // The parts only: an array of another length, or an array-like, converts to the same digits
+  // through BigInt below, which reads the same two parts.
+  if (isValidHrTimeParts(seconds, nanos)) {
     if (seconds === 0) return String(nanos);
     // The spans of one second share its text: it is made once, not per time (a span's start and
     // end, its events; see lastSeconds). Nanos of 9 digits need no padding; the others are
-    // padded by adding 1e9 (exact: below 2^31) and dropping the leading 1, one string, no slice
-    // of a padding constant.
+    // padded by adding 1e9 (still a small integer) and dropping the leading 1.
     if (seconds !== lastSeconds) {
       lastSeconds = seconds;
       lastSecondsText = String(seconds);

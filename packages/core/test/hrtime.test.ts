@@ -1,5 +1,5 @@
 import type { HrTime } from '@opentelemetry/api';
-import { hrTimeToNanoString, hrTimeToNanos } from '@tracepoint/core';
+import { hrTimeToNanoString, hrTimeToNanos, isValidHrTime } from '@tracepoint/core';
 import { describe, expect, it } from 'vitest';
 
 describe('hrTimeToNanoString', () => {
@@ -35,5 +35,44 @@ describe('hrTimeToNanoString', () => {
 
   it('rounds fractional nanoseconds instead of emitting a decimal point', () => {
     expect(hrTimeToNanoString([2, 0.6])).toBe('2000000001');
+  });
+});
+
+describe('isValidHrTime', () => {
+  // What Number.isSafeInteger / Number.isInteger decided, kept by the plain comparisons.
+  it.each<[unknown, boolean]>([
+    [[1_700_000_000, 123_456_789], true],
+    [[0, 0], true],
+    [[-0, -0], true],
+    [[Number.MAX_SAFE_INTEGER, 999_999_999], true],
+    [[Number.MAX_SAFE_INTEGER + 1, 0], false],
+    [[-1, 0], false],
+    [[1, -1], false],
+    [[1, 1_000_000_000], false],
+    [[1.5, 0], false],
+    [[1, 0.5], false],
+    [[Number.NaN, 0], false],
+    [[1, Number.NaN], false],
+    [[Number.POSITIVE_INFINITY, 0], false],
+    [[1, Number.POSITIVE_INFINITY], false],
+    [['1', 0], false],
+    [[1, '0'], false],
+    [[1], false],
+    [[1, 2, 3], false],
+    [{ 0: 1, 1: 2, length: 2 }, false],
+    [new Int32Array([1, 2]), false],
+    [undefined, false],
+    [null, false],
+  ])('%j -> %s', (time, expected) => {
+    expect(isValidHrTime(time)).toBe(expected);
+  });
+
+  it('hrTimeToNanoString gives the BigInt digits for times it does not take the string path for', () => {
+    for (const time of [
+      [1, 2, 3],
+      [3, 1_000_000_007],
+      [2, 0.4],
+    ] as unknown as HrTime[])
+      expect(hrTimeToNanoString(time)).toBe(hrTimeToNanos(time).toString());
   });
 });

@@ -118,6 +118,32 @@ const DEFAULT_SPECS = [
 
 describe('params through the key index', () => {
   const span = tracerFor('shop');
+  it('match the plain lookups with the default specs too (params made by one object literal per key set)', () => {
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    // maxParams 4: sets of more than four specs take the key-by-key path with its dropped count.
+    for (const options of [undefined, { maxParams: 4 }, { maxParamLength: 3 }]) {
+      for (let round = 0; round < 300; round++) {
+        const attributes: Attributes = {};
+        for (const name of [...NAMES].sort(() => random() - 0.5))
+          if (random() < 0.3) attributes[name] = random() < 0.5 ? `v-${name}` : Math.floor(random() * 500);
+        const expected = expectedParams(attributes, DEFAULT_SPECS, options?.maxParams ?? 32);
+        if (options?.maxParamLength !== undefined)
+          for (const key of Object.keys(expected)) {
+            const value = expected[key] as string;
+            if (value.length > 3) expected[key] = `${value.slice(0, 3)}…`;
+          }
+        const params = mapSpan(span(SpanKind.CLIENT, attributes), options)[0]?.params ?? {};
+        expect(params).toEqual(expected);
+        expect(Object.keys(params)).toEqual(Object.keys(expected));
+        expect(Object.getPrototypeOf(params)).toBe(Object.prototype);
+      }
+    }
+  });
+
   it('match the plain lookups on random attribute sets (stable before old names, spec order, maxParams)', () => {
     let seed = 7;
     const random = () => {
