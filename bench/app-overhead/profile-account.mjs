@@ -37,7 +37,8 @@ function categoryOfUrl(url) {
   return 'other modules';
 }
 
-const SPECIAL = { '(garbage collector)': 'GC (main thread)', '(program)': 'V8 (program)', '(idle)': 'idle' };
+// A Map, not an object literal: a function named toString or constructor must not read Object.prototype's.
+const SPECIAL = new Map(Object.entries({ '(garbage collector)': 'GC (main thread)', '(program)': 'V8 (program)', '(idle)': 'idle' }));
 
 /**
  * Main-thread time of a profile by category, in ms. A builtin (no script) or a Node.js internal
@@ -53,7 +54,7 @@ export function timeByCategory(profile) {
   const categoryOf = (id) => {
     if (memo.has(id)) return memo.get(id);
     const { functionName, url } = nodes.get(id).callFrame;
-    let category = SPECIAL[functionName] ?? (url ? categoryOfUrl(url) : undefined);
+    let category = SPECIAL.get(functionName) ?? (url ? categoryOfUrl(url) : undefined);
     if (category === undefined) category = parents.has(id) ? categoryOf(parents.get(id)) : 'app and Node.js';
     memo.set(id, category);
     return category;

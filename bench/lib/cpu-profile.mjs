@@ -38,7 +38,8 @@ function packageOf(url) {
   return 'other';
 }
 
-const SPECIAL = { '(garbage collector)': 'GC', '(program)': 'V8 (program)', '(idle)': 'idle' };
+// A Map, not an object literal: a function named toString or constructor must not read Object.prototype's.
+const SPECIAL = new Map(Object.entries({ '(garbage collector)': 'GC', '(program)': 'V8 (program)', '(idle)': 'idle' }));
 
 /**
  * Self time of a profile by package and, within each, by file. A function without a script (a
@@ -54,7 +55,7 @@ export function selfTimeByPackage(profile) {
     let place = places.get(id);
     if (place !== undefined) return place;
     const { functionName, url } = nodes.get(id).callFrame;
-    if (SPECIAL[functionName] !== undefined) place = { pkg: SPECIAL[functionName], file: '' };
+    if (SPECIAL.has(functionName)) place = { pkg: SPECIAL.get(functionName), file: '' };
     else if (url) place = { pkg: packageOf(url), file: basename(new URL(url, 'file:///').pathname) };
     else if (parents.has(id)) place = placeOf(parents.get(id));
     else place = { pkg: 'other', file: '' };
