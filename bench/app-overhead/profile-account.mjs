@@ -38,7 +38,13 @@ function categoryOfUrl(url) {
 }
 
 // A Map, not an object literal: a function named toString or constructor must not read Object.prototype's.
-const SPECIAL = new Map(Object.entries({ '(garbage collector)': 'GC (main thread)', '(program)': 'V8 (program)', '(idle)': 'idle' }));
+const SPECIAL = new Map(
+  Object.entries({
+    '(garbage collector)': 'GC (main thread)',
+    '(program)': 'V8 (program)',
+    '(idle)': 'idle',
+  }),
+);
 
 /**
  * Main-thread time of a profile by category, in ms. A builtin (no script) or a Node.js internal

@@ -39,7 +39,9 @@ function packageOf(url) {
 }
 
 // A Map, not an object literal: a function named toString or constructor must not read Object.prototype's.
-const SPECIAL = new Map(Object.entries({ '(garbage collector)': 'GC', '(program)': 'V8 (program)', '(idle)': 'idle' }));
+const SPECIAL = new Map(
+  Object.entries({ '(garbage collector)': 'GC', '(program)': 'V8 (program)', '(idle)': 'idle' }),
+);
 
 /**
  * Self time of a profile by package and, within each, by file. A function without a script (a
