@@ -51,22 +51,29 @@ const RECENT_SLOTS = 256;
 const NO_RECENT = new Int32Array(0);
 
 /**
- * A key's slot in the recent-key cache, from what is cheap to read: the values' lengths and a
- * character of the values that tell keys apart most (status, span name, methods). Two keys in
- * one slot only take turns (a miss takes the full lookup); the slot never decides which key
- * a span counts under, recentKey compares every value.
+ * A key's slot in the recent-key cache, from what is cheap to read: each value's length and four
+ * of its characters (first, middle, three quarters, last). Two keys in one slot only take turns
+ * (a miss takes the full lookup); the slot never decides which key a span counts under,
+ * recentKey compares every value. On the pipeline benchmark's spans (284 keys) 90% of adds hit;
+ * lengths and last characters alone hit 76% (`10.42.0.11` and `10.42.2.11`, `SELECT shop.orders`
+ * and `INSERT shop.orders` took turns).
  */
 function recentSlot(statType: StatType, dims: Dimensions): number {
   let h = statType.length;
-  for (let i = 0; i < dims.length; i++) h = Math.imul(h ^ (dims[i] as string).length, 0x01000193);
-  h = Math.imul(h ^ lastChar(dims[1]) ^ (lastChar(dims[7]) << 8) ^ (lastChar(dims[3]) << 16), 0x01000193);
-  h = Math.imul(h ^ lastChar(dims[6]) ^ (lastChar(dims[5]) << 8), 0x01000193);
+  for (let i = 0; i < dims.length; i++) {
+    const text = dims[i] as string;
+    const n = text.length;
+    if (n > 0)
+      h ^=
+        n ^
+        (text.charCodeAt(0) << 8) ^
+        (text.charCodeAt(n >> 1) << 16) ^
+        (text.charCodeAt(n - 1) << 24) ^
+        (text.charCodeAt((3 * n) >> 2) << 4);
+    h = Math.imul(h, 0x01000193);
+  }
   h ^= h >>> 15;
   return h & (RECENT_SLOTS - 1);
-}
-
-function lastChar(text: string): number {
-  return text.length === 0 ? 0 : text.charCodeAt(text.length - 1);
 }
 
 const statTypeId = (statType: StatType): number =>

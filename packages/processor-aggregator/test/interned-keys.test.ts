@@ -214,8 +214,8 @@ describe('interned keys write what string keys wrote', () => {
 });
 
 describe('recent-key cache', () => {
-  it('keys that share a cache slot (same lengths, same last characters) take turns and each keeps its own counts', () => {
-    // Each pair differs in one middle character only, which recentSlot does not read.
+  it('keys that share a cache slot (same lengths, same sampled characters) take turns and each keeps its own counts', () => {
+    // The names differ at index 9, the methods at 10: characters recentSlot does not read.
     const names = ['GET /api/a/:id', 'GET /api/b/:id', 'GET /api/c/:id'];
     const methods = ['SELECT orders', 'SELECT ordars'];
     const config = resolveAggregatorConfig({ sink, maxValuesPerDimension: 2 });
