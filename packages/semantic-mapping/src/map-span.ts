@@ -415,9 +415,9 @@ export function mapSpanResolved(span: SpanLike, options: ResolvedSpanMappingOpti
   const status = statusCodeName(span.status.code);
 
   const events = span.events;
-  // Most spans are a call and its response: one array of exactly two (a push onto `[]` gives the
-  // array room for 17 first, garbage for every span; measured with the other changes of issue 19
-  // item 4, see the package README's performance notes).
+  // Most spans are a call and its response: one array of exactly two (the first push onto `[]`
+  // gives the array room for 17, garbage for every span). Measured only together with the other
+  // changes of issue 19 item 4 (README, Cost per span), not on its own.
   if (emitCallResponse && span.status.code !== SpanStatusCode.ERROR && !hasExceptionEvent(events)) {
     return [
       point(

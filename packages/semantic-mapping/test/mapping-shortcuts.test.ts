@@ -20,6 +20,7 @@ import {
   TracerProvider,
 } from '@tracepoint-internal/otel-line';
 import { afterAll, describe, expect, it } from 'vitest';
+import { legDir, runNode } from '../../../test-support/child-process.js';
 
 // The mapper reads params through an index of the span's own keys, remembers the last settled
 // resource's service, memoizes path templates and joined rule outputs, and tests path segments
@@ -408,5 +409,23 @@ describe('rules skipped when none of their required names is on the span', () =>
     }
     expect(wrong).toBe(0);
     expect(named).toBeGreaterThan(500);
+  });
+});
+
+describe('params in a process that refuses code generation from strings', () => {
+  it('are the same params, made key by key (the object-literal factories need new Function)', async () => {
+    const script = new URL('./fixtures/params-without-codegen.mjs', import.meta.url).pathname;
+    const env = { TRACEPOINT_LEG_DIR: legDir() };
+    const allowed = JSON.parse(await runNode(script, env));
+    const refused = JSON.parse(await runNode(script, env, ['--disallow-code-generation-from-strings']));
+    expect([allowed.codegen, refused.codegen]).toEqual([true, false]);
+    expect(refused.params).toEqual(allowed.params);
+    expect(allowed.params[0]).toEqual({
+      'http.request.method': 'GET',
+      'http.route': '/orders/:id',
+      'http.response.status_code': '200',
+      'server.port': '443',
+    });
+    expect(Object.keys(refused.params[1])).toEqual(Object.keys(allowed.params[1]));
   });
 });
