@@ -39,17 +39,14 @@ export function hrTimeToNanoString(time: HrTime): string {
   // The parts only: an array of another length, or an array-like, converts to the same digits
   // through BigInt below, which reads the same two parts.
   if (isValidHrTimeParts(seconds, nanos)) {
-    if (seconds === 0) return String(nanos);
+    if (seconds === 0) return nanosText(nanos);
     // The spans of one second share its text: it is made once, not per time (a span's start and
-    // end, its events; see lastSeconds). Nanos of 9 digits need no padding; the others are
-    // padded by adding 1e9 (still a small integer) and dropping the leading 1.
+    // end, its events; see lastSeconds).
     if (seconds !== lastSeconds) {
       lastSeconds = seconds;
       lastSecondsText = String(seconds);
     }
-    return (
-      lastSecondsText + (nanos >= 100_000_000 ? String(nanos) : String(NANOS_PER_SECOND + nanos).slice(1))
-    );
+    return lastSecondsText + paddedNanosText(nanos);
   }
   return hrTimeToNanos(time).toString();
 }
@@ -57,6 +54,41 @@ export function hrTimeToNanoString(time: HrTime): string {
 // The last whole second converted, and its text: spans end in order, most times share it.
 let lastSeconds = -1;
 let lastSecondsText = '';
+
+/**
+ * The digits of 0-999, padded to three (`007`) and not (`7`). A time's nanos are a new number
+ * nearly every time, and String() of a number V8 has not converted lately goes to the runtime
+ * (its number-to-string cache misses); three table reads and two short concatenations do not.
+ * With the validity check as comparisons and the second's text reused, against the previous
+ * version, 1M distinct times (2/3 epoch times, one second per 4,096, 1/3 durations), 9
+ * interleaved rounds: 115 -> 84 ns per time (medians; ratios 0.69-0.90). The tables hold ~2,000
+ * short strings for the life of the process.
+ */
+const PADDED_3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const PLAIN_3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i));
+
+/** Whole nanos below one second as nine digits. */
+function paddedNanosText(nanos: number): string {
+  const millions = (nanos / 1_000_000) | 0;
+  const rest = nanos - millions * 1_000_000;
+  const thousands = (rest / 1_000) | 0;
+  return (
+    (PADDED_3[millions] as string) +
+    (PADDED_3[thousands] as string) +
+    (PADDED_3[rest - thousands * 1_000] as string)
+  );
+}
+
+/** Whole nanos below one second in decimal, no leading zeros (what String() gives). */
+function nanosText(nanos: number): string {
+  if (nanos < 1_000) return PLAIN_3[nanos] as string;
+  const millions = (nanos / 1_000_000) | 0;
+  const rest = nanos - millions * 1_000_000;
+  const thousands = (rest / 1_000) | 0;
+  const units = PADDED_3[rest - thousands * 1_000] as string;
+  if (millions === 0) return (PLAIN_3[thousands] as string) + units;
+  return (PLAIN_3[millions] as string) + (PADDED_3[thousands] as string) + units;
+}
 
 /** Nanoseconds since the epoch as a BigInt, exact. */
 export function hrTimeToNanos(time: HrTime): bigint {

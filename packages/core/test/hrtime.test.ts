@@ -76,3 +76,38 @@ describe('isValidHrTime', () => {
       expect(hrTimeToNanoString(time)).toBe(hrTimeToNanos(time).toString());
   });
 });
+
+describe('hrTimeToNanoString digits', () => {
+  it('matches BigInt for nanos at every digit boundary, with and without whole seconds', () => {
+    const nanos = [0, 1, 9, 10, 99, 100, 999, 1_000, 1_001, 9_999, 10_000, 99_999, 100_000, 999_999];
+    for (const n of [
+      ...nanos,
+      1_000_000,
+      1_000_001,
+      10_000_000,
+      99_999_999,
+      100_000_000,
+      123_004_005,
+      999_999_999,
+    ])
+      for (const seconds of [0, 1, 1_700_000_000]) {
+        const time: HrTime = [seconds, n];
+        expect(hrTimeToNanoString(time)).toBe(hrTimeToNanos(time).toString());
+      }
+  });
+
+  it('matches BigInt on 20,000 seeded random times', () => {
+    let state = 5;
+    const random = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const time: HrTime = [
+        random() < 0.3 ? 0 : 1_700_000_000 + Math.floor(random() * 100),
+        Math.floor(random() ** 3 * 1e9),
+      ];
+      expect(hrTimeToNanoString(time)).toBe(hrTimeToNanos(time).toString());
+    }
+  });
+});
