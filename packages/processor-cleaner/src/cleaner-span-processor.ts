@@ -12,6 +12,7 @@ import { DROP, SpanCleaner } from './span-cleaner.js';
 import { applyPatchInPlace, dropInPlace, patchedCopy } from './span-patch-apply.js';
 
 const FAILED_CLOSED = `a span could not be cleaned, so its attribute values were masked as ${FAILED_MASK}`;
+const NEXT_THREW = 'the next span processor threw';
 
 /** The span processor shape both SDK lines call; typed structurally so no SDK runtime is imported. */
 export interface SpanProcessorLike {
@@ -60,9 +61,14 @@ export class CleanerSpanProcessor {
     } catch (error) {
       this.internalError(error, 'span start failed');
     }
-    // In place (no next) nothing is forwarded: no closure per span.
+    // Called here rather than through a helper taking a closure: no function object per span.
     const next = this.next;
-    if (next !== undefined) this.forward(() => next.onStart(span as never, parentContext));
+    if (next === undefined) return;
+    try {
+      next.onStart(span as never, parentContext);
+    } catch (error) {
+      this.internalError(error, NEXT_THREW);
+    }
   }
 
   onEnding(span: SpanLike): void {
@@ -88,7 +94,12 @@ export class CleanerSpanProcessor {
     } catch (error) {
       out = this.failClosedCopy(span, error);
     }
-    if (out !== undefined) this.forward(() => next.onEnd(out as never));
+    if (out === undefined) return;
+    try {
+      next.onEnd(out as never);
+    } catch (error) {
+      this.internalError(error, NEXT_THREW);
+    }
   }
 
   forceFlush(): Promise<void> {
@@ -155,14 +166,6 @@ export class CleanerSpanProcessor {
     } catch {
       stats.drop(CLEANER_FAILED_RULE);
       return undefined;
-    }
-  }
-
-  private forward(call: () => void): void {
-    try {
-      call();
-    } catch (error) {
-      this.internalError(error, 'the next span processor threw');
     }
   }
 

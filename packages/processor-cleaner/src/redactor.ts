@@ -12,6 +12,19 @@ import { compileAnyPattern, type TextMatcher } from './text-pattern.js';
 /** Why a key's whole value goes: its name says secret, or the allowlist does not admit it. */
 export type KeyVerdict = 'blockedKey' | 'notAllowedKey' | undefined;
 
+/**
+ * What is known of one attribute key: its verdict, and the last text `ValueCleaner.cleanText`
+ * gave back unchanged under it. One entry per key, found with the verdict's lookup (the key
+ * strings come from the instrumentation, so their hashes are cached), so a value that repeats
+ * under its key is settled by `===` without hashing a freshly built value string.
+ */
+export interface KeyEntry {
+  readonly verdict: KeyVerdict;
+  /** A query-text key: its values depend on the dialect, so none is remembered here. */
+  readonly query: boolean;
+  lastClean: string | undefined;
+}
+
 const QUERY_TEXT_KEYS: ReadonlySet<string> = new Set(DB_QUERY_TEXT);
 
 /** Key verdicts are cached per key; attribute keys are few, but a bound keeps hostile keys from growing it. */
@@ -25,6 +38,8 @@ const MAX_CACHED_KEYS = 4096;
  * entries and length; emptied when full.
  */
 const MAX_CLEAN_TEXTS = 4096;
+/** Texts shorter than this hold no secret any detector finds, nor a query literal worth a scan. */
+export const MIN_REDACTABLE_LENGTH = 6;
 const MAX_CLEAN_TEXT_LENGTH = 512;
 const MAX_LITERAL_FREE = 1024;
 const MAX_LITERAL_FREE_LENGTH = 2048;
@@ -41,8 +56,7 @@ export class Redactor {
   private readonly allowed: TextMatcher | undefined;
   private readonly failClosed: boolean;
   private readonly queryLiterals: boolean;
-  /** `none` rather than undefined, so a cached miss costs one lookup, not two. */
-  private readonly verdicts = new Map<string, KeyVerdict | 'none'>();
+  private readonly keys = new Map<string, KeyEntry>();
   private readonly mask: Masker;
   private readonly cleanTexts = new Set<string>();
   /**
@@ -83,15 +97,21 @@ export class Redactor {
 
   /** Whether every value of this key goes, and why. */
   keyVerdict(key: string): KeyVerdict {
-    if (!this.enabled) return undefined;
-    const cached = this.verdicts.get(key);
-    if (cached !== undefined) return cached === 'none' ? undefined : cached;
+    return this.keyEntry(key).verdict;
+  }
+
+  /** The key's entry (see `KeyEntry`); past the bound a new one, which remembers nothing for long. */
+  keyEntry(key: string): KeyEntry {
+    const cached = this.keys.get(key);
+    if (cached !== undefined) return cached;
     let verdict: KeyVerdict;
-    if ((BUILT_IN_BLOCKED_KEY.test(key) && !NOT_SECRET_KEY.test(key)) || this.userBlocked?.(key))
+    if (!this.enabled) verdict = undefined;
+    else if ((BUILT_IN_BLOCKED_KEY.test(key) && !NOT_SECRET_KEY.test(key)) || this.userBlocked?.(key))
       verdict = 'blockedKey';
     else if (this.failClosed && !isEssentialKey(key) && !this.allowed?.(key)) verdict = 'notAllowedKey';
-    if (this.verdicts.size < MAX_CACHED_KEYS) this.verdicts.set(key, verdict ?? 'none');
-    return verdict;
+    const entry: KeyEntry = { verdict, query: QUERY_TEXT_KEYS.has(key), lastClean: undefined };
+    if (this.keys.size < MAX_CACHED_KEYS) this.keys.set(key, entry);
+    return entry;
   }
 
   /** The replacement for a whole value a key verdict condemned. */
@@ -123,7 +143,7 @@ export class Redactor {
     notRemembered?: string,
   ): string {
     if (!this.enabled) return text;
-    if (text.length < 6) {
+    if (text.length < MIN_REDACTABLE_LENGTH) {
       // Too short for any detector or literal; remembered too, so the caller's next `knownClean`
       // answers (`GET`, `app`, `1.1` repeat on every span: 40% of the texts reaching here).
       this.remember(text);

@@ -2,7 +2,7 @@ import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
 import { isPlainAttributes, setAttribute } from './own-attributes.js';
-import type { Redactor } from './redactor.js';
+import { MIN_REDACTABLE_LENGTH, type Redactor } from './redactor.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL_OR_SURROGATE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uD800-\uDFFF]/;
@@ -166,6 +166,9 @@ export class ValueCleaner {
     let out = text;
     const limit = this.config.maxValueLength;
     const cut = out.length > limit;
+    // Shorter than any detector or literal needs (Redactor.redactText gives these back as they
+    // are): the control-character check alone decides, with no hash of the text for the set lookup.
+    if (!cut && text.length < MIN_REDACTABLE_LENGTH && !CONTROL_OR_SURROGATE.test(text)) return text;
     // A text the detectors passed before had its control characters and surrogates checked
     // first, so it skips that scan too (see Redactor.knownClean: what may not take the shortcut).
     const remembered = !cut && this.redactor.knownClean(text, key);
@@ -211,7 +214,8 @@ export class ValueCleaner {
 
   /** One value, cleaned; undefined when it has to go (functions, symbols, null). */
   cleanValue(value: unknown, key: string, dbSystem: string | undefined): AttributeValue | undefined {
-    const verdict = this.redactor.keyVerdict(key);
+    const entry = this.redactor.keyEntry(key);
+    const verdict = entry.verdict;
     if (verdict !== undefined) {
       const masks = verdict === 'notAllowedKey' || typeof value === 'string' || Array.isArray(value);
       if (masks && value !== undefined && value !== null) {
@@ -219,8 +223,16 @@ export class ValueCleaner {
       }
     }
     switch (typeof value) {
-      case 'string':
-        return this.cleanText(value, key, dbSystem);
+      case 'string': {
+        // The value this key carried last time, found clean then: the same answer without the
+        // clean-text set's hash of a fresh string. Only a text cleanText gave back whole (not cut,
+        // nothing replaced) is kept, and never under a query-text key, whose cleaning depends on
+        // the dialect as well as the text.
+        if (value === entry.lastClean) return value;
+        const cleaned = this.cleanText(value, key, dbSystem);
+        if (cleaned === value && !entry.query) entry.lastClean = value;
+        return cleaned;
+      }
       case 'boolean':
         return value;
       case 'number':

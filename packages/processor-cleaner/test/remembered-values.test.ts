@@ -155,4 +155,42 @@ describe.each(MODES)('remembered clean values (%s)', (mode) => {
     expect(run.stats.fixes['text.controlChars']).toBe(3);
     expect(run.byName.get('clean again')?.attributes['app.v']).toBe('hello world');
   });
+
+  it('the last clean value of a key lets through only that same text: a different, cut or dirty one under the key is cleaned', async () => {
+    // value-cleaner.ts keeps, per key, the last text cleanText gave back whole, and compares with ===.
+    const secret = 'token ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+    const run = await recordCleaned(
+      mode as (typeof MODES)[number],
+      { ...NO_DROPS, maxValueLength: 64 },
+      (tracer: Tracer) => {
+        const spans: [string, string][] = [
+          ['clean', 'hello world'],
+          ['clean again', 'hello world'],
+          ['secret', secret],
+          ['secret again', secret],
+          ['clean third', 'hello world'],
+          ['dirty', 'hello\u0000world'],
+          ['dirty again', 'hello\u0000world'],
+          ['long', `hello world ${'and more '.repeat(10)}`],
+          ['long again', `hello world ${'and more '.repeat(10)}`],
+          ['short', 'ab'],
+          ['short dirty', 'a\u0007'],
+        ];
+        for (const [name, value] of spans) tracer.startSpan(name, { attributes: { 'app.v': value } }).end();
+      },
+    );
+    const value = (name: string) => run.byName.get(name)?.attributes['app.v'];
+    expect(value('clean')).toBe('hello world');
+    expect(value('clean again')).toBe('hello world');
+    expect(String(value('secret'))).not.toContain('ghp_');
+    expect(String(value('secret again'))).not.toContain('ghp_');
+    expect(value('clean third')).toBe('hello world');
+    expect(value('dirty')).toBe('hello\uFFFDworld');
+    expect(value('dirty again')).toBe('hello\uFFFDworld');
+    expect(String(value('long'))).toMatch(/^hello world and more .*…\[truncated \d+ chars\]$/);
+    expect(value('short')).toBe('ab');
+    expect(value('short dirty')).toBe('a\uFFFD');
+    expect(value('long again')).toBe(value('long'));
+    expect(run.stats.fixes['value.truncated']).toBe(2);
+  });
 });
