@@ -45,6 +45,16 @@ function fixedId(id: unknown, kind: 'trace' | 'span'): string | undefined {
  */
 let lastValidTraceId = '00000000000000000000000000000001'; // valid, so the first comparison is exact too
 
+/**
+ * The last two span ids found valid. Siblings carry their parent's id in their parent context,
+ * and the parent, ending after them, carries it as its own. With two slots, the one used less
+ * recently replaced, the parent's id stays while the children's own ids take turns in the other,
+ * so most of those checks are a comparison instead of a 16-character walk. Exact, as for trace
+ * ids: only ids that passed are remembered.
+ */
+const validSpanIds: [string, string] = ['0000000000000001', '0000000000000001'];
+let recentSpanIdSlot = 0;
+
 /** A span context with valid ids, or undefined when it already was valid. */
 export function fixedSpanContext(context: SpanContext): SpanContext | undefined {
   const id = context.traceId;
@@ -53,7 +63,18 @@ export function fixedSpanContext(context: SpanContext): SpanContext | undefined 
     traceId = fixedId(id, 'trace');
     if (traceId === undefined) lastValidTraceId = id;
   }
-  const spanId = fixedId(context.spanId, 'span');
+  const sid = context.spanId;
+  let spanId: string | undefined;
+  if (sid === validSpanIds[0]) recentSpanIdSlot = 0;
+  else if (sid === validSpanIds[1]) recentSpanIdSlot = 1;
+  else {
+    spanId = fixedId(sid, 'span');
+    if (spanId === undefined) {
+      // The slot not used last goes: the parent's id, compared on every sibling, stays.
+      recentSpanIdSlot ^= 1;
+      validSpanIds[recentSpanIdSlot] = sid;
+    }
+  }
   if (traceId === undefined && spanId === undefined) return undefined;
   return { ...context, traceId: traceId ?? context.traceId, spanId: spanId ?? context.spanId };
 }
