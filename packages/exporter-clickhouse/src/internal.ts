@@ -34,6 +34,7 @@ export {
   TRACE_POINTS_NONE,
   tracePointColumnsStatements,
 } from './otel-traces-schema.js';
+export { REPEATED_BYTES_ENTRIES, REPEATED_BYTES_MAX_LENGTH } from './repeated-bytes.js';
 export {
   BinaryRowBatch,
   type InsertBody,

@@ -2,6 +2,7 @@ import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
 import { type SpanLike, spanKindName, statusCodeName } from '@tracepoint/core';
 import { attributeValueToString } from '@tracepoint/semantic-mapping';
 import { type ColumnType, parseColumnType } from './column-type.js';
+import { type PrimitiveValue, RepeatedPairs, RepeatedTexts } from './repeated-bytes.js';
 import { RowBinaryWriter } from './row-binary-writer.js';
 import type { TracePointFields } from './trace-point-fields.js';
 import type { TextRepairs } from './well-formed-text.js';
@@ -82,6 +83,10 @@ interface Column {
   readonly value: Column | undefined;
   /** Array columns: how each item is written (its format), else undefined. */
   readonly item: Column | undefined;
+  /** Text columns of few distinct values: their bytes by text (see REPEATED_TEXT_SOURCES). */
+  readonly texts: RepeatedTexts | undefined;
+  /** Attribute maps: their pairs' bytes by attribute name. */
+  readonly pairs: RepeatedPairs | undefined;
 }
 
 function column(source: number, format: number, nullable: boolean, more: Partial<Column> = {}): Column {
@@ -94,8 +99,32 @@ function column(source: number, format: number, nullable: boolean, more: Partial
     key: more.key,
     value: more.value,
     item: more.item,
+    texts: more.texts,
+    pairs: more.pairs,
   };
 }
+
+/**
+ * Text columns whose values repeat from span to span, so their bytes are
+ * cached (RepeatedTexts): SpanName, SpanKind, ScopeName, ScopeVersion,
+ * StatusCode, StatusMessage, Events.Name and the four caller/callee columns.
+ * Ids and the resource columns (cached whole per resource) are not.
+ */
+const REPEATED_TEXT_SOURCES: ReadonlySet<number> = new Set(
+  [
+    'SpanName',
+    'SpanKind',
+    'ScopeName',
+    'ScopeVersion',
+    'StatusCode',
+    'StatusMessage',
+    'Events.Name',
+    'TracePointCaller',
+    'TracePointCallee',
+    'TracePointCallerMethod',
+    'TracePointCalleeMethod',
+  ].map((name) => (SOURCES[name] as { id: number }).id),
+);
 
 const asText = (value: unknown): string =>
   typeof value === 'string' ? value : attributeValueToString(value as AttributeValue);
@@ -115,10 +144,11 @@ function unwrap(type: ColumnType): { type: ColumnType; nullable: boolean } {
 
 function textColumn(source: number, type: ColumnType): Column | undefined {
   const { type: inner, nullable } = unwrap(type);
-  if (inner.name === 'String') return column(source, STRING, nullable);
+  const texts = REPEATED_TEXT_SOURCES.has(source) ? new RepeatedTexts() : undefined;
+  if (inner.name === 'String') return column(source, STRING, nullable, { texts });
   if (inner.name === 'FixedString' && inner.args.length === 1) {
     const size = Number((inner.args[0] as ColumnType).name);
-    return column(source, FIXED_STRING, nullable, { size });
+    return column(source, FIXED_STRING, nullable, { size, texts });
   }
   return undefined;
 }
@@ -153,11 +183,13 @@ function mapColumn(source: number, type: ColumnType): Column | undefined {
   const key = textColumn(-1, inner.args[0] as ColumnType);
   const value = textColumn(-1, inner.args[1] as ColumnType);
   if (key === undefined || value === undefined) return undefined;
-  return column(source, MAP, false, { key, value });
+  // ResourceAttributes is written once per resource object (resourceColumns): no pair cache.
+  const pairs = source === SOURCES.ResourceAttributes?.id ? undefined : new RepeatedPairs();
+  return column(source, MAP, false, { key, value, pairs });
 }
 
-function itemColumn(kind: ItemKind, type: ColumnType): Column | undefined {
-  if (kind === 'text') return textColumn(-1, type);
+function itemColumn(kind: ItemKind, source: number, type: ColumnType): Column | undefined {
+  if (kind === 'text') return textColumn(source, type);
   if (kind === 'time') return timeColumn(-1, type, 'time');
   return mapColumn(-1, type);
 }
@@ -191,7 +223,7 @@ function columnPlan(name: string, typeText: string): Column {
     case 'links': {
       const item =
         type.name === 'Array' && type.args.length === 1
-          ? itemColumn(source.item as ItemKind, type.args[0] as ColumnType)
+          ? itemColumn(source.item as ItemKind, source.id, type.args[0] as ColumnType)
           : undefined;
       plan = item && column(source.id, -1, false, { item });
       break;
@@ -207,8 +239,13 @@ const NO_LINKS: SpanLike['links'] = [];
 function writeText(c: Column, value: unknown, out: RowBinaryWriter): void {
   if (c.nullable) out.uint8(0);
   const text = typeof value === 'string' ? value : asText(value);
+  const texts = c.texts;
+  if (texts?.writeCached(text, out)) return;
+  const start = out.length;
+  const repairs = out.repairs.loneSurrogatesReplaced;
   if (c.format === STRING) out.string(text);
   else out.fixedString(text, c.size);
+  if (texts !== undefined) texts.remember(text, out, start, repairs);
 }
 
 function writeTime(c: Column, time: HrTime, out: RowBinaryWriter): void {
@@ -221,16 +258,22 @@ function writeTime(c: Column, time: HrTime, out: RowBinaryWriter): void {
 function writeMap(c: Column, attributes: Attributes | undefined, out: RowBinaryWriter): void {
   const key = c.key as Column;
   const value = c.value as Column;
+  const pairs = c.pairs;
   const at = out.startCount();
   let count = 0;
   if (attributes !== undefined && attributes !== null) {
     for (const name in attributes) {
       const item = attributes[name];
       if (item === undefined) continue;
+      count++;
+      const primitive = typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean';
+      if (pairs !== undefined && primitive && pairs.writeCached(name, item as PrimitiveValue, out)) continue;
+      const start = out.length;
+      const repairs = out.repairs.loneSurrogatesReplaced;
       writeText(key, name, out);
       // Strings (nearly every attribute value) are written as they are, without a call.
       writeText(value, typeof item === 'string' ? item : attributeValueToString(item), out);
-      count++;
+      if (pairs !== undefined && primitive) pairs.remember(name, item as PrimitiveValue, out, start, repairs);
     }
   }
   out.endCount(at, count);

@@ -60,6 +60,16 @@ export class RowBinaryWriter {
     this.length += source.length;
   }
 
+  /** The first `length` bytes of `source`; short ones in a loop (cached texts are a few dozen bytes). */
+  bytesOf(source: Uint8Array, length: number): void {
+    this.ensure(length);
+    const buffer = this.buffer;
+    let at = this.length;
+    if (length > 64) buffer.set(source.subarray(0, length), at);
+    else for (let i = 0; i < length; i++) buffer[at++] = source[i] as number;
+    this.length += length;
+  }
+
   varUInt(value: number): void {
     this.ensure(10);
     let rest = value;
