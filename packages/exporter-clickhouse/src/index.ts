@@ -16,6 +16,8 @@ export type { ExporterStats } from './exporter-stats.js';
 export {
   ExportingSpanProcessor,
   type ExportingStats,
+  HAND_OFF_DELAY_MILLIS,
+  HAND_OFF_SPANS,
   MAX_PENDING_SPANS,
   type SpanExporterLike,
 } from './exporting-span-processor.js';

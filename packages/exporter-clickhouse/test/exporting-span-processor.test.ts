@@ -1,5 +1,12 @@
-import { context, createContextKey, trace } from '@opentelemetry/api';
-import { ExportingSpanProcessor, MAX_PENDING_SPANS } from '@tracepoint/exporter-clickhouse';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { type Context, context, createContextKey, trace } from '@opentelemetry/api';
+import {
+  ExportingSpanProcessor,
+  HAND_OFF_DELAY_MILLIS,
+  HAND_OFF_SPANS,
+  MAX_PENDING_SPANS,
+} from '@tracepoint/exporter-clickhouse';
 import { InMemorySpanExporter, type ReadableSpan } from '@tracepoint-internal/otel-line';
 import { describe, expect, it } from 'vitest';
 import { startTracing } from '../../../test-support/tracing.js';
@@ -14,6 +21,9 @@ class CountingExporter extends InMemorySpanExporter {
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Past the hand-off delay, with room for a slow turn on a shared machine. */
+const afterDelay = () => sleep(HAND_OFF_DELAY_MILLIS + 60);
 
 function tracingWith(exporter: CountingExporter) {
   const processor = new ExportingSpanProcessor(exporter as never);
@@ -21,16 +31,23 @@ function tracingWith(exporter: CountingExporter) {
   return { processor, tracing };
 }
 
-describe('ExportingSpanProcessor hands spans over once per event-loop turn', () => {
-  it('never exports inside onEnd; the spans of one turn go in one call on the next', async () => {
+describe('ExportingSpanProcessor hands spans over in batches, never inside onEnd', () => {
+  it(`spans ended within ${HAND_OFF_DELAY_MILLIS} ms of the first go in one call, after the delay and not on the next turn`, async () => {
     const exporter = new CountingExporter();
     const { processor, tracing } = tracingWith(exporter);
-    for (let i = 0; i < 5; i++) tracing.tracer.startSpan(`op ${i}`).end();
+    const began = performance.now();
+    for (let i = 0; i < 3; i++) tracing.tracer.startSpan(`op ${i}`).end();
     expect(exporter.calls).toEqual([]);
     await nextTurn();
-    expect(exporter.calls).toEqual([5]);
-    tracing.tracer.startSpan('later').end();
+    for (let i = 3; i < 5; i++) tracing.tracer.startSpan(`op ${i}`).end();
     await nextTurn();
+    // A turn slower than the delay itself (a stalled machine) may let the timer go first.
+    if (performance.now() - began < HAND_OFF_DELAY_MILLIS) expect(exporter.calls).toEqual([]);
+    await afterDelay();
+    expect(exporter.calls).toEqual([5]);
+    // The timer is re-armed by the next first span.
+    tracing.tracer.startSpan('later').end();
+    await afterDelay();
     expect(exporter.calls).toEqual([5, 1]);
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual([
       'op 0',
@@ -44,6 +61,20 @@ describe('ExportingSpanProcessor hands spans over once per event-loop turn', () 
     await tracing.stop();
   });
 
+  it(`${HAND_OFF_SPANS} waiting spans go on the next turn, with those ended in the same turn`, async () => {
+    const exporter = new CountingExporter();
+    const { tracing } = tracingWith(exporter);
+    for (let i = 0; i < HAND_OFF_SPANS - 1; i++) tracing.tracer.startSpan('busy').end();
+    await nextTurn();
+    const waited = exporter.calls.length;
+    for (let i = 0; i < 40; i++) tracing.tracer.startSpan('busy').end();
+    expect(exporter.calls).toHaveLength(waited);
+    await nextTurn();
+    // Unless the delay ran out first (a stalled machine), the batch went as one on the turn after.
+    expect(exporter.calls).toEqual(waited === 0 ? [HAND_OFF_SPANS + 39] : [HAND_OFF_SPANS - 1, 40]);
+    await tracing.stop();
+  });
+
   it('forceFlush hands over what waits', async () => {
     const exporter = new CountingExporter();
     const { tracing } = tracingWith(exporter);
@@ -53,12 +84,24 @@ describe('ExportingSpanProcessor hands spans over once per event-loop turn', () 
     await tracing.stop();
   });
 
+  it('shutdown hands over what waits, and a batch that went early leaves no stale timer behind', async () => {
+    const exporter = new CountingExporter();
+    const { tracing } = tracingWith(exporter);
+    tracing.tracer.startSpan('first').end();
+    await tracing.provider.forceFlush();
+    tracing.tracer.startSpan('second').end();
+    await tracing.stop();
+    expect(exporter.calls).toEqual([1, 1]);
+    await afterDelay();
+    expect(exporter.calls).toEqual([1, 1]);
+  });
+
   it(`a synchronous loop past ${MAX_PENDING_SPANS} spans is handed over at once (bounded memory)`, async () => {
     const exporter = new CountingExporter();
     const { tracing } = tracingWith(exporter);
     for (let i = 0; i < MAX_PENDING_SPANS + 10; i++) tracing.tracer.startSpan('bulk').end();
     expect(exporter.calls).toEqual([MAX_PENDING_SPANS]);
-    await nextTurn();
+    await afterDelay();
     expect(exporter.calls).toEqual([MAX_PENDING_SPANS, 10]);
     await tracing.stop();
   });
@@ -71,7 +114,7 @@ describe('ExportingSpanProcessor hands spans over once per event-loop turn', () 
     const { processor, tracing } = tracingWith(exporter);
     tracing.tracer.startSpan('a').end();
     tracing.tracer.startSpan('b').end();
-    await nextTurn();
+    await afterDelay();
     expect(processor.stats()).toEqual({ handed: 2, failed: 2 });
     await tracing.stop();
   });
@@ -82,6 +125,27 @@ describe('the hand-off runs outside the app context', () => {
   // context would keep that request's spans alive as long as the batch timer or keep-alive socket.
   const APP_KEY = createContextKey('app value');
   const SUPPRESS = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+
+  it('the hand-off timer does not keep the context of the request whose span armed it first', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const exporter = new CountingExporter();
+    const { tracing } = tracingWith(exporter);
+    let appContext: Context | undefined = context.active().setValue(APP_KEY, { request: 1 });
+    const gone = new WeakRef(appContext);
+    context.with(appContext, () => tracing.tracer.startSpan('child').end());
+    appContext = undefined;
+    await afterDelay();
+    expect(exporter.calls).toEqual([1]);
+    // The timer lives as long as the processor: made inside the request, it would hold its context.
+    // deref() keeps its target for the rest of the job (turn), so collect in turns that never deref.
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await nextTurn();
+    }
+    expect(gone.deref()).toBeUndefined();
+    await tracing.stop();
+  });
 
   it('the export, and a timer it starts, see no app value and no active span, with tracing suppressed', async () => {
     const seen: { app: unknown; span: unknown; suppressed: unknown; where: string }[] = [];
