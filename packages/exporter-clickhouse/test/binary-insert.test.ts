@@ -6,6 +6,7 @@ import { declaredColumnTypes, describeColumns } from '@tracepoint/exporter-click
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnce } from '../../../test-support/recorded-spans.js';
+import { spanTableRows } from '../../../test-support/span-table-rows.js';
 import { testStore } from '../../../test-support/test-store.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
@@ -99,15 +100,7 @@ async function write(
   return exporter;
 }
 
-/** Every column of every row (ALIAS columns aside), in a text form that keeps each value exact. */
-async function allColumns(database: string): Promise<Record<string, unknown>[]> {
-  const result = await store.client.query({
-    query: `SELECT * FROM ${database}.otel_traces ORDER BY SpanId`,
-    format: 'JSONEachRow',
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
-  });
-  return result.json<Record<string, unknown>>();
-}
+const allColumns = (database: string) => spanTableRows(store, database);
 
 /**
  * Which format an exporter inserted in, seen from what lands: a span that started in 1970 is exact

@@ -4,6 +4,7 @@ import { REPEATED_BYTES_ENTRIES, REPEATED_BYTES_MAX_LENGTH } from '@tracepoint/e
 import type { ReadableSpan } from '@tracepoint-internal/otel-line';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnce, recordSpans } from '../../../test-support/recorded-spans.js';
+import { spanTableRows } from '../../../test-support/span-table-rows.js';
 import { testStore } from '../../../test-support/test-store.js';
 
 // The binary encoder keeps the bytes of texts and attribute pairs it wrote before and copies
@@ -65,14 +66,7 @@ async function write(database: string, mode: 'sync' | 'push', changes: string[] 
   return exporter.stats();
 }
 
-async function allColumns(database: string): Promise<Record<string, unknown>[]> {
-  const result = await store.client.query({
-    query: `SELECT * FROM ${database}.otel_traces ORDER BY SpanId`,
-    format: 'JSONEachRow',
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
-  });
-  return result.json<Record<string, unknown>>();
-}
+const allColumns = (database: string) => spanTableRows(store, database);
 
 describe('repeated texts and pairs in binary inserts', () => {
   it('write every row exactly as the JSON path does, and count each row’s repairs', async () => {
