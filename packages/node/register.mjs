@@ -1,5 +1,5 @@
 // node --import @tracepoint/node/register app.mjs
-// The loader hook lets auto-instrumentations patch ES modules; it wraps only the
+// The loader hook lets auto-instrumentations patch ES modules (in this thread where Node.js can); it wraps only the
 // modules they name, and it is the app's own import-in-the-middle (see registerEsmHook).
 import { registerEsmHook, startTracepoint } from './dist/esm/index.js';
 

@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import * as nodeModule from 'node:module';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -146,6 +148,36 @@ describe('ES modules under --import', () => {
       ).toHaveLength(expressSpans);
     },
   );
+
+  it('runs the loader in the app thread where Node.js can (module.registerHooks): no hooks thread and its isolate', async () => {
+    const threads = async (hook: string) => {
+      const { out } = await runNodeWithStderr(
+        `${packageDir}test/fixtures/thread-count-app.mjs`,
+        {
+          TRACEPOINT_RESOLVE_FROM: legDir(),
+          TRACEPOINT_CLICKHOUSE_URL: server.url,
+          TRACEPOINT_CLICKHOUSE_DATABASE: 'addon_thread_count',
+          TRACEPOINT_ESM_HOOK: hook,
+          OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http',
+        },
+        register,
+      );
+      return (JSON.parse(out.trim().split('\n').pop() as string) as { threads: number }).threads;
+    };
+    // Whether this Node.js runs the app's import-in-the-middle in-thread, by that copy's own test.
+    const fromLeg = createRequire(join(legDir(), 'package.json'));
+    const fromInstrumentation = createRequire(
+      createRequire(fromLeg.resolve('@opentelemetry/auto-instrumentations-node')).resolve(
+        '@opentelemetry/instrumentation',
+      ),
+    );
+    const { supportsSyncHooks } = (await import(
+      fromInstrumentation.resolve('import-in-the-middle/supports-sync-hooks.mjs')
+    )) as { supportsSyncHooks(): boolean };
+    const inThread =
+      typeof (nodeModule as { registerHooks?: unknown }).registerHooks === 'function' && supportsSyncHooks();
+    expect((await threads('on')) - (await threads('off'))).toBe(inThread ? 0 : 1);
+  });
 
   it('prints one line naming tracepoint and what to do when the hook cannot be registered, and the app runs', async () => {
     // An install without @opentelemetry/instrumentation: an auto-instrumentations package with no instrumentations.
