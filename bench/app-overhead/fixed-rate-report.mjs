@@ -14,6 +14,14 @@ function roundRatio(runs, f) {
   return median(rounds.map((round) => f((id) => of(id, round))));
 }
 
+/** What the ES module loader costs the add-on in memory, from the run's two HTTP rows. */
+function esmHookNote(summary) {
+  const floor = summary.floor.rss;
+  const on = summary.http.rss;
+  const off = summary['http-no-esm-hook'].rss;
+  return `The ES module loader's share of memory: the add-on to the ClickHouse HTTP server peaked at ${fmt(on)} MiB RSS (${fmt(on / floor, 3)}x the SDK floor's) with it and ${fmt(off)} MiB (${fmt(off / floor, 3)}x) with \`TRACEPOINT_ESM_HOOK=off\`, which patches what the stock register patches (what \`require\` loads, not the packages an app imports as ES modules). On Node.js ${process.versions.node.split('.')[0]} the loader runs on \`module.register\`'s hooks thread; on Node.js 22.22.3+ and 24.11.1+ the add-on runs it in the app's thread.`;
+}
+
 export function fixedRateReport(plan, { runs, profiled }) {
   const summary = Object.fromEntries(
     FIXED_CONFIGS.map(({ id }) => {
@@ -111,6 +119,8 @@ export function fixedRateReport(plan, { runs, profiled }) {
 Each configuration started as a user starts it (\`node --require\`/\`--import\` a register before the app; every auto-instrumentation of \`@opentelemetry/auto-instrumentations-node\`, the same install for all), driven at ${plan.rate} requests/s by an open-loop generator in its own process (latency counted from each request's due time, so a stall delays every request behind it), ${plan.seconds} s measured after ${plan.warmSeconds} s of warm-up, ${plan.rounds} interleaved round(s) with the order rotated; medians across rounds with min..max. CPU is the app process's (all its threads) per request; helpers CPU is that of the other processes on the same 2 cores: the downstream/OTLP sink, the ClickHouse server, the store service if the default store started one, and the app's own child processes (a \`chdb:\` engine in its own process). Spans delivered are counted at the destination (ClickHouse's otel_traces by service.name, the OTLP sink, the floor's exporter) after the app flushed and exited; expected is ${SPANS_PER_REQUEST} per answered request, warm-up included. Ratios in the targets are taken round by round, then the median.
 
 ${table}
+
+${esmHookNote(summary)}
 
 ${accountMarkdown(profiled, cpu('floor') / SPANS_PER_REQUEST)}`;
   return { markdown, targets, summary };
