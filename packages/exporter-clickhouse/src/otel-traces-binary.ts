@@ -2,7 +2,7 @@ import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
 import { type SpanLike, spanKindName, statusCodeName } from '@tracepoint/core';
 import { attributeValueToString } from '@tracepoint/semantic-mapping';
 import { type ColumnType, parseColumnType } from './column-type.js';
-import { type PrimitiveValue, RepeatedPairs, RepeatedTexts } from './repeated-bytes.js';
+import { holds, type PrimitiveValue, RepeatedPairs, RepeatedTexts, remember } from './repeated-bytes.js';
 import { RowBinaryWriter } from './row-binary-writer.js';
 import type { TracePointFields } from './trace-point-fields.js';
 import type { TextRepairs } from './well-formed-text.js';
@@ -267,13 +267,17 @@ function writeMap(c: Column, attributes: Attributes | undefined, out: RowBinaryW
       if (item === undefined) continue;
       count++;
       const primitive = typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean';
-      if (pairs !== undefined && primitive && pairs.writeCached(name, item as PrimitiveValue, out)) continue;
+      const slot = pairs !== undefined && primitive ? pairs.slotFor(name) : undefined;
+      if (slot !== undefined && holds(slot, item as PrimitiveValue)) {
+        out.bytesOf(slot.bytes, slot.length);
+        continue;
+      }
       const start = out.length;
       const repairs = out.repairs.loneSurrogatesReplaced;
       writeText(key, name, out);
       // Strings (nearly every attribute value) are written as they are, without a call.
       writeText(value, typeof item === 'string' ? item : attributeValueToString(item), out);
-      if (pairs !== undefined && primitive) pairs.remember(name, item as PrimitiveValue, out, start, repairs);
+      if (slot !== undefined) remember(slot, item as PrimitiveValue, out, start, repairs);
     }
   }
   out.endCount(at, count);

@@ -50,9 +50,9 @@ export class RepeatedTexts {
 /** A map value the pair cache takes: an array is compared by identity and could have been changed in place. */
 export type PrimitiveValue = string | number | boolean;
 
-interface PairSlot {
-  /** The value last written under this attribute name. */
-  value: PrimitiveValue;
+export interface PairSlot {
+  /** The value last written under this attribute name; undefined until the first. */
+  value: PrimitiveValue | undefined;
   /**
    * Key and value bytes in `bytes[0, length)`, once the same value was written
    * twice in a row; length 0 until then. The array is the slot's own and
@@ -70,43 +70,50 @@ const NO_BYTES = new Uint8Array(0);
  * attribute maps, where most names keep their value from span to span
  * (`http.request.method` GET, `server.address`, `url.scheme`). A name's pair
  * is cached once its value repeats, so values that change every span (ports,
- * paths) cost one comparison and no copy. Used like RepeatedTexts.
+ * paths) cost one comparison and no copy. The writer finds a name's slot with
+ * one lookup (`slotFor`), copies its bytes when `holds` the value, and else
+ * writes the pair and hands the slot to `remember`: values that change every
+ * span are most of the misses, and each costs that one lookup.
  */
 export class RepeatedPairs {
   private readonly slots = new Map<string, PairSlot>();
 
-  /** Writes the pair's cached bytes; false when it has none for this value (the caller writes it). */
-  writeCached(name: string, value: PrimitiveValue, out: RowBinaryWriter): boolean {
-    const slot = this.slots.get(name);
-    if (slot === undefined || slot.length === 0 || slot.value !== value) return false;
-    out.bytesOf(slot.bytes, slot.length);
-    return true;
-  }
-
-  /** The pair was just written from `start`, with the repair count `repairsBefore` before it. */
-  remember(
-    name: string,
-    value: PrimitiveValue,
-    out: RowBinaryWriter,
-    start: number,
-    repairsBefore: number,
-  ): void {
-    const slot = this.slots.get(name);
+  /** The slot of this attribute name, made empty when it had none. */
+  slotFor(name: string): PairSlot {
+    let slot = this.slots.get(name);
     if (slot === undefined) {
       if (this.slots.size >= REPEATED_BYTES_ENTRIES) this.slots.clear();
-      this.slots.set(name, { value, bytes: NO_BYTES, length: 0 });
-      return;
+      slot = { value: undefined, bytes: NO_BYTES, length: 0 };
+      this.slots.set(name, slot);
     }
-    if (slot.value !== value) {
-      slot.value = value;
-      slot.length = 0;
-      return;
-    }
-    const length = out.length - start;
-    if (length > REPEATED_BYTES_MAX_LENGTH || repairsBefore !== out.repairs.loneSurrogatesReplaced) return;
-    if (slot.bytes.length < length)
-      slot.bytes = new Uint8Array(Math.min(REPEATED_BYTES_MAX_LENGTH, length * 2));
-    slot.bytes.set(out.buffer.subarray(start, out.length));
-    slot.length = length;
+    return slot;
   }
+}
+
+/** Whether the slot's cached bytes are this value's pair. */
+export const holds = (slot: PairSlot, value: PrimitiveValue): boolean =>
+  slot.length !== 0 && slot.value === value;
+
+/**
+ * The slot's pair was just written from `start` with `value`, with the repair count
+ * `repairsBefore` before it: kept once the same value comes twice in a row.
+ */
+export function remember(
+  slot: PairSlot,
+  value: PrimitiveValue,
+  out: RowBinaryWriter,
+  start: number,
+  repairsBefore: number,
+): void {
+  if (slot.value !== value) {
+    slot.value = value;
+    slot.length = 0;
+    return;
+  }
+  const length = out.length - start;
+  if (length > REPEATED_BYTES_MAX_LENGTH || repairsBefore !== out.repairs.loneSurrogatesReplaced) return;
+  if (slot.bytes.length < length)
+    slot.bytes = new Uint8Array(Math.min(REPEATED_BYTES_MAX_LENGTH, length * 2));
+  slot.bytes.set(out.buffer.subarray(start, out.length));
+  slot.length = length;
 }
