@@ -21,6 +21,7 @@ export {
   logLine,
   type TracepointLogger,
 } from './logger.js';
+export { MEMO_MIN_HIT_RATIO, MEMO_PROBE, MEMO_SKIP, MemoWatch } from './memo-watch.js';
 export { OptionValidator, shownValue } from './option-validation.js';
 export { attributesPending, settleResources, startSettling } from './resource-settling.js';
 export { type StatusCodeName, spanKindName, statusCodeName } from './span-names.js';

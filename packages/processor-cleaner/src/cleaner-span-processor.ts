@@ -50,7 +50,11 @@ export class CleanerSpanProcessor {
   private warnedError = false;
 
   constructor(options: CleanerSpanProcessorOptions = {}) {
-    this.cleaner = new SpanCleaner(resolveCleanerConfig(options), this.statsCounter);
+    this.cleaner = new SpanCleaner(
+      resolveCleanerConfig(options),
+      this.statsCounter,
+      options.next === undefined,
+    );
     this.next = options.next;
     this.logger = componentLogger('processor-cleaner', options.logger);
   }

@@ -1,6 +1,6 @@
 // `@tracepoint/processor-cleaner/internal`: the parts the package's tests reach into (resolved
 // options, the built-in drop rules, the query-literal scanner, the built-in key pattern, the
-// truncation marker, the detectors and their prefilter, the redactor, the id fix). Not a stable API: any name here may change or go in any release.
+// truncation marker, the detectors and their prefilter, the redactor, the value cleaner, the id fix). Not a stable API: any name here may change or go in any release.
 // Users import from `@tracepoint/processor-cleaner`.
 export { type ResolvedCleanerConfig, resolveCleanerConfig } from './cleaner-options.js';
 export { CleanerStats } from './cleaner-stats.js';
@@ -26,4 +26,4 @@ export { BUILT_IN_BLOCKED_KEY } from './secret-keys.js';
 export { fixedSpanContext } from './span-anomalies.js';
 export { URL_TEMPLATE_KEY } from './span-cleaner.js';
 export { emptyFeatures, textFeatures } from './text-features.js';
-export { truncationMarker } from './value-cleaner.js';
+export { truncationMarker, ValueCleaner } from './value-cleaner.js';

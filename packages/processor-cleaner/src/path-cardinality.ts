@@ -1,3 +1,4 @@
+import { MemoWatch } from '@tracepoint/core';
 import { PATH_PLACEHOLDER, templateSegments } from '@tracepoint/semantic-mapping';
 import type { PathPattern, ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
@@ -53,15 +54,22 @@ export class PathTemplater {
     this.maxRemembered = config.maxValuesPerPathPosition * GUARD_POSITIONS;
   }
 
+  /** Whether paths go through `templates`: not while they hardly ever repeat (ids in most of them). */
+  private readonly memo = new MemoWatch();
+
   template(path: string): string {
-    const known = this.templates.get(path);
-    if (known !== undefined) {
-      if (known.guarded > 0) this.stats.fix('path.guarded', known.guarded);
-      return known.template;
+    const memo = this.memo.uses();
+    if (memo) {
+      const known = this.templates.get(path);
+      this.memo.looked(known !== undefined);
+      if (known !== undefined) {
+        if (known.guarded > 0) this.stats.fix('path.guarded', known.guarded);
+        return known.template;
+      }
     }
     const guardedBefore = this.guarded;
     const template = this.computed(path);
-    if (path.length <= MAX_REMEMBERED_PATH_LENGTH) {
+    if (memo && path.length <= MAX_REMEMBERED_PATH_LENGTH) {
       if (this.templates.size >= MAX_REMEMBERED_PATHS) this.templates.clear();
       this.templates.set(path, { template, guarded: this.guarded - guardedBefore });
     }

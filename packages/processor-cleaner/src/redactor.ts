@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { DB_QUERY_TEXT } from '@tracepoint/core';
+import { DB_QUERY_TEXT, MemoWatch } from '@tracepoint/core';
 import type { ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
 import type { DetectorName } from './detector-names.js';
@@ -23,6 +23,8 @@ export interface KeyEntry {
   /** A query-text key: its values depend on the dialect, so none is remembered here. */
   readonly query: boolean;
   lastClean: string | undefined;
+  /** Whether this key's values go through the clean-text set: not while they hardly ever repeat. */
+  readonly memo: MemoWatch;
 }
 
 const QUERY_TEXT_KEYS: ReadonlySet<string> = new Set(DB_QUERY_TEXT);
@@ -69,6 +71,12 @@ export class Redactor {
     redis: new Set(),
     json: new Set(),
   };
+  /** Statements with literals in them (most, where drivers inline values) never repeat: see MemoWatch. */
+  private readonly literalFreeWatch: Record<QueryDialect, MemoWatch> = {
+    sql: new MemoWatch(),
+    redis: new MemoWatch(),
+    json: new MemoWatch(),
+  };
   /** Reused for every text: the prefilter allocates nothing. */
   private readonly features = emptyFeatures();
 
@@ -109,7 +117,12 @@ export class Redactor {
     else if ((BUILT_IN_BLOCKED_KEY.test(key) && !NOT_SECRET_KEY.test(key)) || this.userBlocked?.(key))
       verdict = 'blockedKey';
     else if (this.failClosed && !isEssentialKey(key) && !this.allowed?.(key)) verdict = 'notAllowedKey';
-    const entry: KeyEntry = { verdict, query: QUERY_TEXT_KEYS.has(key), lastClean: undefined };
+    const entry: KeyEntry = {
+      verdict,
+      query: QUERY_TEXT_KEYS.has(key),
+      lastClean: undefined,
+      memo: new MemoWatch(),
+    };
     if (this.keys.size < MAX_CACHED_KEYS) this.keys.set(key, entry);
     return entry;
   }
@@ -117,6 +130,11 @@ export class Redactor {
   /** The replacement for a whole value a key verdict condemned. */
   maskWhole(value: string, rule: Exclude<KeyVerdict, undefined>): string {
     return this.mask(value, rule as DetectorName, 'text');
+  }
+
+  /** How many texts the clean-text set holds (tests watch it stay small under unique values). */
+  get rememberedTexts(): number {
+    return this.cleanTexts.size;
   }
 
   /**
@@ -134,19 +152,21 @@ export class Redactor {
   /**
    * A text with its secrets replaced; `dbSystem` picks the query dialect for query-text keys.
    * `notRemembered`: a text the caller already found not `knownClean`, so it is not looked up
-   * again (skipping a lookup only ever costs a scan; the scan's answer is the same).
+   * again (skipping a lookup only ever costs a scan; the scan's answer is the same). `memo`
+   * false: the clean-text set is neither read nor written for this text (KeyEntry.memo).
    */
   redactText(
     text: string,
     key: string | undefined,
     dbSystem: string | undefined,
     notRemembered?: string,
+    memo = true,
   ): string {
     if (!this.enabled) return text;
     if (text.length < MIN_REDACTABLE_LENGTH) {
       // Too short for any detector or literal; remembered too, so the caller's next `knownClean`
       // answers (`GET`, `app`, `1.1` repeat on every span: 40% of the texts reaching here).
-      this.remember(text);
+      if (memo) this.remember(text);
       return text;
     }
     let out = text;
@@ -154,19 +174,23 @@ export class Redactor {
     if (query) {
       const dialect = queryDialectOf(dbSystem, out);
       const literalFree = this.literalFree[dialect];
-      if (!literalFree.has(out)) {
+      const watch = this.literalFreeWatch[dialect];
+      const literalMemo = watch.uses();
+      const known = literalMemo && literalFree.has(out);
+      if (literalMemo) watch.looked(known);
+      if (!known) {
         const result = redactQueryLiterals(out, dialect);
         if (result.replaced > 0) {
           this.stats.redact('queryLiterals');
           out = result.text;
-        } else if (out.length <= MAX_LITERAL_FREE_LENGTH) {
+        } else if (literalMemo && out.length <= MAX_LITERAL_FREE_LENGTH) {
           if (literalFree.size >= MAX_LITERAL_FREE) literalFree.clear();
           literalFree.add(out);
         }
       }
     }
     // `knownClean` never looks up a query text, so for one the lookup happens here.
-    if ((query || out !== notRemembered) && this.cleanTexts.has(out)) return out;
+    if (memo && (query || out !== notRemembered) && this.cleanTexts.has(out)) return out;
     const scanned = out;
     // One pass over the characters, then only the detectors whose condition holds. Once one has
     // masked something the text is no longer the one described, so the rest all run.
@@ -176,7 +200,7 @@ export class Redactor {
       if (out === scanned && !detector.mayFind(features)) continue;
       out = detector.redact(out, this.mask);
     }
-    if (out === scanned) this.remember(out);
+    if (out === scanned && memo) this.remember(out);
     return out;
   }
 

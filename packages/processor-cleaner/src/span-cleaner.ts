@@ -119,10 +119,21 @@ export class SpanCleaner {
    * needed it) fillHttp reuses instead of reading and cutting it again.
    */
   private endInput: RuleInput | undefined;
+  /**
+   * In place mode, the span's own attributes object while `clean` runs on it, which the keys
+   * cleaning adds (`url.template`, `peer.service`, the anomaly keys) are written into: an HTTP
+   * span would otherwise be copied key by key only to gain `url.template` (see withAttribute).
+   * Undefined in copy mode, where the original is left alone, and for a frozen object.
+   */
+  private growable: Attributes | undefined;
+  /** Whether `clean` added a key to `growable`: the span changed though the patch may be empty. */
+  private grew = false;
 
+  /** `inPlace`: the spans `clean` sees are the live ones the patch is applied to (onEnding). */
   constructor(
     private readonly config: ResolvedCleanerConfig,
     stats: CleanerStats,
+    private readonly inPlace = false,
   ) {
     this.stats = stats;
     this.rules = compileDropRules(config);
@@ -173,6 +184,11 @@ export class SpanCleaner {
     const sourceAttributes =
       original === undefined || original === null ? {} : this.values.plainAttributes(original);
     if (this.decideDrop(span, sourceAttributes)) return DROP;
+    this.growable =
+      this.inPlace && sourceAttributes === original && Object.isExtensible(sourceAttributes)
+        ? sourceAttributes
+        : undefined;
+    this.grew = false;
     const patch: MutablePatch = {};
     const anomalies: string[] = [];
     const dbSystem = readFirst(sourceAttributes, DB_SYSTEM);
@@ -201,10 +217,15 @@ export class SpanCleaner {
 
     const shiftNanos = this.fixTimes(span, nowMillis, patch, anomalies);
     if (anomalies.includes('clock_shifted'))
-      attributes = withAttribute(attributes, sourceAttributes, CLOCK_SHIFT_KEY, Number(shiftNanos) / 1e6);
+      attributes = this.withAttribute(
+        attributes,
+        sourceAttributes,
+        CLOCK_SHIFT_KEY,
+        Number(shiftNanos) / 1e6,
+      );
     if (patch.duration !== undefined && anomalies.includes('duration_too_long')) {
       const original = hrTimeToMillis(span.duration);
-      attributes = withAttribute(attributes, sourceAttributes, ORIGINAL_DURATION_KEY, original);
+      attributes = this.withAttribute(attributes, sourceAttributes, ORIGINAL_DURATION_KEY, original);
     }
 
     attributes = this.fillHttp(span, attributes, sourceAttributes, patch);
@@ -225,10 +246,30 @@ export class SpanCleaner {
     if (resource !== span.resource) patch.resource = resource;
 
     if (anomalies.length > 0)
-      attributes = withAttribute(attributes, sourceAttributes, ANOMALIES_KEY, anomalies);
+      attributes = this.withAttribute(attributes, sourceAttributes, ANOMALIES_KEY, anomalies);
     if (attributes !== sourceAttributes || (sourceAttributes !== original && original != null))
       patch.attributes = attributes;
-    return hasChanges(patch) ? patch : undefined;
+    this.growable = undefined;
+    return hasChanges(patch) || this.grew ? patch : undefined;
+  }
+
+  /**
+   * `attributes` plus one key. The span's own object gains it where it may (`growable`): on
+   * instrumentation-http client spans in place, the cleaner went 3.12 -> 2.80 and 2.71 -> 2.64 µs
+   * per span (two runs, medians of 15 interleaved rounds; per-round ratios 0.94 and 0.95), and
+   * each HTTP span no longer leaves a copy of its attributes behind for the GC.
+   */
+  private withAttribute(
+    attributes: Attributes,
+    source: Attributes,
+    key: string,
+    value: Attributes[string],
+  ): Attributes {
+    if (attributes !== source || source !== this.growable)
+      return withAttribute(attributes, source, key, value);
+    setAttribute(source, key, value);
+    this.grew = true;
+    return source;
   }
 
   /**
@@ -350,7 +391,7 @@ export class SpanCleaner {
     const name = (port === undefined ? undefined : mapping.get(`${address}:${port}`)) ?? mapping.get(address);
     if (name === undefined) return attributes;
     this.stats.fix('fill.peerService');
-    return withAttribute(attributes, source, 'peer.service', name);
+    return this.withAttribute(attributes, source, 'peer.service', name);
   }
 
   /** Status from HTTP codes, `url.template`, and `METHOD route` names for verb-only server spans. */
@@ -372,7 +413,7 @@ export class SpanCleaner {
       const path = known === undefined ? requestPathOf(source) : (known ?? undefined);
       if (path !== undefined) {
         template = this.values.cleanText(this.paths.template(path), URL_TEMPLATE_KEY, undefined);
-        out = withAttribute(out, source, URL_TEMPLATE_KEY, template);
+        out = this.withAttribute(out, source, URL_TEMPLATE_KEY, template);
         this.stats.fix('path.templated');
       }
     }

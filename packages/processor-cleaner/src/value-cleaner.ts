@@ -2,7 +2,7 @@ import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { ResolvedCleanerConfig } from './cleaner-options.js';
 import type { CleanerStats } from './cleaner-stats.js';
 import { isPlainAttributes, setAttribute } from './own-attributes.js';
-import { MIN_REDACTABLE_LENGTH, type Redactor } from './redactor.js';
+import { type KeyEntry, MIN_REDACTABLE_LENGTH, type Redactor } from './redactor.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL_OR_SURROGATE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uD800-\uDFFF]/;
@@ -161,8 +161,11 @@ export class ValueCleaner {
     private readonly stats: CleanerStats,
   ) {}
 
-  /** A text made safe: cut, well-formed, no control characters, secrets masked. */
-  cleanText(text: string, key: string | undefined, dbSystem: string | undefined): string {
+  /**
+   * A text made safe: cut, well-formed, no control characters, secrets masked. `entry`: the
+   * key's entry when the text is an attribute value (its MemoWatch decides the set lookup).
+   */
+  cleanText(text: string, key: string | undefined, dbSystem: string | undefined, entry?: KeyEntry): string {
     let out = text;
     const limit = this.config.maxValueLength;
     const cut = out.length > limit;
@@ -171,7 +174,12 @@ export class ValueCleaner {
     if (!cut && text.length < MIN_REDACTABLE_LENGTH && !CONTROL_OR_SURROGATE.test(text)) return text;
     // A text the detectors passed before had its control characters and surrogates checked
     // first, so it skips that scan too (see Redactor.knownClean: what may not take the shortcut).
-    const remembered = !cut && this.redactor.knownClean(text, key);
+    // An attribute value goes through the clean-text set as its key's MemoWatch says; a query text
+    // always uses it after its literals are out, and a cut text never looks it up here.
+    const watch = entry !== undefined && !entry.query && !cut ? entry.memo : undefined;
+    const memo = watch === undefined || watch.uses();
+    const remembered = !cut && memo && this.redactor.knownClean(text, key);
+    if (watch !== undefined && memo) watch.looked(remembered);
     if (remembered) return text;
     if (cut) out = cutAt(out, limit);
     const kept = out.length;
@@ -188,7 +196,7 @@ export class ValueCleaner {
       }
     }
     // A miss is not looked up twice: the redactor skips its own lookup of this same text.
-    out = this.redactor.redactText(out, key, dbSystem, cut ? undefined : text);
+    out = this.redactor.redactText(out, key, dbSystem, cut ? undefined : text, memo);
     if (cut) {
       this.stats.fix('value.truncated');
       out += truncationMarker(text.length - kept);
@@ -229,7 +237,7 @@ export class ValueCleaner {
         // nothing replaced) is kept, and never under a query-text key, whose cleaning depends on
         // the dialect as well as the text.
         if (value === entry.lastClean) return value;
-        const cleaned = this.cleanText(value, key, dbSystem);
+        const cleaned = this.cleanText(value, key, dbSystem, entry);
         if (cleaned === value && !entry.query) entry.lastClean = value;
         return cleaned;
       }

@@ -1,3 +1,4 @@
+import { MemoWatch } from '@tracepoint/core';
 import { templateSegments } from './path-segment-rules.js';
 
 /**
@@ -18,11 +19,14 @@ export { isVariableSegment, PATH_PLACEHOLDER } from './path-segment-rules.js';
 const MAX_TEMPLATED = 1024;
 const MAX_TEMPLATED_LENGTH = 512;
 const templated = new Map<string, string>();
+/** Paths that hardly ever repeat (ids in them) skip the memo: see MemoWatch. */
+const templatedWatch = new MemoWatch();
 
 /** Path part of a path, target or full URL, without query or fragment, templated. */
 export function templatePath(pathOrTarget: string): string {
-  if (pathOrTarget.length > MAX_TEMPLATED_LENGTH) return templateOf(pathOrTarget);
+  if (pathOrTarget.length > MAX_TEMPLATED_LENGTH || !templatedWatch.uses()) return templateOf(pathOrTarget);
   let out = templated.get(pathOrTarget);
+  templatedWatch.looked(out !== undefined);
   if (out === undefined) {
     out = templateOf(pathOrTarget);
     if (templated.size >= MAX_TEMPLATED) templated.clear();
