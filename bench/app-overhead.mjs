@@ -51,7 +51,10 @@ const SIZES = {
     warmSeconds: 3,
     seconds: 10,
     connections: 16,
-    fixed: { rounds: 3, rate: 300, warmSeconds: 3, seconds: 10 },
+    // Five rounds: on this shared machine one configuration's CPU per request has moved 1.5x from
+    // round to round (the SDK floor 1049..1622 µs in one run), and the targets are medians of
+    // per-round ratios, which three rounds leave at the mercy of one bad round.
+    fixed: { rounds: 5, rate: 300, warmSeconds: 3, seconds: 10 },
   },
 };
 
