@@ -123,7 +123,8 @@ export class SpanCleaner {
    * In place mode, the span's own attributes object while `clean` runs on it, which the keys
    * cleaning adds (`url.template`, `peer.service`, the anomaly keys) are written into: an HTTP
    * span would otherwise be copied key by key only to gain `url.template` (see withAttribute).
-   * Undefined in copy mode, where the original is left alone, and for a frozen object.
+   * Undefined in copy mode, where the original is left alone; a frozen one is found out when a
+   * key is added (most spans gain none, so most never ask).
    */
   private growable: Attributes | undefined;
   /** Whether `clean` added a key to `growable`: the span changed though the patch may be empty. */
@@ -184,10 +185,7 @@ export class SpanCleaner {
     const sourceAttributes =
       original === undefined || original === null ? {} : this.values.plainAttributes(original);
     if (this.decideDrop(span, sourceAttributes)) return DROP;
-    this.growable =
-      this.inPlace && sourceAttributes === original && Object.isExtensible(sourceAttributes)
-        ? sourceAttributes
-        : undefined;
+    this.growable = this.inPlace && sourceAttributes === original ? sourceAttributes : undefined;
     this.grew = false;
     const patch: MutablePatch = {};
     const anomalies: string[] = [];
@@ -265,7 +263,7 @@ export class SpanCleaner {
     key: string,
     value: Attributes[string],
   ): Attributes {
-    if (attributes !== source || source !== this.growable)
+    if (attributes !== source || source !== this.growable || !Object.isExtensible(source))
       return withAttribute(attributes, source, key, value);
     setAttribute(source, key, value);
     this.grew = true;
