@@ -104,8 +104,14 @@ function summarizeAsWired(samples) {
       asWiredOtlp: own('asWiredOtlp'),
       asWired: own('asWired'),
       asWiredGzip: own('asWiredGzip'),
+      asWiredImmediate: own('asWiredImmediate'),
     },
-    overFloor: { asWiredOtlp: otlpOver, asWired: tracepointOver, asWiredGzip: spread(over('asWiredGzip')) },
+    overFloor: {
+      asWiredOtlp: otlpOver,
+      asWired: tracepointOver,
+      asWiredGzip: spread(over('asWiredGzip')),
+      asWiredImmediate: spread(over('asWiredImmediate')),
+    },
     // 0.01 µs is far below noise: only keeps a pipeline measured at no cost from dividing by zero.
     ratio: otlpOver.median / Math.max(tracepointOver.median, 0.01),
   };

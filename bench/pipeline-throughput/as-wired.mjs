@@ -155,6 +155,9 @@ async function clickhouseQuery(url, sql) {
 const clickhouseCount = async (url, sql) => Number(await clickhouseQuery(url, sql));
 
 const GZIP_DATABASE = 'tracepoint_gzip';
+const IMMEDIATE_DATABASE = 'tracepoint_immediate';
+/** The add-on's environment when it also exports to OTLP: cleaning and aggregation in each span's end. */
+const IMMEDIATE_ENV = { TRACEPOINT_DEFERRED: 'off' };
 
 /** Whether the exporter gzips bodies to `url` with these options, as it decides it itself. */
 function gzips(url, options) {
@@ -168,9 +171,9 @@ function gzips(url, options) {
 }
 
 /** tracepoint's processors as the register wires them, exporting to `url`, and their replay. */
-async function wiredPipeline(script, resource, url, exporterOptions) {
+async function wiredPipeline(script, resource, url, exporterOptions, env = {}) {
   const options = { url, ...exporterOptions };
-  const pipeline = tracepointSpanProcessors({ ...optionsFromEnvironment({}), exporter: options });
+  const pipeline = tracepointSpanProcessors({ ...optionsFromEnvironment(env), exporter: options });
   // The exporter's own flush, not the provider's: that would also close the aggregator's interval
   // every few thousand spans, where the add-on writes its stats rows once a minute. The one turn
   // lets ExportingSpanProcessor hand the last spans over, as it does after every turn.
@@ -237,6 +240,14 @@ export async function makeAsWiredStages(spans, dir) {
     compression: true,
     database: GZIP_DATABASE,
   });
+  await clickhouseQuery(clickhouse.url, `CREATE DATABASE IF NOT EXISTS ${IMMEDIATE_DATABASE}`);
+  const wiredImmediate = await wiredPipeline(
+    script,
+    resource,
+    clickhouse.url,
+    { database: IMMEDIATE_DATABASE },
+    IMMEDIATE_ENV,
+  );
   const bodies = (gzip) => (gzip ? 'gzip RowBinary' : 'RowBinary, not compressed,');
 
   const stages = [
@@ -255,7 +266,7 @@ export async function makeAsWiredStages(spans, dir) {
     {
       id: 'asWired',
       async: true,
-      label: `(h) **tracepoint as wired**: the add-on's processors (caller, cleaner in place, aggregator, hand-off, exporter: ${bodies(wired.gzip)} to the local ClickHouse HTTP server)`,
+      label: `(h) **tracepoint as wired**: the add-on's processors (caller; cleaner and aggregator on the hand-off's batches; exporter: ${bodies(wired.gzip)} to the local ClickHouse HTTP server)`,
       gzip: wired.gzip,
       pass: wired.replay.pass,
     },
@@ -265,6 +276,14 @@ export async function makeAsWiredStages(spans, dir) {
       label: `(h) tracepoint as wired, compression: true (${bodies(wiredGzip.gzip)}, as to a remote server)`,
       gzip: wiredGzip.gzip,
       pass: wiredGzip.replay.pass,
+    },
+    {
+      id: 'asWiredImmediate',
+      async: true,
+      label:
+        "(h) tracepoint as wired, `TRACEPOINT_DEFERRED=off` (cleaner in place in each span's end, aggregator in its onEnd: the add-on's wiring when it also exports to OTLP)",
+      gzip: wiredImmediate.gzip,
+      pass: wiredImmediate.replay.pass,
     },
   ];
 
@@ -276,6 +295,7 @@ export async function makeAsWiredStages(spans, dir) {
         otlp.provider.shutdown(),
         wired.replay.provider.shutdown(),
         wiredGzip.replay.provider.shutdown(),
+        wiredImmediate.replay.provider.shutdown(),
       ]);
       const sinkSpans = await askSpans(sink.child);
       // Every pass creates new spans (new ids): a replay that handed the same spans again would show here.
@@ -306,6 +326,7 @@ export async function makeAsWiredStages(spans, dir) {
           },
           asWired: await rowsOf('otel_traces', wired.replay),
           asWiredGzip: await rowsOf(`${GZIP_DATABASE}.otel_traces`, wiredGzip.replay),
+          asWiredImmediate: await rowsOf(`${IMMEDIATE_DATABASE}.otel_traces`, wiredImmediate.replay),
         },
         exporter: wired.pipeline.exporter.stats(),
         cleaner: wired.pipeline.cleaner?.stats(),

@@ -24,6 +24,7 @@ export {
 export { MEMO_MIN_HIT_RATIO, MEMO_PROBE, MEMO_SKIP, MemoWatch } from './memo-watch.js';
 export { OptionValidator, shownValue } from './option-validation.js';
 export { attributesPending, settleResources, startSettling } from './resource-settling.js';
+export type { SpanBatchStage } from './span-batch-stage.js';
 export { type StatusCodeName, spanKindName, statusCodeName } from './span-names.js';
 export type { SpanLike, TimedEventLike } from './span-shape.js';
 export {

@@ -1,5 +1,5 @@
 import { context, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
-import { type SpanLike, withTracingSuppressed } from '@tracepoint/core';
+import { type SpanBatchStage, type SpanLike, withTracingSuppressed } from '@tracepoint/core';
 
 /** The exporter surface this processor needs (ClickHouseSpanExporter has it). */
 export interface SpanExporterLike {
@@ -9,7 +9,11 @@ export interface SpanExporterLike {
 }
 
 export interface ExportingStats {
-  /** Sampled spans handed to the exporter, and of them those in exports it reported as failed. */
+  /**
+   * Sampled spans handed to the exporter, and of them those in exports it
+   * reported as failed (with stages: also every span of a batch a stage threw
+   * on, which is not exported).
+   */
   handed: number;
   failed: number;
 }
@@ -67,24 +71,37 @@ export class ExportingSpanProcessor {
   private timer: NodeJS.Timeout | undefined;
   private timerArmed = false;
   private readonly handOffLater = () => this.handOff();
+  /** When each pending span ended (Date.now()), for the stages; only with stages. */
+  private readonly endedAt: Float64Array | undefined;
 
   /**
    * `feeders`: processors that also write through this exporter (the
    * aggregator). The SDK flushes and shuts processors down in parallel; they
    * are flushed first here, so their last rows are not written into a
    * closed exporter.
+   *
+   * `stages`: work run on each batch, in order, before it is exported (a
+   * deferred pipeline's cleaner and aggregator; see SpanBatchStage). With
+   * stages every ended span waits, sampled or not, since the aggregator counts
+   * record-only spans too; only those still sampled after the stages (the
+   * cleaner drops by clearing the flag) are exported.
    */
   constructor(
     private readonly exporter: SpanExporterLike,
     private readonly feeders: readonly { forceFlush(): Promise<void>; shutdown(): Promise<void> }[] = [],
-  ) {}
+    private readonly stages: readonly SpanBatchStage[] = [],
+  ) {
+    this.endedAt = stages.length === 0 ? undefined : new Float64Array(MAX_PENDING_SPANS);
+  }
 
   onStart(): void {}
 
   onEnd(span: SpanLike): void {
     try {
-      if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-      this.counters.handed++;
+      const endedAt = this.endedAt;
+      if (endedAt !== undefined) endedAt[this.pending.length] = Date.now();
+      else if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+      else this.counters.handed++;
       const size = this.pending.push(span);
       if (size >= MAX_PENDING_SPANS) this.handOff();
       else if (size >= HAND_OFF_SPANS) {
@@ -121,6 +138,8 @@ export class ExportingSpanProcessor {
   }
 
   private exportBatch(batch: SpanLike[]): void {
+    if (this.endedAt !== undefined && !this.runStages(batch, this.endedAt)) return;
+    if (batch.length === 0) return;
     try {
       this.exporter.export(batch, (result) => {
         if (result.code !== 0) this.counters.failed += batch.length;
@@ -128,6 +147,34 @@ export class ExportingSpanProcessor {
     } catch {
       this.counters.failed += batch.length;
     }
+  }
+
+  /**
+   * Runs the stages over the batch, then keeps the spans still sampled (in
+   * place: no second array). A stage that throws broke its promise never to:
+   * the batch may not be clean, so it is counted as failed and not exported.
+   */
+  private runStages(batch: SpanLike[], endedAt: Float64Array): boolean {
+    try {
+      for (const stage of this.stages) stage.processBatch(batch, endedAt);
+    } catch {
+      this.counters.handed += batch.length;
+      this.counters.failed += batch.length;
+      return false;
+    }
+    let kept = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const span = batch[i] as SpanLike;
+      try {
+        if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) batch[kept++] = span;
+      } catch {
+        this.counters.handed++;
+        this.counters.failed++;
+      }
+    }
+    batch.length = kept;
+    this.counters.handed += kept;
+    return true;
   }
 
   async forceFlush(): Promise<void> {

@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type Context, context, createContextKey, trace } from '@opentelemetry/api';
+import type { SpanBatchStage } from '@tracepoint/core';
 import {
   ExportingSpanProcessor,
   HAND_OFF_DELAY_MILLIS,
@@ -117,6 +118,106 @@ describe('ExportingSpanProcessor hands spans over in batches, never inside onEnd
     await afterDelay();
     expect(processor.stats()).toEqual({ handed: 2, failed: 2 });
     await tracing.stop();
+  });
+});
+
+describe('stages run on each batch before it is exported', () => {
+  /** A record-only sampler: such spans reach the processors but are not sampled. */
+  const recordOnlyFor = (name: string) => ({
+    shouldSample: (_c: unknown, _t: string, spanName: string) => ({ decision: spanName === name ? 1 : 2 }),
+    toString: () => 'record-only-for-test',
+  });
+
+  function tracingWithStages(exporter: CountingExporter, stages: SpanBatchStage[], sampler?: object) {
+    const processor = new ExportingSpanProcessor(exporter as never, [], stages);
+    const tracing = startTracing({
+      serviceName: 'handoff-stages',
+      spanProcessors: [processor as never],
+      ...(sampler === undefined ? {} : { providerConfig: { sampler } }),
+    });
+    return { processor, tracing };
+  }
+
+  it('every ended span reaches the stages, in order, with its end clock; only those still sampled are exported', async () => {
+    const exporter = new CountingExporter();
+    const seen: string[] = [];
+    let clocks: number[] = [];
+    const stages: SpanBatchStage[] = [
+      {
+        processBatch(spans, endedAt) {
+          clocks = spans.map((_, i) => endedAt[i] as number);
+          for (const span of spans) {
+            seen.push(`first ${span.name}`);
+            (span as { name: string }).name = `${span.name} (cleaned)`;
+            // A stage drops a span as the cleaner does: by clearing its sampled flag.
+            if (span.name.startsWith('drop')) {
+              const ctx = span.spanContext();
+              Object.defineProperty(span, 'spanContext', { value: () => ({ ...ctx, traceFlags: 0 }) });
+            }
+          }
+        },
+      },
+      { processBatch: (spans) => seen.push(...spans.map((span) => `second ${span.name}`)) },
+    ];
+    const { processor, tracing } = tracingWithStages(exporter, stages, recordOnlyFor('record-only'));
+    const before = Date.now();
+    tracing.tracer.startSpan('kept').end();
+    tracing.tracer.startSpan('record-only').end();
+    tracing.tracer.startSpan('drop me').end();
+    const after = Date.now();
+    expect(seen).toEqual([]);
+    await afterDelay();
+    expect(seen).toEqual([
+      'first kept',
+      'first record-only',
+      'first drop me',
+      'second kept (cleaned)',
+      'second record-only (cleaned)',
+      'second drop me (cleaned)',
+    ]);
+    for (const clock of clocks) {
+      expect(clock).toBeGreaterThanOrEqual(before);
+      expect(clock).toBeLessThanOrEqual(after);
+    }
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['kept (cleaned)']);
+    expect(processor.stats()).toEqual({ handed: 1, failed: 0 });
+    await tracing.stop();
+  });
+
+  it('a stage that throws keeps its batch from being exported (it may not be clean), counted', async () => {
+    const exporter = new CountingExporter();
+    const { processor, tracing } = tracingWithStages(exporter, [
+      {
+        processBatch() {
+          throw new Error('broken stage');
+        },
+      },
+    ]);
+    tracing.tracer.startSpan('a').end();
+    tracing.tracer.startSpan('b').end();
+    await afterDelay();
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    expect(processor.stats()).toEqual({ handed: 2, failed: 2 });
+    await tracing.stop();
+  });
+
+  it('forceFlush and shutdown run the stages on what waits', async () => {
+    const exporter = new CountingExporter();
+    let processed = 0;
+    const { tracing } = tracingWithStages(exporter, [
+      {
+        processBatch(spans) {
+          processed += spans.length;
+        },
+      },
+    ]);
+    tracing.tracer.startSpan('flushed').end();
+    await tracing.provider.forceFlush();
+    expect(processed).toBe(1);
+    tracing.tracer.startSpan('at shutdown').end();
+    await tracing.stop();
+    expect(processed).toBe(2);
+    expect(exporter.calls).toEqual([1, 1]);
   });
 });
 

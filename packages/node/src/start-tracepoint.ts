@@ -76,6 +76,14 @@ function exportTimeoutMillis(exporter: TracepointOptions['exporter']): number {
   return configured ?? EXPORTER_DEFAULTS.exportTimeoutMillis;
 }
 
+/** OTEL_TRACES_EXPORTER names otlp: the add-on then also registers an OTLP processor after its own. */
+function exportsToOtlp(env: NodeJS.ProcessEnv): boolean {
+  return (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .includes('otlp');
+}
+
 /** Options from TRACEPOINT_* switches; the exporter reads TRACEPOINT_CLICKHOUSE_* itself. */
 export function optionsFromEnvironment(
   env: NodeJS.ProcessEnv,
@@ -97,6 +105,9 @@ export function optionsFromEnvironment(
   const delay = env.OTEL_BSP_SCHEDULE_DELAY?.trim();
   return {
     ...(delay ? { exporter: { flushIntervalMillis: Number(delay) } } : {}),
+    // Cleaning in the hand-off's batches is only safe while tracepoint's processors are the only
+    // ones: with OTLP too, that processor would read the spans before they are cleaned.
+    deferred: onOff(env, 'TRACEPOINT_DEFERRED') && !exportsToOtlp(env),
     cleaner: onOff(env, 'TRACEPOINT_CLEANER') ? cleaner : false,
     aggregator: onOff(env, 'TRACEPOINT_AGGREGATOR')
       ? interval
@@ -132,11 +143,13 @@ export function startTracepoint(options: StartOptions = {}): StartedTracepoint |
         'install @opentelemetry/sdk-node and @opentelemetry/auto-instrumentations-node in the app (or set TRACEPOINT_RESOLVE_FROM to where they are)',
       );
     }
+    const otlp = exportsToOtlp(env);
     const settings = { ...optionsFromEnvironment(env, logError), ...options };
+    // The OTLP processor comes after tracepoint's and must get cleaned spans.
+    if (otlp) settings.deferred = false;
     const pipeline = tracepointSpanProcessors(settings);
     const spanProcessors = [...pipeline.spanProcessors];
-    const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim());
-    if (exporters.includes('otlp')) {
+    if (otlp) {
       const { OTLPTraceExporter } = load('@opentelemetry/exporter-trace-otlp-http') as {
         OTLPTraceExporter: new () => unknown;
       };

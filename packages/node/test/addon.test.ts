@@ -283,6 +283,8 @@ describe('OTEL_TRACES_EXPORTER=otlp', () => {
           OTEL_SERVICE_NAME: 'shop-otlp',
           OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici',
           OTEL_TRACES_EXPORTER: 'otlp',
+          // Each span is serialized for OTLP inside its own end: cleaning it later (deferred) would be too late.
+          OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1',
           OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/v1/traces`,
         },
@@ -417,6 +419,8 @@ describe('shutdown', () => {
           OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici',
           OTEL_BSP_SCHEDULE_DELAY: '600000',
           OTEL_TRACES_EXPORTER: 'otlp',
+          // Each span is serialized for OTLP inside its own end: cleaning it later (deferred) would be too late.
+          OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1',
           OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${base}/v1/traces`,
         },

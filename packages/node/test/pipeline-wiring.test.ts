@@ -1,6 +1,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
-import { tracepointSpanProcessors } from '@tracepoint/node';
+import { type TracepointOptions, tracepointSpanProcessors } from '@tracepoint/node';
+import { optionsFromEnvironment } from '@tracepoint/node/internal';
 import { createSpanMapper, type SpanMappingOptions } from '@tracepoint/semantic-mapping';
 import { describe, expect, it } from 'vitest';
 import { testStore } from '../../../test-support/test-store.js';
@@ -14,11 +15,17 @@ const rows = <T>(query: string): Promise<T[]> => store.rows<T>(query);
  * Real SDK spans through the pipeline into `database`: a server span calling a client span,
  * an internal span and a failing client span with an exception. Returns the number of spans.
  */
-async function traffic(database: string, serviceName: string, mapping: SpanMappingOptions): Promise<number> {
+async function traffic(
+  database: string,
+  serviceName: string,
+  mapping: SpanMappingOptions,
+  extra: Partial<TracepointOptions> = {},
+): Promise<number> {
   const pipeline = tracepointSpanProcessors({
     exporter: { client: store.client, database, flushIntervalMillis: 100 },
     aggregator: { intervalMillis: 3_600_000 },
     mapping,
+    ...extra,
   });
   const tracing = startTracing({ serviceName, spanProcessors: pipeline.spanProcessors as never });
   const { tracer } = tracing;
@@ -34,7 +41,7 @@ async function traffic(database: string, serviceName: string, mapping: SpanMappi
         attributes: { 'db.system.name': 'postgresql', 'server.address': 'pg', 'db.operation.name': 'SELECT' },
       })
       .end();
-    tracer.startSpan('price', { kind: SpanKind.INTERNAL }).end();
+    tracer.startSpan('price', { kind: SpanKind.INTERNAL, attributes: { 'db.password': 'hunter2' } }).end();
     const failing = tracer.startSpan('POST', {
       kind: SpanKind.CLIENT,
       attributes: { 'http.request.method': 'POST', 'server.address': 'payments', 'server.port': 443 },
@@ -131,5 +138,54 @@ describe('tracepointSpanProcessors takes one mapping for both stages', () => {
     );
     // 5 × (server, db client, failing client) × (call, response) + 5 exceptions; INTERNAL spans make none.
     expect(points).toEqual([{ local: 'svc-x', n: '35' }]);
+  });
+});
+
+describe('deferred: the cleaner and the aggregator on the hand-off batches', () => {
+  it('stores the same rows and stats as cleaning and aggregating in each span end, secrets masked', async () => {
+    const mapping: SpanMappingOptions = {};
+    const spans = await traffic('wiring_immediate', 'orders', mapping);
+    expect(await traffic('wiring_deferred', 'orders', mapping, { deferred: true })).toBe(spans);
+    const columns = `SpanName, SpanKind, ServiceName, StatusCode, toString(SpanAttributes) AS attributes,
+      TracePoints, TracePointCaller, TracePointCallee, TracePointCallerMethod, TracePointCalleeMethod`;
+    const stored = (database: string) =>
+      rows<Record<string, string>>(`SELECT ${columns} FROM ${database}.otel_traces ORDER BY ALL`);
+    const deferred = await stored('wiring_deferred');
+    expect(deferred).toHaveLength(spans);
+    expect(deferred).toEqual(await stored('wiring_immediate'));
+    expect(JSON.stringify(deferred)).not.toContain('hunter2');
+    expect(JSON.stringify(deferred)).toContain('db.password');
+    const stats = (database: string) =>
+      rows<Record<string, string>>(
+        `SELECT stat_type, span_name, source_component, target_component, toUInt32(sum(span_count)) AS n,
+           toUInt32(sum(error_count)) AS errors FROM ${database}.trace_point_stats
+         GROUP BY ALL ORDER BY ALL`,
+      );
+    const deferredStats = await stats('wiring_deferred');
+    expect(deferredStats.length).toBeGreaterThan(3);
+    expect(deferredStats).toEqual(await stats('wiring_immediate'));
+  });
+
+  it('registers no aggregator with the SDK (the hand-off runs it), and validates the option', () => {
+    const pipeline = tracepointSpanProcessors({
+      exporter: { client: store.client, database: 'wiring_deferred_shape' },
+      deferred: true,
+    });
+    expect(pipeline.spanProcessors).not.toContain(pipeline.aggregator);
+    expect(pipeline.spanProcessors).toContain(pipeline.cleaner);
+    expect(pipeline.spanProcessors).toHaveLength(3);
+    void pipeline.exporter.shutdown();
+    void pipeline.aggregator?.shutdown();
+    expect(() => tracepointSpanProcessors({ deferred: 'yes' as never })).toThrow(/option deferred/);
+  });
+
+  it('is what the add-on runs, unless it also exports to OTLP or TRACEPOINT_DEFERRED=off', () => {
+    expect(optionsFromEnvironment({}).deferred).toBe(true);
+    expect(optionsFromEnvironment({ TRACEPOINT_DEFERRED: 'off' }).deferred).toBe(false);
+    expect(optionsFromEnvironment({ OTEL_TRACES_EXPORTER: 'console, otlp' }).deferred).toBe(false);
+    expect(optionsFromEnvironment({ OTEL_TRACES_EXPORTER: 'none' }).deferred).toBe(true);
+    expect(() => optionsFromEnvironment({ TRACEPOINT_DEFERRED: 'maybe' })).toThrow(
+      /TRACEPOINT_DEFERRED must be on or off/,
+    );
   });
 });

@@ -4,6 +4,7 @@ import {
   hasExceptionEvent,
   hrTimeToMillis,
   isDroppedByCleaner,
+  type SpanBatchStage,
   type SpanLike,
   type StatsRecord,
   spanKindName,
@@ -122,6 +123,7 @@ export class AggregatorSpanProcessor {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private shutDown = false;
+  private deferred = false;
   private warned = false;
   private readonly dims: Dimensions = ['', '', '', '', '', '', '', '', ''];
 
@@ -137,6 +139,27 @@ export class AggregatorSpanProcessor {
   onStart(_span: unknown, _context: Context): void {}
 
   onEnd(span: SpanLike): void {
+    if (this.deferred) return;
+    this.aggregateOne(span);
+  }
+
+  /**
+   * Stops aggregating in `onEnd` and returns the stage that aggregates ended
+   * spans in batches instead (see SpanBatchStage for the measured reason): for
+   * a pipeline that runs it after the cleaner's stage, such as
+   * @tracepoint/node's deferred `tracepointSpanProcessors`. The stage sees
+   * every ended span it is given, sampled or not.
+   */
+  deferToHandOff(): SpanBatchStage {
+    this.deferred = true;
+    return {
+      processBatch: (spans) => {
+        for (let i = 0; i < spans.length; i++) this.aggregateOne(spans[i] as SpanLike);
+      },
+    };
+  }
+
+  private aggregateOne(span: SpanLike): void {
     try {
       if (this.shutDown) return;
       if (isDroppedByCleaner(span)) {

@@ -2,6 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import {
   type ComponentLogger,
   componentLogger,
+  type SpanBatchStage,
   type SpanLike,
   type TracepointLogger,
 } from '@tracepoint/core';
@@ -47,6 +48,7 @@ export class CleanerSpanProcessor {
   private readonly next: SpanProcessorLike | undefined;
   private readonly logger: ComponentLogger;
   private sdkCallsOnEnding = false;
+  private deferred = false;
   private warnedError = false;
 
   constructor(options: CleanerSpanProcessorOptions = {}) {
@@ -76,15 +78,15 @@ export class CleanerSpanProcessor {
   }
 
   onEnding(span: SpanLike): void {
-    if (this.next !== undefined) return;
+    if (this.next !== undefined || this.deferred) return;
     this.sdkCallsOnEnding = true;
-    this.cleanInPlace(span);
+    this.cleanInPlace(span, Date.now());
   }
 
   onEnd(span: SpanLike): void {
     const next = this.next;
     if (next === undefined) {
-      if (!this.sdkCallsOnEnding) this.cleanInPlace(span);
+      if (!this.sdkCallsOnEnding && !this.deferred) this.cleanInPlace(span, Date.now());
       return;
     }
     let out: SpanLike | undefined = span;
@@ -114,21 +116,45 @@ export class CleanerSpanProcessor {
     return this.next?.shutdown() ?? Promise.resolve();
   }
 
+  /**
+   * Stops cleaning while spans end and returns the stage that cleans them in
+   * place in batches instead (see SpanBatchStage for the measured reason).
+   * Only for a pipeline where that stage runs before anything reads the
+   * spans, such as @tracepoint/node's deferred `tracepointSpanProcessors`: a
+   * span processor after this one would see spans uncleaned. The processor
+   * stays registered for `onStart` (drop rules decided at start, inherited by
+   * children). Not in copy mode.
+   */
+  deferToHandOff(): SpanBatchStage {
+    if (this.next !== undefined) {
+      throw new Error(
+        'processor-cleaner: copy mode (option next) hands cleaned copies on while spans end and cannot be deferred',
+      );
+    }
+    this.deferred = true;
+    return { processBatch: (spans, endedAtMillis) => this.cleanBatch(spans, endedAtMillis) };
+  }
+
   /** Counts of drops, fixes and redactions per rule since start (never values). */
   stats(): CleanerStatsSnapshot {
     return this.statsCounter.snapshot();
   }
 
-  private cleanInPlace(span: SpanLike): void {
+  private cleanBatch(spans: readonly SpanLike[], endedAtMillis: Float64Array): void {
+    for (let i = 0; i < spans.length; i++)
+      this.cleanInPlace(spans[i] as SpanLike, endedAtMillis[i] as number);
+  }
+
+  private cleanInPlace(span: SpanLike, nowMillis: number): void {
     try {
-      const verdict = this.cleaner.clean(span, Date.now());
+      const verdict = this.cleaner.clean(span, nowMillis);
       if (verdict === DROP) dropInPlace(span);
       else if (verdict !== undefined) {
         applyPatchInPlace(span, verdict);
         this.statsCounter.cleanedInPlace++;
       }
     } catch (error) {
-      this.failClosedInPlace(span, error);
+      this.failClosedInPlace(span, error, nowMillis);
     }
   }
 
@@ -137,11 +163,11 @@ export class CleanerSpanProcessor {
    * getter, a revoked proxy) goes on masked, never as it was: whatever threw
    * may have stopped the cleaning before the secrets.
    */
-  private failClosedInPlace(span: SpanLike, error: unknown): void {
+  private failClosedInPlace(span: SpanLike, error: unknown, nowMillis: number): void {
     const stats = this.statsCounter;
     this.internalError(error, FAILED_CLOSED);
     try {
-      applyPatchInPlace(span, this.cleaner.failClosed(span, Date.now()));
+      applyPatchInPlace(span, this.cleaner.failClosed(span, nowMillis));
       stats.failedClosed++;
       return;
     } catch {

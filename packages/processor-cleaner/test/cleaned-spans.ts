@@ -1,4 +1,4 @@
-import type { Tracer } from '@opentelemetry/api';
+import { TraceFlags, type Tracer } from '@opentelemetry/api';
 import {
   CleanerSpanProcessor,
   type CleanerSpanProcessorOptions,
@@ -7,9 +7,13 @@ import {
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
 import { startTracing } from '../../../test-support/tracing.js';
 
-/** In place: the cleaner registered first, mutating in `onEnding`. Copy: the cleaner wraps the exporting processor. */
-export type CleanerMode = 'in place' | 'copy';
-export const MODES: readonly CleanerMode[] = ['in place', 'copy'];
+/**
+ * In place: the cleaner registered first, mutating in `onEnding`. Copy: the cleaner wraps the
+ * exporting processor. Deferred: the cleaner's hand-off stage cleans the ended spans in one batch
+ * afterwards, with the clock each span ended at (as @tracepoint/node's deferred pipeline runs it).
+ */
+export type CleanerMode = 'in place' | 'copy' | 'deferred';
+export const MODES: readonly CleanerMode[] = ['in place', 'copy', 'deferred'];
 
 export interface CleanerRun {
   spans: ReadableSpan[];
@@ -43,9 +47,24 @@ export async function recordCleaned(
     mode === 'copy'
       ? new CleanerSpanProcessor({ ...options, logger, next: exporting as never })
       : new CleanerSpanProcessor({ ...options, logger });
+  const stage = mode === 'deferred' ? cleaner.deferToHandOff() : undefined;
+  const ended: ReadableSpan[] = [];
+  const endedAt: number[] = [];
+  const collecting = {
+    onStart() {},
+    onEnd(span: ReadableSpan) {
+      ended.push(span);
+      endedAt.push(Date.now());
+    },
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
   const run = startTracing({
     serviceName: tracing.serviceName ?? 'cleaner-test',
-    spanProcessors: mode === 'copy' ? [cleaner as never] : [cleaner as never, exporting],
+    spanProcessors:
+      mode === 'copy'
+        ? [cleaner as never]
+        : [cleaner as never, mode === 'deferred' ? (collecting as never) : exporting],
     providerConfig: tracing.providerConfig,
     resourceAttributes: tracing.resourceAttributes,
   });
@@ -56,7 +75,12 @@ export async function recordCleaned(
   try {
     await drive(run.tracer as unknown as Tracer);
     await run.provider.forceFlush();
-    const spans = memory.getFinishedSpans().slice();
+    let spans = memory.getFinishedSpans().slice();
+    if (stage !== undefined) {
+      stage.processBatch(ended, Float64Array.from(endedAt));
+      // What an exporting processor takes: the spans still sampled (the cleaner drops by clearing the flag).
+      spans = ended.filter((span) => (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0);
+    }
     return { spans, stats: cleaner.stats(), warnings, byName: new Map(spans.map((s) => [s.name, s])) };
   } finally {
     await run.stop();

@@ -424,7 +424,7 @@ describe('cleaned hostile spans are accepted by a real insert', () => {
       const run = await recordCleaned(mode, {}, (tracer) => {
         for (let i = 0; i < 300; i++) attackedHostileSpan(tracer, r, 0.2);
       });
-      const database = mode === 'copy' ? 'hostile_copy' : 'hostile_in_place';
+      const database = `hostile_${mode.replace(' ', '_')}`;
       const exporter = new ClickHouseSpanExporter({
         client: store.client,
         database,

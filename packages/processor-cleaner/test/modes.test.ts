@@ -1,5 +1,5 @@
 import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { CleanerSpanProcessor } from '@tracepoint/processor-cleaner';
+import { ANOMALIES_KEY, CleanerSpanProcessor } from '@tracepoint/processor-cleaner';
 import {
   InMemorySpanExporter,
   OTEL_LINE,
@@ -8,7 +8,7 @@ import {
 } from '@tracepoint-internal/otel-line';
 import { describe, expect, it } from 'vitest';
 import { startTracing } from '../../../test-support/tracing.js';
-import { type CleanerRun, recordCleaned, writeRaw } from './cleaned-spans.js';
+import { type CleanerRun, MODES, recordCleaned, writeRaw } from './cleaned-spans.js';
 
 /** Counter ids, so two runs of the same scenario get the same ids. */
 function countingIds() {
@@ -71,22 +71,24 @@ function exported(span: ReadableSpan) {
   };
 }
 
-describe(`in place and copy give the same spans (OpenTelemetry JS ${OTEL_LINE}.x)`, () => {
+describe(`in place, copy and deferred give the same spans (OpenTelemetry JS ${OTEL_LINE}.x)`, () => {
   it('on a scenario touching every feature', async () => {
     const options = { dropRules: [{ name: 'probe', spanName: 'middleware - probe' }] };
     const runs: CleanerRun[] = [];
     const t0 = Date.now() - 1_000;
     // One error object: its stack names the call site, which differs between the two runs.
     const error = new Error('card 4111 1111 1111 1111 declined');
-    for (const mode of ['in place', 'copy'] as const) {
+    for (const mode of MODES) {
       runs.push(
         await recordCleaned(mode, options, (tracer) => scenario(tracer, t0, error), {
           providerConfig: { idGenerator: countingIds() },
         }),
       );
     }
-    const [inPlace, copy] = runs as [CleanerRun, CleanerRun];
+    const [inPlace, copy, deferred] = runs as [CleanerRun, CleanerRun, CleanerRun];
     expect(inPlace.spans.map(exported)).toEqual(copy.spans.map(exported));
+    expect(deferred.spans.map(exported)).toEqual(inPlace.spans.map(exported));
+    expect(deferred.stats).toEqual(inPlace.stats);
     expect(inPlace.spans).toHaveLength(3);
     const { cleanedInPlace, cleanedCopies, ...counts } = inPlace.stats;
     const { cleanedInPlace: _a, cleanedCopies: _b, ...copyCounts } = copy.stats;
@@ -101,6 +103,50 @@ describe(`in place and copy give the same spans (OpenTelemetry JS ${OTEL_LINE}.x
     );
     expect(client?.status.code).toBe(SpanStatusCode.ERROR);
     expect(inPlace.stats.dropped).toEqual({ probe: 1 });
+  });
+});
+
+describe('deferred to the hand-off', () => {
+  it('cleans nothing while spans end, then cleans the batch judging each span by the clock it ended at', async () => {
+    const cleaner = new CleanerSpanProcessor();
+    const stage = cleaner.deferToHandOff();
+    const ended: ReadableSpan[] = [];
+    const collecting = {
+      onStart() {},
+      onEnd: (span: ReadableSpan) => void ended.push(span),
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    const tracing = startTracing({
+      serviceName: 'deferred',
+      spanProcessors: [cleaner as never, collecting as never],
+    });
+    for (const name of ['on time', 'judged late']) {
+      const span = tracing.tracer.startSpan(name, { attributes: { 'db.password': 'hunter2' } });
+      span.end();
+    }
+    await tracing.stop();
+    // Nothing was cleaned while the spans ended: a processor after a deferred cleaner sees them raw.
+    expect(ended.map((span) => span.attributes['db.password'])).toEqual(['hunter2', 'hunter2']);
+    expect(cleaner.stats().spans).toBe(0);
+    const endedAt = Date.now();
+    // The second span is judged as if handled 10 minutes after it ended: past maxClockSkewMillis.
+    stage.processBatch(ended, Float64Array.from([endedAt, endedAt + 600_000]));
+    expect(ended.map((span) => span.attributes['db.password'])).toEqual([
+      '[REDACTED:blockedKey]',
+      '[REDACTED:blockedKey]',
+    ]);
+    expect(cleaner.stats().spans).toBe(2);
+    expect(cleaner.stats().fixes).toEqual({ 'clock.shifted': 1 });
+    expect(ended[1]?.attributes[ANOMALIES_KEY]).toEqual(['clock_shifted']);
+    expect(ended[0]?.attributes[ANOMALIES_KEY]).toBeUndefined();
+  });
+
+  it('is refused in copy mode, with what to do', () => {
+    const next = { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} };
+    expect(() => new CleanerSpanProcessor({ next }).deferToHandOff()).toThrow(
+      /copy mode .* cannot be deferred/,
+    );
   });
 });
 
