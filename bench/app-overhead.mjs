@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureFixedRate } from './app-overhead/fixed-rate.mjs';
 import { fixedRateReport } from './app-overhead/fixed-rate-report.mjs';
+import { measureSideBySide, sideBySideReport } from './app-overhead/side-by-side.mjs';
 import { planOf, runIfMain } from './lib/cli.mjs';
 import { markdownTable } from './lib/format.mjs';
 import { startLocalClickHouseServer } from './lib/local-clickhouse-server.mjs';
@@ -45,6 +46,7 @@ const SIZES = {
     seconds: 2,
     connections: 8,
     fixed: { rounds: 1, rate: 100, warmSeconds: 1, seconds: 2 },
+    sideBySide: { rounds: 1, rate: 100, warmSeconds: 1, seconds: 2 },
   },
   full: {
     rounds: 3,
@@ -55,6 +57,9 @@ const SIZES = {
     // round to round (the SDK floor 1049..1622 µs in one run), and the targets are medians of
     // per-round ratios, which three rounds leave at the mercy of one bad round.
     fixed: { rounds: 5, rate: 300, warmSeconds: 3, seconds: 10 },
+    // Six rounds per pair: in a probe of eight, every round of the deferred pair fell within
+    // 0.895..0.948, against sequential rounds that disagreed on the sign.
+    sideBySide: { rounds: 6, rate: 300, warmSeconds: 3, seconds: 10 },
   },
 };
 
@@ -92,14 +97,17 @@ export async function run({ size = 'full' } = {}) {
     const downstreamUrl = `http://127.0.0.1:${downstream.message.port}`;
     const clickhouse = await startLocalClickHouseServer(join(work, 'server'));
     try {
-      const fixed = await measureFixedRate(work, plan.fixed, {
+      const shared = {
         downstream: downstream.child,
         downstreamUrl,
         clickhouseUrl: clickhouse.url,
         clickhousePid: clickhouse.child.pid,
-      });
+      };
+      const fixed = await measureFixedRate(work, plan.fixed, shared);
+      const sideRounds = await measureSideBySide(work, plan.sideBySide, shared);
+      const side = { rounds: sideRounds, ...sideBySideReport(plan.sideBySide, sideRounds) };
       const runs = await measureRuns(work, plan, { downstream, downstreamUrl, clickhouse });
-      return report(plan, runs, fixedRateReport(plan.fixed, fixed), fixed);
+      return report(plan, runs, fixedRateReport(plan.fixed, fixed), fixed, side);
     } finally {
       downstream.child.disconnect();
       await clickhouse.stop();
@@ -150,7 +158,7 @@ async function measureRuns(work, plan, { downstream, downstreamUrl, clickhouse }
   return runs;
 }
 
-function report(plan, runs, fixedRate, fixedRuns) {
+function report(plan, runs, fixedRate, fixedRuns, side) {
   const summary = Object.fromEntries(
     CONFIGS.map(({ id }) => {
       const mine = runs.filter((r) => r.config === id);
@@ -214,6 +222,7 @@ function report(plan, runs, fixedRate, fixedRuns) {
     }),
   );
   const markdown = `${fixedRate.markdown}
+${side.markdown}
 ### Saturation
 
 An HTTP service (node:http, instrumentation-http; per request three child spans with attributes and one outgoing HTTP call to an untraced downstream, i.e. 5 spans) under wrk with ${plan.connections} connections, ${plan.seconds} s per run after ${plan.warmSeconds} s of warm-up, ${plan.rounds} interleaved round(s); medians across rounds, peak RSS is the largest. CPU is the app process's user + system time per request; helpers CPU is that of the other processes, which run on the same 2 cores: the downstream (also the OTLP sink) and the ClickHouse server (chDB behind the HTTP interface; idle except in (d)).
@@ -228,9 +237,14 @@ ${missedNote(summary, targets)}`;
       runs,
       summary,
       fixedRate: { runs: fixedRuns.runs, profiled: fixedRuns.profiled, summary: fixedRate.summary },
+      sideBySide: { rounds: side.rounds, summary: side.summary },
     },
     markdown,
-    targets: [...fixedRate.targets, ...targets.map((t) => ({ ...t, name: `saturation: ${t.name}` }))],
+    targets: [
+      ...fixedRate.targets,
+      ...side.targets,
+      ...targets.map((t) => ({ ...t, name: `saturation: ${t.name}` })),
+    ],
   };
 }
 

@@ -73,9 +73,9 @@ export const FIXED_CONFIGS = [
   },
 ];
 
-const addon = () => ['--import', fileURLToPath(import.meta.resolve('@tracepoint/node/register'))];
+export const addon = () => ['--import', fileURLToPath(import.meta.resolve('@tracepoint/node/register'))];
 
-function forkApp(args, env, cwd) {
+export function forkApp(args, env, cwd) {
   const child = fork(join(bench, 'app-under-test.mjs'), [], {
     cwd,
     execArgv: args ?? [],
@@ -89,7 +89,7 @@ function forkApp(args, env, cwd) {
   });
 }
 
-function ask(child, message) {
+export function ask(child, message) {
   return new Promise((resolveAnswer) => {
     child.once('message', resolveAnswer);
     child.send(message);
@@ -97,7 +97,7 @@ function ask(child, message) {
 }
 
 /** 'stop': the app closes and SIGTERMs itself, the register's handler flushes and exits. */
-async function stopApp(child) {
+export async function stopApp(child) {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.send('stop');
@@ -159,6 +159,26 @@ async function delivered(config, ctx, service) {
   return countEmbedded(join(ctx.dir, '.tracepoint', 'clickhouse'), service);
 }
 
+/** The app's environment as a user starts it: no TRACEPOINT_* or OTEL_* of ours, then the configuration's. */
+export function appEnv(shared, service, env) {
+  const cleanEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('TRACEPOINT_') && !k.startsWith('OTEL_')),
+  );
+  return {
+    ...cleanEnv,
+    BENCH_CONFIG: 'preloaded',
+    BENCH_DOWNSTREAM_URL: shared.downstreamUrl,
+    TRACEPOINT_RESOLVE_FROM: otelFrom,
+    OTEL_SERVICE_NAME: service,
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+    // The stock register's default ('all') adds the cloud detectors, which probe metadata
+    // servers at start-up (seconds here, no cloud); the per-span work is the same without them.
+    OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process',
+    ...env,
+  };
+}
+
 /** One run of one configuration: warm-up, measured window, stop, count. */
 export async function oneRun(config, { work, plan, shared, round, profile = false }) {
   const dir = join(work, `${config.id}-${round}${profile ? '-profile' : ''}`);
@@ -166,26 +186,7 @@ export async function oneRun(config, { work, plan, shared, round, profile = fals
   const ctx = { ...shared, dir };
   const service = `bench-${config.id}-${round}${profile ? '-profile' : ''}`;
   const { args, env } = config.start(ctx);
-  const cleanEnv = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('TRACEPOINT_') && !k.startsWith('OTEL_')),
-  );
-  const { child, port } = await forkApp(
-    args,
-    {
-      ...cleanEnv,
-      BENCH_CONFIG: 'preloaded',
-      BENCH_DOWNSTREAM_URL: shared.downstreamUrl,
-      TRACEPOINT_RESOLVE_FROM: otelFrom,
-      OTEL_SERVICE_NAME: service,
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
-      // The stock register's default ('all') adds the cloud detectors, which probe metadata
-      // servers at start-up (seconds here, no cloud); the per-span work is the same without them.
-      OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process',
-      ...env,
-    },
-    dir,
-  );
+  const { child, port } = await forkApp(args, appEnv(shared, service, env), dir);
   let run;
   let store;
   try {
