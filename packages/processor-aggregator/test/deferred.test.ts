@@ -1,8 +1,8 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { StatsRecord } from '@tracepoint/core';
 import { AggregatorSpanProcessor } from '@tracepoint/processor-aggregator';
-import type { ReadableSpan } from '@tracepoint-internal/otel-line';
 import { describe, expect, it } from 'vitest';
+import { endedSpans } from '../../../test-support/ended-spans.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
 function collectingSink() {
@@ -52,13 +52,7 @@ describe('the aggregator deferred to the hand-off', () => {
     const deferredSink = collectingSink();
     const deferred = new AggregatorSpanProcessor({ sink: deferredSink, intervalMillis: 3_600_000 });
     const stage = deferred.deferToHandOff();
-    const ended: ReadableSpan[] = [];
-    const collecting = {
-      onStart() {},
-      onEnd: (span: ReadableSpan) => void ended.push(span),
-      forceFlush: () => Promise.resolve(),
-      shutdown: () => Promise.resolve(),
-    };
+    const { spans: ended, processor: collecting } = endedSpans();
     await endSpans([collecting]);
     // Its onEnd no longer counts: the stage is the only way in.
     for (const span of ended) deferred.onEnd(span as never);

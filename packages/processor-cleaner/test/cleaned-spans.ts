@@ -5,6 +5,7 @@ import {
   type CleanerStatsSnapshot,
 } from '@tracepoint/processor-cleaner';
 import { InMemorySpanExporter, type ReadableSpan, simpleSpanProcessor } from '@tracepoint-internal/otel-line';
+import { endedSpans } from '../../../test-support/ended-spans.js';
 import { startTracing } from '../../../test-support/tracing.js';
 
 /**
@@ -48,17 +49,7 @@ export async function recordCleaned(
       ? new CleanerSpanProcessor({ ...options, logger, next: exporting as never })
       : new CleanerSpanProcessor({ ...options, logger });
   const stage = mode === 'deferred' ? cleaner.deferToHandOff() : undefined;
-  const ended: ReadableSpan[] = [];
-  const endedAt: number[] = [];
-  const collecting = {
-    onStart() {},
-    onEnd(span: ReadableSpan) {
-      ended.push(span);
-      endedAt.push(Date.now());
-    },
-    forceFlush: () => Promise.resolve(),
-    shutdown: () => Promise.resolve(),
-  };
+  const { spans: ended, endedAt, processor: collecting } = endedSpans();
   const run = startTracing({
     serviceName: tracing.serviceName ?? 'cleaner-test',
     spanProcessors:

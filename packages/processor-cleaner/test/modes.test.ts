@@ -7,6 +7,7 @@ import {
   simpleSpanProcessor,
 } from '@tracepoint-internal/otel-line';
 import { describe, expect, it } from 'vitest';
+import { endedSpans } from '../../../test-support/ended-spans.js';
 import { startTracing } from '../../../test-support/tracing.js';
 import { type CleanerRun, MODES, recordCleaned, writeRaw } from './cleaned-spans.js';
 
@@ -110,13 +111,7 @@ describe('deferred to the hand-off', () => {
   it('cleans nothing while spans end, then cleans the batch judging each span by the clock it ended at', async () => {
     const cleaner = new CleanerSpanProcessor();
     const stage = cleaner.deferToHandOff();
-    const ended: ReadableSpan[] = [];
-    const collecting = {
-      onStart() {},
-      onEnd: (span: ReadableSpan) => void ended.push(span),
-      forceFlush: () => Promise.resolve(),
-      shutdown: () => Promise.resolve(),
-    };
+    const { spans: ended, processor: collecting } = endedSpans();
     const tracing = startTracing({
       serviceName: 'deferred',
       spanProcessors: [cleaner as never, collecting as never],
