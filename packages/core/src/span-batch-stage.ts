@@ -10,8 +10,9 @@ import type { SpanLike } from './span-shape.js';
  * (four interleaved rounds, performance.now around each). The whole app, both
  * wirings run side by side under the same load (so under the same machine
  * noise): 0.916-0.948x the app CPU per request deferred, median 0.925 over 6
- * rounds (app-overhead benchmark, side by side), about 12 µs per span. In a replay loop with no app work between
- * spans (the pipeline benchmark's stage (h)) the two cost the same.
+ * rounds (app-overhead benchmark, side by side), about 12 µs per span. In a
+ * replay loop with no app work between spans (the pipeline benchmark's stage
+ * (h)) the two cost the same.
  *
  * A stage never throws: a span it cannot handle is dealt with and counted by
  * the stage itself.

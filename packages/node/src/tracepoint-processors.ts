@@ -94,21 +94,18 @@ export function tracepointSpanProcessors(options: TracepointOptions = {}): Trace
       : new AggregatorSpanProcessor({ ...options.aggregator, mapping, sink: exporter });
   const spanProcessors: object[] = [];
   if (options.caller !== false) spanProcessors.push(new CallerSpanProcessor(options.caller));
-  const feeders = aggregator === undefined ? [] : [aggregator];
-  if (deferred) {
-    // The cleaner stays registered for onStart (drop rules decided at start); the aggregator
-    // does nothing at start, so only the hand-off calls it. The cleaner's stage runs first.
-    const stages: SpanBatchStage[] = [];
-    if (cleaner !== undefined) {
-      spanProcessors.push(cleaner);
-      stages.push(cleaner.deferToHandOff());
-    }
-    if (aggregator !== undefined) stages.push(aggregator.deferToHandOff());
-    spanProcessors.push(new ExportingSpanProcessor(exporter, feeders, stages));
-    return { spanProcessors, exporter, cleaner, aggregator };
+  // Deferred, the cleaner stays registered for onStart (drop rules decided at start) and the
+  // aggregator, which does nothing at start, is only called by the hand-off, after the cleaner.
+  const stages: SpanBatchStage[] = [];
+  if (cleaner !== undefined) {
+    spanProcessors.push(cleaner);
+    if (deferred) stages.push(cleaner.deferToHandOff());
   }
-  if (cleaner !== undefined) spanProcessors.push(cleaner);
-  if (aggregator !== undefined) spanProcessors.push(aggregator);
-  spanProcessors.push(new ExportingSpanProcessor(exporter, feeders));
+  if (aggregator !== undefined) {
+    if (deferred) stages.push(aggregator.deferToHandOff());
+    else spanProcessors.push(aggregator);
+  }
+  const feeders = aggregator === undefined ? [] : [aggregator];
+  spanProcessors.push(new ExportingSpanProcessor(exporter, feeders, stages));
   return { spanProcessors, exporter, cleaner, aggregator };
 }
