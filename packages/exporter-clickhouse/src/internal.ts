@@ -62,6 +62,23 @@ export {
 export { versionAtLeast } from './server-version.js';
 export { SpanRowEncoder, type SpanRowEncoderOptions } from './span-row-encoder.js';
 export { type AnySpanRows, BinarySpanRows, type SpanRowSink, SpanRows } from './span-rows.js';
+// The durable spill's parts (issue 21), not yet wired into the exporter's transmission.
+export {
+  type PendingSpillRecord,
+  SPILL_DEFAULTS,
+  SpillDirectory,
+  type SpillOptions,
+  type SpillStats,
+  type SpillWhenFull,
+} from './spill-directory.js';
+export { lockSpillDirectory, SPILL_LOCK_FILE, SpillLockedError } from './spill-lock.js';
+export {
+  encodeSpillRecord,
+  readSpillSegment,
+  SPILL_RECORD_HEADER_BYTES,
+  SPILL_RECORD_MAGIC,
+  type SpillRecord,
+} from './spill-record.js';
 export { schemaOptionsOf } from './start-up.js';
 export { type ColumnSpec, LOCAL_TABLE_SUFFIX, type SchemaTarget } from './table-ddl.js';
 export { type InsertFormat, insertTarget, MAX_PARTITIONS_PER_INSERT, rowLine } from './table-writer.js';
