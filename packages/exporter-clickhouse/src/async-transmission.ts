@@ -8,7 +8,9 @@ import { LOST_ROWS } from './transmission.js';
  * success at once. The waiting rows are inserted together when they reach
  * maxBatchRows or maxBatchBytes, or flushIntervalMillis after the first;
  * flushes run one after another. Rows past maxQueueBytes (waiting and in
- * flight) are dropped and counted.
+ * flight) are dropped and counted. With a spill (context.spill), a batch
+ * whose insert failed goes to disk instead of being lost, and so does every
+ * batch after it while the spill holds anything (see SpillWrites).
  */
 export class AsyncTransmission extends QueuedTransmission {
   private waiting: AnySpanRows | undefined;
@@ -48,7 +50,12 @@ export class AsyncTransmission extends QueuedTransmission {
     if (rows.rows >= config.maxBatchRows || rows.bytes >= config.maxBatchBytes) {
       this.flush();
     } else if (this.timer === undefined) {
-      this.timer = setTimeout(this.flushLater, config.flushIntervalMillis);
+      // While batches go to the spill, they go at least every fsync interval: what a crash can lose.
+      const spill = this.context.spill;
+      const interval = spill?.active
+        ? Math.min(config.flushIntervalMillis, spill.directory.fsyncMillis)
+        : config.flushIntervalMillis;
+      this.timer = setTimeout(this.flushLater, interval);
       this.timer.unref?.();
     }
   }
@@ -63,13 +70,27 @@ export class AsyncTransmission extends QueuedTransmission {
     const { startUp, stats, tables, writes, config } = this.context;
     const token = this.context.nextToken();
     const bytes = rows.bytes;
+    const spill = this.context.spill;
+    // The insert statement a spilled batch is replayed with: binary rows name their own target.
+    const statement = () => (rows instanceof BinarySpanRows ? rows.target : tables.spans).statement;
     const run = async (): Promise<void> => {
       let written = false;
       try {
+        // Something waits in the spill (an outage): this batch goes after it, in order.
+        if (spill?.active) {
+          await spill.put(statement(), rows, token);
+          return;
+        }
         const started = await startUp.start();
         written = true;
         await writes.write(started.writer, started.spans, rows, token);
       } catch (error) {
+        if (spill !== undefined && error !== startUp.failure) {
+          // Not lost: spilled, and replayed when the server answers (CountedWrites had counted them failed).
+          if (written) stats.spansFailed -= rows.rows;
+          await spill.put(statement(), rows, token);
+          return;
+        }
         // CountedWrites counts its own failures; a failed start is counted here.
         if (!written) stats.spansFailed += rows.rows;
         if (!written && error === startUp.failure) startUp.logRowsLost(tables.spans.name, rows.rows);

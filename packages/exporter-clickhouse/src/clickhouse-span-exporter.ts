@@ -14,6 +14,9 @@ import { toError } from './insert-error.js';
 import { PushTransmission } from './push-transmission.js';
 import { RowBatch } from './row-batch.js';
 import { SpanRowEncoder } from './span-row-encoder.js';
+import { SpillDirectory } from './spill-directory.js';
+import { SpillLockedError } from './spill-lock.js';
+import { SpillWrites } from './spill-writes.js';
 import { StartUp } from './start-up.js';
 import { SyncTransmission } from './sync-transmission.js';
 import { rowLine } from './table-writer.js';
@@ -52,6 +55,7 @@ export class ClickHouseSpanExporter {
   private readonly startUp: StartUp;
   private readonly writes: CountedWrites;
   private readonly transmission: Transmission;
+  private readonly spill: SpillWrites | undefined;
   private readonly tokenPrefix = randomUUID();
   private tokenSequence = 0;
   private readonly pending = new Set<Promise<unknown>>();
@@ -81,6 +85,7 @@ export class ClickHouseSpanExporter {
       this.config.mode === 'push' ? undefined : encoder,
     );
     this.writes = new CountedWrites(this.tables, this.counters);
+    this.spill = this.openSpill();
     const context: TransmissionContext = {
       config: this.config,
       stats: this.counters,
@@ -90,6 +95,7 @@ export class ClickHouseSpanExporter {
       writes: this.writes,
       nextToken: () => this.nextToken(),
       track: (promise) => this.track(promise),
+      ...(this.spill === undefined ? {} : { spill: this.spill }),
     };
     const modes = { async: AsyncTransmission, sync: SyncTransmission, push: PushTransmission };
     this.transmission = new modes[this.config.mode](context);
@@ -132,7 +138,39 @@ export class ClickHouseSpanExporter {
 
   /** A copy of the counters since start. */
   stats(): ExporterStats {
-    return { ...this.counters, rowsWritten: { ...this.counters.rowsWritten } };
+    const copy: ExporterStats = { ...this.counters, rowsWritten: { ...this.counters.rowsWritten } };
+    if (this.spill !== undefined) copy.spill = this.spill.directory.stats();
+    return copy;
+  }
+
+  /**
+   * The spill directory, when configured: opened (and locked) now, so a bad
+   * directory is one line at start. A directory another live process holds,
+   * or one that cannot be opened, leaves this exporter on its memory queue.
+   */
+  private openSpill(): SpillWrites | undefined {
+    const options = this.config.spill;
+    if (options === undefined) return undefined;
+    let directory: SpillDirectory;
+    try {
+      directory = SpillDirectory.open(options);
+    } catch (error) {
+      this.config.logger.error(
+        error instanceof SpillLockedError
+          ? error.message
+          : `tracepoint: the spill directory ${options.dir} cannot be used (${toError(error).message}); undelivered inserts stay in memory`,
+      );
+      return undefined;
+    }
+    return new SpillWrites(directory, {
+      startUp: this.startUp,
+      stats: this.counters,
+      logger: this.config.logger,
+      spansTable: this.tables.spans.name,
+      retryInitialDelayMillis: this.config.retryInitialDelayMillis,
+      retryMaxDelayMillis: this.config.retryMaxDelayMillis,
+      track: (promise) => this.track(promise),
+    });
   }
 
   /**
@@ -203,8 +241,10 @@ export class ClickHouseSpanExporter {
 
   /** Flushes, then releases the connection it opened. Idempotent and time-limited. */
   shutdown(): Promise<void> {
-    this.shutdownPromise ??= this.withTimeLimit(this.flushAll(), 'flush did not finish').finally(() => {
+    this.shutdownPromise ??= this.withTimeLimit(this.flushAll(), 'flush did not finish').finally(async () => {
       this.transmission.close();
+      // What is still spilled stays on disk (fsync'ed) for the next process with this directory.
+      await this.spill?.close().catch(() => undefined);
       return this.startUp.close();
     });
     return this.shutdownPromise;

@@ -7,6 +7,7 @@ import {
 } from '@tracepoint/core';
 import type { SpanMappingOptions } from '@tracepoint/semantic-mapping';
 import { assertIdentifier } from './identifier.js';
+import { SPILL_DEFAULTS, type SpillOptions, type SpillWhenFull } from './spill-directory.js';
 
 export type TransmissionMode = 'async' | 'sync' | 'push';
 
@@ -75,6 +76,12 @@ export interface ClickHouseSpanExporterOptions {
   maxRetries?: number;
   retryInitialDelayMillis?: number;
   retryMaxDelayMillis?: number;
+  /**
+   * async mode: a directory of this process's own where inserts that cannot be delivered are kept
+   * on disk and replayed once ClickHouse answers again (see "Spill to disk"); off unless set here
+   * or by TRACEPOINT_SPILL_DIR.
+   */
+  spill?: SpillOptions;
   /** Where failures and start-up problems are reported; default: diag, and stderr once each (see @tracepoint/core). */
   logger?: TracepointLogger;
 }
@@ -150,6 +157,14 @@ export const ENVIRONMENT_VARIABLES = {
   database: 'TRACEPOINT_CLICKHOUSE_DATABASE',
 } as const;
 
+/** The spill's variables: each fills the `spill` option's field of the same meaning when the option leaves it out. */
+export const SPILL_ENVIRONMENT_VARIABLES = {
+  dir: 'TRACEPOINT_SPILL_DIR',
+  maxBytes: 'TRACEPOINT_SPILL_MAX_BYTES',
+  fsyncMillis: 'TRACEPOINT_SPILL_FSYNC_MS',
+  whenFull: 'TRACEPOINT_SPILL_WHEN_FULL',
+} as const;
+
 export type Destination =
   | { kind: 'client'; client: ClickHouseClient; label: string }
   | { kind: 'http'; urls: string[]; label: string }
@@ -186,6 +201,8 @@ export interface ExporterConfig {
   maxRetries: number;
   retryInitialDelayMillis: number;
   retryMaxDelayMillis: number;
+  /** Validated spill settings, or undefined when the spill is off. */
+  spill: (Required<Omit<SpillOptions, 'segmentBytes'>> & Pick<SpillOptions, 'segmentBytes'>) | undefined;
   logger: ComponentLogger;
 }
 
@@ -229,6 +246,55 @@ function destinationOf(url: string | readonly string[], source: string): Destina
     'http(s):// URLs (comma-separated for failover), a store directory, or chdb:<path> for a private engine',
     list.join(','),
   );
+}
+
+/** A whole number from the environment, or the text as given (so the check shows what was set). */
+function envInteger(value: string | undefined): number | string | undefined {
+  const text = nonEmpty(value);
+  if (text === undefined) return undefined;
+  return /^\d+$/.test(text) ? Number(text) : text;
+}
+
+function spillOption(
+  options: ClickHouseSpanExporterOptions,
+  env: NodeJS.ProcessEnv,
+  mode: TransmissionMode,
+): ExporterConfig['spill'] {
+  const given = options.spill;
+  if (given !== undefined && (given === null || typeof given !== 'object'))
+    check.invalid('spill', 'an object { dir, maxBytes?, fsyncMillis?, whenFull? }', given);
+  const v = SPILL_ENVIRONMENT_VARIABLES;
+  const dir = given?.dir ?? nonEmpty(env[v.dir]);
+  if (dir === undefined) {
+    if (given !== undefined) check.invalid('spill.dir', 'a directory path', given.dir);
+    return undefined;
+  }
+  if (typeof dir !== 'string' || dir.trim() === '') check.invalid('spill.dir', 'a directory path', dir);
+  if (mode !== 'async')
+    check.fail(
+      'spill',
+      `needs mode 'async' (the spill holds the batches async mode inserts), got mode '${mode}'`,
+    );
+  const from = (field: keyof typeof v) => (given?.[field] === undefined ? ` (${v[field]})` : '');
+  const maxBytes = given?.maxBytes ?? envInteger(env[v.maxBytes]);
+  const fsyncMillis = given?.fsyncMillis ?? envInteger(env[v.fsyncMillis]);
+  const whenFull = given?.whenFull ?? nonEmpty(env[v.whenFull]);
+  return {
+    dir,
+    maxBytes: check.integer(`spill.maxBytes${from('maxBytes')}`, maxBytes, 1, SPILL_DEFAULTS.maxBytes),
+    fsyncMillis: check.integer(
+      `spill.fsyncMillis${from('fsyncMillis')}`,
+      fsyncMillis,
+      1,
+      SPILL_DEFAULTS.fsyncMillis,
+    ),
+    whenFull: check.oneOf<SpillWhenFull>(
+      `spill.whenFull${from('whenFull')}`,
+      whenFull ?? SPILL_DEFAULTS.whenFull,
+      ['drop-oldest', 'drop-newest'],
+    ),
+    ...(given?.segmentBytes === undefined ? {} : { segmentBytes: given.segmentBytes }),
+  };
 }
 
 function compressionOption(value: unknown): boolean | 'auto' {
@@ -332,6 +398,7 @@ export function resolveExporterConfig(
       1,
       d.retryMaxDelayMillis,
     ),
+    spill: spillOption(options, env, mode),
     logger: componentLogger('exporter-clickhouse', options.logger),
   };
   if (config.requestTimeoutMillis >= config.exportTimeoutMillis) {

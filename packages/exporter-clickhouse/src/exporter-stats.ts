@@ -1,4 +1,5 @@
 import { metrics } from '@opentelemetry/api';
+import type { SpillStats } from './spill-directory.js';
 
 /** Counters since the exporter started. */
 export interface ExporterStats {
@@ -21,6 +22,8 @@ export interface ExporterStats {
   loneSurrogatesReplaced: number;
   /** Rows written, per table. */
   rowsWritten: Record<string, number>;
+  /** The spill's counters (spilled, replayed, dropped for budget, corrupted, waiting), when a spill directory is in use. */
+  spill?: SpillStats;
 }
 
 export function emptyStats(): ExporterStats {
@@ -36,7 +39,7 @@ export function emptyStats(): ExporterStats {
   };
 }
 
-const COUNTERS: ReadonlyArray<[keyof Omit<ExporterStats, 'rowsWritten'>, string, string]> = [
+const COUNTERS: ReadonlyArray<[keyof Omit<ExporterStats, 'rowsWritten' | 'spill'>, string, string]> = [
   ['spansExported', 'tracepoint.exporter.spans.exported', 'Spans written to ClickHouse'],
   [
     'spansDropped',

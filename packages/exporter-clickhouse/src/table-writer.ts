@@ -193,6 +193,31 @@ export class TableWriter {
     });
   }
 
+  /**
+   * One attempt to insert a complete body (a spilled one: header and rows as
+   * they were first sent) under `statement` with its deduplication token; the
+   * caller retries. Counted in `inserts` when it lands.
+   */
+  async insertPayload(statement: string, payload: Uint8Array, token: string): Promise<void> {
+    const client = this.connection.active();
+    const settings = this.insertSettings(token);
+    await withTracingSuppressed(async () => {
+      const result = await client.exec({
+        query: statement,
+        values: Readable.from([payload], { objectMode: false }),
+        clickhouse_settings: settings,
+      });
+      await drainResponse(result.stream);
+      await resetSessionSettings(this.connection, settings);
+    });
+    this.stats.inserts++;
+  }
+
+  /** The connection's next URL, after a failed attempt. */
+  failover(): void {
+    this.connection.failover();
+  }
+
   private logBadRow(target: InsertTarget, line: string, error: Error): void {
     // Each rejected row is logged once; past the first 20 only the counter grows.
     if (++this.badRowLogs > 20) return;

@@ -4,6 +4,7 @@ import type { ExporterConfig } from './exporter-options.js';
 import type { ExporterStats } from './exporter-stats.js';
 import type { ExporterTables } from './exporter-tables.js';
 import type { SpanRowEncoder } from './span-row-encoder.js';
+import type { SpillWrites } from './spill-writes.js';
 import type { StartUp } from './start-up.js';
 
 /** ExportResult as the SDK's exporters report it (0 SUCCESS, 1 FAILED), without importing @opentelemetry/core. */
@@ -40,6 +41,8 @@ export interface TransmissionContext {
   nextToken(): string;
   /** Keeps the promise among the work that flush and shutdown wait for. */
   track<T>(promise: Promise<T>): Promise<T>;
+  /** async mode with a spill directory: where batches that could not be inserted go. */
+  readonly spill?: SpillWrites;
 }
 
 /** Lost rows are printed to stderr (default logger) once, whatever the count and cause; stats() counts them all. */

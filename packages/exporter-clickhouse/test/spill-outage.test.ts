@@ -1,0 +1,203 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@clickhouse/client';
+import { SpanKind } from '@opentelemetry/api';
+import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
+import type { ReadableSpan } from '@tracepoint-internal/otel-line';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDataDir } from '../../../test-support/data-dir.js';
+import { exportOnce, recordSpans as recordSpansOf } from '../../../test-support/recorded-spans.js';
+import { resolveExporterConfig } from '../src/exporter-options.js';
+
+const quiet = { warn() {}, error() {} };
+const bin = fileURLToPath(new URL('../../clickhouse-local/dist/esm/bin.js', import.meta.url));
+const serverDir = tempDataDir('exporter-spill-outage');
+let child: ChildProcess | undefined;
+
+afterAll(() => {
+  child?.kill('SIGKILL');
+  serverDir.remove();
+});
+
+/** A port below the ephemeral range, free now, so the restarted server gets it back. */
+async function fixedFreePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+function startServer(port: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const started = spawn(process.execPath, [bin, '--port', String(port), '--path', serverDir.path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    started.stdout.once('data', () => resolve(started));
+    started.once('exit', (code) => reject(new Error(`clickhouse-local exited with ${code}`)));
+  });
+}
+
+async function killServer(): Promise<void> {
+  const running = child;
+  if (running === undefined) return;
+  const gone = new Promise((resolve) => running.once('exit', resolve));
+  running.kill('SIGKILL');
+  await gone;
+  child = undefined;
+}
+
+function spansOf(service: string, count: number): Promise<ReadableSpan[]> {
+  return recordSpansOf(service, count, (tracer, i) => {
+    tracer
+      .startSpan(`op ${i}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', i } })
+      .end();
+  });
+}
+
+const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
+
+async function until(what: string, done: () => boolean | Promise<boolean>, millis = 30_000): Promise<void> {
+  const deadline = Date.now() + millis;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+async function spanCounts(port: number, service: string): Promise<{ n: string; d: string }> {
+  const reader = createClient({ url: `http://127.0.0.1:${port}` });
+  try {
+    const [row] = await (
+      await reader.query({
+        query: `SELECT count() AS n, uniqExact(SpanId) AS d FROM default.otel_traces WHERE ServiceName = {service:String}`,
+        query_params: { service },
+        format: 'JSONEachRow',
+      })
+    ).json<{ n: string; d: string }>();
+    return row ?? { n: '0', d: '0' };
+  } finally {
+    await reader.close();
+  }
+}
+
+const exporterOptions = (port: number, dir: string) =>
+  ({
+    url: `http://127.0.0.1:${port}`,
+    flushIntervalMillis: 100,
+    requestTimeoutMillis: 300,
+    exportTimeoutMillis: 1_000,
+    maxRetries: 1,
+    retryInitialDelayMillis: 50,
+    retryMaxDelayMillis: 200,
+    spill: { dir, fsyncMillis: 100 },
+    logger: quiet,
+  }) as const;
+
+describe('the spill, with the ClickHouse HTTP server killed', () => {
+  it('keeps every span through an outage and replays it once the server is back: each span exactly once', async () => {
+    const port = await fixedFreePort();
+    child = await startServer(port);
+    const dir = mkdtempSync(join(tmpdir(), 'tracepoint-spill-outage-'));
+    const exporter = new ClickHouseSpanExporter(exporterOptions(port, dir));
+    await exporter.ready();
+    const before = await spansOf('spill-outage', 100);
+    expect((await exportOnce(exporter, before)).code).toBe(0);
+    await exporter.forceFlush();
+
+    await killServer();
+    const during: ReadableSpan[] = [];
+    for (let i = 0; i < 10; i++) {
+      const batch = await spansOf('spill-outage', 100);
+      during.push(...batch);
+      expect((await exportOnce(exporter, batch)).code).toBe(0);
+      await sleep(150);
+    }
+    await until(
+      'the outage batches to reach the spill',
+      () => (exporter.stats().spill?.spilledRows ?? 0) >= 1000,
+    );
+    const spilled = exporter.stats();
+    expect(spilled.spill?.spilledRows).toBe(1000);
+    expect(spilled.spansFailed).toBe(0);
+    expect(readdirSync(dir).some((name) => name.endsWith('.tps'))).toBe(true);
+
+    child = await startServer(port);
+    await until('the spill to be replayed', () => (exporter.stats().spill?.replayedRows ?? 0) >= 1000);
+    const after = await spansOf('spill-outage', 100);
+    expect((await exportOnce(exporter, after)).code).toBe(0);
+    await exporter.shutdown();
+    const stats = exporter.stats();
+    expect(stats).toMatchObject({ spansExported: 1200, spansFailed: 0, spansDropped: 0 });
+    expect(stats.spill).toMatchObject({
+      spilledRows: 1000,
+      replayedRows: 1000,
+      droppedRows: 0,
+      corruptedRecords: 0,
+      pendingBytes: 0,
+    });
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tps'))).toEqual([]);
+    expect(await spanCounts(port, 'spill-outage')).toEqual({ n: '1200', d: '1200' });
+    await killServer();
+  });
+
+  it('leaves what is spilled at shutdown for the next exporter on the directory, which replays it', async () => {
+    const port = await fixedFreePort();
+    child = await startServer(port);
+    const dir = mkdtempSync(join(tmpdir(), 'tracepoint-spill-restart-'));
+    const first = new ClickHouseSpanExporter(exporterOptions(port, dir));
+    await first.ready();
+    await killServer();
+    for (let i = 0; i < 3; i++)
+      expect((await exportOnce(first, await spansOf('spill-restart', 100))).code).toBe(0);
+    await first.shutdown();
+    expect(first.stats().spill).toMatchObject({ spilledRows: 300, replayedRows: 0 });
+    expect(first.stats().spansFailed).toBe(0);
+
+    child = await startServer(port);
+    const second = new ClickHouseSpanExporter(exporterOptions(port, dir));
+    await until(
+      'the predecessor spill to be replayed',
+      () => (second.stats().spill?.replayedRows ?? 0) >= 300,
+    );
+    await second.shutdown();
+    expect(await spanCounts(port, 'spill-restart')).toEqual({ n: '300', d: '300' });
+    await killServer();
+  });
+
+  it('reads TRACEPOINT_SPILL_* when the option leaves them out, and names the variable of a bad value', () => {
+    const env = {
+      TRACEPOINT_SPILL_DIR: '/tmp/x',
+      TRACEPOINT_SPILL_MAX_BYTES: '1000',
+      TRACEPOINT_SPILL_FSYNC_MS: '50',
+      TRACEPOINT_SPILL_WHEN_FULL: 'drop-newest',
+    };
+    expect(resolveExporterConfig({}, env).spill).toEqual({
+      dir: '/tmp/x',
+      maxBytes: 1000,
+      fsyncMillis: 50,
+      whenFull: 'drop-newest',
+    });
+    expect(resolveExporterConfig({ spill: { dir: '/tmp/y', maxBytes: 5 } }, env).spill).toMatchObject({
+      dir: '/tmp/y',
+      maxBytes: 5,
+      fsyncMillis: 50,
+    });
+    expect(resolveExporterConfig({}, {}).spill).toBeUndefined();
+    expect(() => resolveExporterConfig({}, { ...env, TRACEPOINT_SPILL_MAX_BYTES: '1 GiB' })).toThrow(
+      /spill.maxBytes \(TRACEPOINT_SPILL_MAX_BYTES\) must be an integer >= 1, got "1 GiB"/,
+    );
+    expect(() => resolveExporterConfig({}, { ...env, TRACEPOINT_SPILL_WHEN_FULL: 'drop-all' })).toThrow(
+      /spill.whenFull \(TRACEPOINT_SPILL_WHEN_FULL\)/,
+    );
+    expect(() => resolveExporterConfig({ mode: 'sync' }, env)).toThrow(/spill needs mode 'async'/);
+  });
+});
