@@ -8,7 +8,7 @@ import {
   type ExporterConfig,
   resolveExporterConfig,
 } from './exporter-options.js';
-import { type ExporterStats, emptyStats, observeStats } from './exporter-stats.js';
+import { type ExporterStats, emptyStats, StatsObserver } from './exporter-stats.js';
 import { type ExporterTables, exporterTables } from './exporter-tables.js';
 import { toError } from './insert-error.js';
 import { PushTransmission } from './push-transmission.js';
@@ -56,6 +56,7 @@ export class ClickHouseSpanExporter {
   private readonly writes: CountedWrites;
   private readonly transmission: Transmission;
   private readonly spill: SpillWrites | undefined;
+  private readonly observer: StatsObserver;
   private readonly tokenPrefix = randomUUID();
   private tokenSequence = 0;
   private readonly pending = new Set<Promise<unknown>>();
@@ -99,7 +100,7 @@ export class ClickHouseSpanExporter {
     };
     const modes = { async: AsyncTransmission, sync: SyncTransmission, push: PushTransmission };
     this.transmission = new modes[this.config.mode](context);
-    observeStats(this.counters, {
+    this.observer = new StatsObserver(() => this.stats(), {
       'tracepoint.destination': this.config.destination.kind,
       mode: this.config.mode,
     });
@@ -185,6 +186,8 @@ export class ClickHouseSpanExporter {
   export(spans: readonly SpanLike[], resultCallback: (result: ExportResultLike) => void): void {
     let result: ExportResultLike | undefined;
     try {
+      // The app's MeterProvider may have been registered after this exporter was built (NodeSDK does).
+      this.observer.follow();
       result = this.exportOrQueue(spans, resultCallback);
     } catch (error) {
       result = { code: 1, error: toError(error) };

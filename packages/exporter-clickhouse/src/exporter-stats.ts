@@ -61,15 +61,88 @@ const COUNTERS: ReadonlyArray<[keyof Omit<ExporterStats, 'rowsWritten' | 'spill'
   ],
 ];
 
+type SpillCounter = keyof Omit<SpillStats, 'pendingBytes' | 'oldestSpilledAt'>;
+
+const SPILL_COUNTERS: ReadonlyArray<[SpillCounter, string, string, string]> = [
+  ['spilledRows', 'tracepoint.exporter.spill.rows', 'Span rows written to the spill directory', '{row}'],
+  ['spilledBytes', 'tracepoint.exporter.spill.bytes', 'Bytes written to the spill directory', 'By'],
+  [
+    'replayedRows',
+    'tracepoint.exporter.spill.replayed.rows',
+    'Spilled span rows replayed into ClickHouse',
+    '{row}',
+  ],
+  [
+    'droppedRows',
+    'tracepoint.exporter.spill.dropped.rows',
+    'Spilled span rows dropped for the spill budget',
+    '{row}',
+  ],
+  [
+    'corruptedRecords',
+    'tracepoint.exporter.spill.corrupted',
+    'Spilled records skipped for a checksum that did not match',
+    '{record}',
+  ],
+];
+
 /**
  * Publishes the counters through the OpenTelemetry metrics API as observable
- * counters (a no-op until the application registers a MeterProvider).
+ * counters (and the spill's waiting bytes and oldest age as gauges). The
+ * metrics API has no proxy provider: instruments made before the app
+ * registers its MeterProvider stay no-ops for good, and NodeSDK (the add-on)
+ * registers its provider after the exporter is built. So `follow()` checks,
+ * at each export, whether the global provider changed and registers the
+ * instruments on the new one (one global read per export call).
  */
-export function observeStats(stats: ExporterStats, attributes: Record<string, string>): void {
-  const meter = metrics.getMeter('@tracepoint/exporter-clickhouse');
-  for (const [key, name, description] of COUNTERS) {
+export class StatsObserver {
+  private provider: unknown;
+
+  constructor(
+    private readonly read: () => ExporterStats,
+    private readonly attributes: Record<string, string>,
+  ) {
+    this.follow();
+  }
+
+  follow(): void {
+    const provider = metrics.getMeterProvider();
+    if (provider === this.provider) return;
+    this.provider = provider;
+    const meter = provider.getMeter('@tracepoint/exporter-clickhouse');
+    const attributes = this.attributes;
+    for (const [key, name, description] of COUNTERS) {
+      meter
+        .createObservableCounter(name, { description, unit: '{item}' })
+        .addCallback((result) => result.observe(this.read()[key], attributes));
+    }
+    for (const [key, name, description, unit] of SPILL_COUNTERS) {
+      meter.createObservableCounter(name, { description, unit }).addCallback((result) => {
+        const spill = this.read().spill;
+        if (spill !== undefined) result.observe(spill[key], attributes);
+      });
+    }
     meter
-      .createObservableCounter(name, { description, unit: '{item}' })
-      .addCallback((result) => result.observe(stats[key], attributes));
+      .createObservableGauge('tracepoint.exporter.spill.pending', {
+        description: 'Bytes waiting in the spill directory',
+        unit: 'By',
+      })
+      .addCallback((result) => {
+        const spill = this.read().spill;
+        if (spill !== undefined) result.observe(spill.pendingBytes, attributes);
+      });
+    meter
+      .createObservableGauge('tracepoint.exporter.spill.oldest_age', {
+        description: 'Age of the oldest segment waiting in the spill directory',
+        unit: 'ms',
+      })
+      .addCallback((result) => {
+        const spill = this.read().spill;
+        if (spill !== undefined)
+          result.observe(
+            spill.oldestSpilledAt === undefined ? 0 : Date.now() - spill.oldestSpilledAt,
+            attributes,
+          );
+      });
   }
 }

@@ -316,6 +316,71 @@ describe('OTEL_TRACES_EXPORTER=otlp', () => {
   });
 });
 
+describe('OTEL_METRICS_EXPORTER=otlp', () => {
+  it("sends tracepoint's exporter counters (spill ones included) to the SDK's OTLP/HTTP metrics receiver", async () => {
+    // A real OTLP/HTTP JSON receiver on loopback; NodeSDK's MeterProvider exports to it at shutdown.
+    const names = new Map<string, number>();
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (req.url === '/v1/metrics') {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            resourceMetrics: {
+              scopeMetrics: {
+                metrics: {
+                  name: string;
+                  sum?: { dataPoints: { asInt?: string | number; asDouble?: number }[] };
+                }[];
+              }[];
+            }[];
+          };
+          for (const metric of body.resourceMetrics.flatMap((r) =>
+            r.scopeMetrics.flatMap((s) => s.metrics),
+          )) {
+            const point = metric.sum?.dataPoints[0];
+            names.set(metric.name, Number(point?.asInt ?? point?.asDouble ?? Number.NaN));
+          }
+        }
+        res.setHeader('content-type', 'application/json');
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const spillDir = join(dataDir.path, 'metrics-spill');
+    try {
+      const { out, err } = await runNodeWithStderr(
+        `${packageDir}test/fixtures/app.mjs`,
+        {
+          TRACEPOINT_RESOLVE_FROM: legDir(),
+          TRACEPOINT_CLICKHOUSE_URL: server.url,
+          TRACEPOINT_CLICKHOUSE_DATABASE: 'addon_metrics',
+          TRACEPOINT_SPILL_DIR: spillDir,
+          OTEL_SERVICE_NAME: 'shop-metrics',
+          OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici',
+          OTEL_METRICS_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
+          OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/v1/metrics`,
+        },
+        ['--import', `${packageDir}register.mjs`],
+      );
+      expect(out).toContain('"done":true');
+      expect(err).not.toContain('tracepoint:');
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+    expect([...names.keys()]).toEqual(
+      expect.arrayContaining([
+        'tracepoint.exporter.spans.exported',
+        'tracepoint.exporter.inserts',
+        'tracepoint.exporter.spill.rows',
+        'tracepoint.exporter.spill.replayed.rows',
+      ]),
+    );
+    expect(names.get('tracepoint.exporter.spill.rows')).toBe(0);
+  });
+});
+
 describe('shutdown', () => {
   it('flushes on SIGTERM and exits as the signal would', async () => {
     const database = 'addon_sigterm';
