@@ -81,7 +81,14 @@ export {
 } from './spill-record.js';
 export { schemaOptionsOf } from './start-up.js';
 export { type ColumnSpec, LOCAL_TABLE_SUFFIX, type SchemaTarget } from './table-ddl.js';
-export { type InsertFormat, insertTarget, MAX_PARTITIONS_PER_INSERT, rowLine } from './table-writer.js';
+export {
+  drainResponse,
+  type InsertFormat,
+  insertTarget,
+  MAX_PARTITIONS_PER_INSERT,
+  resetSessionSettings,
+  rowLine,
+} from './table-writer.js';
 export {
   NO_TRACE_POINTS,
   type TracePointFields,

@@ -6,6 +6,7 @@ import { renderDashboardHtml } from './dashboard-html.js';
 import { DASHBOARDS, type Dashboard } from './dashboards.js';
 import { QUERY_USAGE, runQueryCommand } from './query-command.js';
 import { NoTracepointDataError, ReconnectingReads } from './reconnecting-reads.js';
+import { REPLAY_USAGE, runReplayCommand } from './replay-command.js';
 import { upgradeOlderStore } from './schema-upgrade.js';
 import { runStoreCommand, STORE_USAGE } from './store-command.js';
 import { resolveTimeRange, timeText } from './time-range.js';
@@ -238,6 +239,7 @@ export async function runCli(
   if (command === 'dashboard') return runDashboardCommand(rest, write);
   if (command === 'store') return runStoreCommand(rest, write);
   if (command === 'query') return runQueryCommand(rest, write);
-  write(`${USAGE}\n\n${STORE_USAGE}\n\n${QUERY_USAGE}`);
+  if (command === 'replay') return runReplayCommand(rest, write);
+  write(`${USAGE}\n\n${STORE_USAGE}\n\n${QUERY_USAGE}\n\n${REPLAY_USAGE}`);
   return command === undefined || command === '--help' ? 0 : 2;
 }
