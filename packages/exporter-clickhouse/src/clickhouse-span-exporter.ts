@@ -19,7 +19,7 @@ import { SpillLockedError } from './spill-lock.js';
 import { SpillWrites } from './spill-writes.js';
 import { StartUp } from './start-up.js';
 import { SyncTransmission } from './sync-transmission.js';
-import { rowLine } from './table-writer.js';
+import { type InsertDeadline, rowLine } from './table-writer.js';
 import { withTimeLimit } from './time-limit.js';
 import { type TracePointStatsRecord, tracePointStatsRow } from './trace-point-stats-schema.js';
 import type { ExportResultLike, Transmission, TransmissionContext } from './transmission.js';
@@ -57,6 +57,7 @@ export class ClickHouseSpanExporter {
   private readonly transmission: Transmission;
   private readonly spill: SpillWrites | undefined;
   private readonly observer: StatsObserver;
+  private readonly insertDeadline: InsertDeadline = { cap: Number.POSITIVE_INFINITY };
   private readonly tokenPrefix = randomUUID();
   private tokenSequence = 0;
   private readonly pending = new Set<Promise<unknown>>();
@@ -84,6 +85,7 @@ export class ClickHouseSpanExporter {
       this.tables,
       () => encoder.stopTracePoints(),
       this.config.mode === 'push' ? undefined : encoder,
+      this.insertDeadline,
     );
     this.writes = new CountedWrites(this.tables, this.counters);
     this.spill = this.openSpill();
@@ -244,6 +246,10 @@ export class ClickHouseSpanExporter {
 
   /** Flushes, then releases the connection it opened. Idempotent and time-limited. */
   shutdown(): Promise<void> {
+    // With a spill, inserts stop retrying half-way through the time limit: what has not landed by
+    // then goes to the spill while there is time to write it (its request may run requestTimeoutMillis more).
+    if (this.spill !== undefined && this.shutdownPromise === undefined)
+      this.insertDeadline.cap = Date.now() + Math.floor(this.config.exportTimeoutMillis / 2);
     this.shutdownPromise ??= this.withTimeLimit(this.flushAll(), 'flush did not finish').finally(async () => {
       this.transmission.close();
       // What is still spilled stays on disk (fsync'ed) for the next process with this directory.

@@ -15,7 +15,7 @@ import {
 import { UnsupportedServerVersionError } from './server-version.js';
 import type { SpanRowEncoder } from './span-row-encoder.js';
 import { qualifiedName } from './table-ddl.js';
-import { type InsertTarget, insertTarget, TableWriter } from './table-writer.js';
+import { type InsertDeadline, type InsertTarget, insertTarget, TableWriter } from './table-writer.js';
 
 /** The schema an exporter with this config writes: what its start-up prepares, and `tracepoint dashboard` upgrades. */
 export function schemaOptionsOf(config: ExporterConfig): SchemaOptions {
@@ -69,6 +69,8 @@ export class StartUp {
     private readonly onTracePointsOff: () => void,
     /** Given: span rows become RowBinaryWithNamesAndTypes in the span table's own types once it is described. */
     private readonly binaryEncoder?: SpanRowEncoder,
+    /** Shared with the writer start-up makes (see InsertDeadline). */
+    private readonly deadlineCap?: InsertDeadline,
   ) {}
 
   start(): Promise<Started> {
@@ -141,7 +143,7 @@ export class StartUp {
     if (this.binaryEncoder !== undefined) this.startBinary(this.binaryEncoder, spans, report.spanColumns);
     return {
       connection,
-      writer: new TableWriter(connection, this.config, this.stats),
+      writer: new TableWriter(connection, this.config, this.stats, this.deadlineCap),
       unavailable: report.unavailable,
       spans,
       spanColumns: report.spanColumns,

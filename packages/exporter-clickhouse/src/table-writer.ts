@@ -70,6 +70,16 @@ const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(reso
  * split in halves until the bad rows are alone; they are counted and logged,
  * the good rows land.
  */
+/**
+ * The latest time any insert may still be retried at, shared by an exporter's
+ * writers: Infinity until a shutdown with a spill sets it, so a batch that
+ * cannot be delivered reaches the spill before the shutdown's own time limit
+ * instead of retrying past it.
+ */
+export interface InsertDeadline {
+  cap: number;
+}
+
 export class TableWriter {
   private badRowLogs = 0;
 
@@ -77,6 +87,7 @@ export class TableWriter {
     private readonly connection: Connection,
     private readonly config: ExporterConfig,
     private readonly stats: ExporterStats,
+    private readonly deadlineCap: InsertDeadline = { cap: Number.POSITIVE_INFINITY },
   ) {}
 
   /**
@@ -151,7 +162,7 @@ export class TableWriter {
         );
         // Equal jitter: spread out, yet never near zero, so maxRetries buys a known minimum of waiting.
         const delay = ceiling / 2 + Math.random() * (ceiling / 2);
-        if (Date.now() + delay >= deadline)
+        if (Date.now() + delay >= Math.min(deadline, this.deadlineCap.cap))
           throw new ExportTimeoutError(this.config.exportTimeoutMillis, toError(error));
         this.stats.insertsRetried++;
         this.connection.failover();

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,6 +14,7 @@ import { legDir } from '../../../test-support/child-process.js';
 import { tempDataDir } from '../../../test-support/data-dir.js';
 import { exportOnce, recordSpans as recordSpansOf } from '../../../test-support/recorded-spans.js';
 import { resolveExporterConfig } from '../src/exporter-options.js';
+import { SpillDirectory } from '../src/spill-directory.js';
 
 const quiet = { warn() {}, error() {} };
 const bin = fileURLToPath(new URL('../../clickhouse-local/dist/esm/bin.js', import.meta.url));
@@ -237,6 +238,55 @@ describe('the spill, with the ClickHouse HTTP server killed', () => {
     expect(missing).toBeGreaterThanOrEqual(0);
     expect(missing).toBeLessThanOrEqual(2_000 * ((fsyncMillis + 100) / 1000) + 100);
     await killServer();
+  });
+
+  it('a shutdown while the server hangs (takes requests, never answers) still gets the batch into the spill within its time limit', async () => {
+    const port = await fixedFreePort();
+    child = await startServer(port);
+    // A TCP relay to the server that, once hanging, swallows what clients send: requests time out.
+    let hanging = false;
+    const relay = createServer((inbound) => {
+      const outbound = connect(port, '127.0.0.1');
+      inbound.on('data', (chunk: Buffer) => {
+        if (!hanging) outbound.write(chunk);
+      });
+      outbound.on('data', (chunk: Buffer) => inbound.write(chunk));
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+      inbound.on('close', () => outbound.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const relayPort = (relay.address() as AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), 'tracepoint-spill-hang-'));
+    const exporter = new ClickHouseSpanExporter({
+      ...exporterOptions(relayPort, dir),
+      flushIntervalMillis: 60_000,
+      requestTimeoutMillis: 1_000,
+      exportTimeoutMillis: 4_000,
+      maxRetries: 20,
+      retryInitialDelayMillis: 200,
+      retryMaxDelayMillis: 500,
+    });
+    try {
+      await exporter.ready();
+      expect((await exportOnce(exporter, await spansOf('spill-hang', 200))).code).toBe(0);
+      hanging = true;
+      const started = Date.now();
+      await exporter.shutdown();
+      expect(Date.now() - started).toBeLessThan(4_500);
+      expect(exporter.stats().spill).toMatchObject({ spilledRows: 200 });
+      expect(exporter.stats().spansFailed).toBe(0);
+    } finally {
+      relay.close();
+      await killServer();
+    }
+    const left = SpillDirectory.open({ dir });
+    try {
+      const record = await left.next();
+      expect(record?.rows).toBe(200);
+    } finally {
+      await left.close();
+    }
   });
 
   it('reads TRACEPOINT_SPILL_* when the option leaves them out, and names the variable of a bad value', () => {
