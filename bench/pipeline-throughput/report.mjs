@@ -147,5 +147,9 @@ function verdict({ ratio, by, asWired, profile, wiredProfile, spans }) {
   const profiles = `A CPU profile of stage (h)'s tracepoint configuration taken in this run (${fmt(wiredProfile.samples)} busy samples of ${fmt(wiredProfile.allSamples)} over ${fmt(wiredProfile.millis)} ms, ${share(wiredProfile.idleShare)} idle waiting for the server; self time by package as shares of the busy samples, span creation included; a builtin counted to its caller; the main thread only, so the GC's helper threads and libuv's pool come on top) shows ${profileText(wiredProfile)}. Its largest parts besides GC (${share(gc)}): ${top}. The profile of stage (e) alone (${fmt(spans)} spans, ${fmt(profile.samples)} samples over ${fmt(profile.millis)} ms) shows ${profileText(profile)}.`;
 
   const json = `Stage (e) against the OTLP JSON serializer: ${fmtRatio(ratio)}x (older target 2x: ${ratio >= 2 ? 'met' : 'missed'}).`;
-  return `${head}${gzipNote}${immediateNote}\n\n${account}\n\n${profiles}\n\n${json}`;
+  const spill = by.spill;
+  const spillNote = spill
+    ? `\n\nSpill write cost (stage (i), what an exporter with a spill directory pays per span while ClickHouse is away, on this machine's disk): ${us(spill.cpuMicrosPerSpan)} µs of CPU per span (process CPU: CRC32C, writev and fsync, the thread pool included), ${fmt(spill.bytesPerSpan)} B per span on disk, ${fmtRatio(spill.cpuMicrosPerSpan / Math.max(by.encoding.cpuMicrosPerSpan, 0.01))}x the row encoding that made the bodies; its wall time per span is ${us(1e6 / spill.wallMedian)} µs (waiting on fsync, off the app's thread).`
+    : '';
+  return `${head}${gzipNote}${immediateNote}\n\n${account}\n\n${profiles}\n\n${json}${spillNote}`;
 }

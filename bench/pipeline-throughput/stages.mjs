@@ -2,11 +2,19 @@
 // (points, keys, bytes), which is kept so no work can be optimized away. Every stage has its own
 // processor instances, so one stage's state (cleaner path guard, aggregator keys) never does
 // another's work.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { SpillDirectory } from '@tracepoint/exporter-clickhouse/internal';
 import { AggregatorSpanProcessor } from '@tracepoint/processor-aggregator';
 import { CleanerSpanProcessor } from '@tracepoint/processor-cleaner';
 import { createSpanMapper, forgetSpanMapping, mapSpan } from '@tracepoint/semantic-mapping';
-import { spanBatchEncoder } from '../lib/exporter-encoder.mjs';
+import { exporterSpanEncoder, spanBatchEncoder } from '../lib/exporter-encoder.mjs';
+
+/** Spans per spilled insert body: what the exporter's 2 s flush interval gathers at 1,500 spans/s. */
+export const SPILL_BATCH_SPANS = 3_000;
 
 const noopSink = { writeStats: async () => 0 };
 const quietLogger = { warn: () => {} };
@@ -45,6 +53,22 @@ export function makeStages(spans, batch) {
     pipelineAggregator.onEnd(copy);
     pipelineEncoder.add(copy, pipelineMap(copy));
   });
+
+  // The spill's write path (issue 21): the RowBinary insert bodies the exporter would have sent, built
+  // once, appended to a spill directory (CRC32C, writev) and fsync'ed, as an exporter in an outage
+  // does per batch. Each pass starts a fresh directory, removed after it, so the disk stays bounded.
+  const spillEncoder = exporterSpanEncoder('binary');
+  const spillBodies = [];
+  for (let from = 0; from < spans.length; from += SPILL_BATCH_SPANS) {
+    const rows = spillEncoder.newRows();
+    for (let i = from; i < Math.min(from + SPILL_BATCH_SPANS, spans.length); i++)
+      spillEncoder.encodeSpan(spans[i], premapped[i], rows);
+    const parts = [rows.header, ...rows.body({ from: 0, to: rows.rows })];
+    spillBodies.push({ rows: rows.rows, payload: Buffer.concat(parts) });
+    spillEncoder.release(rows);
+  }
+  const spillRoot = mkdtempSync(join(tmpdir(), 'bench-spill-'));
+  let spillPasses = 0;
 
   const serialized = (serializer) => () => {
     let bytes = 0;
@@ -101,6 +125,30 @@ export function makeStages(spans, batch) {
       },
     },
     {
+      id: 'spill',
+      async: true,
+      bytes: true,
+      label: `(i) spill write: RowBinary insert bodies of ${SPILL_BATCH_SPANS.toLocaleString('en-US')} spans appended to a spill directory (CRC32C, writev) and fsync'ed, one per body`,
+      async pass() {
+        const dir = join(spillRoot, String(spillPasses++));
+        const spill = SpillDirectory.open({ dir });
+        let written = 0;
+        for (const [k, body] of spillBodies.entries()) {
+          await spill.append(
+            'INSERT INTO otel_traces FORMAT RowBinaryWithNamesAndTypes',
+            `bench-${k}`,
+            body.rows,
+            body.payload,
+          );
+          await spill.flush();
+          written += body.payload.length;
+        }
+        await spill.close();
+        rmSync(dir, { recursive: true, force: true });
+        return written;
+      },
+    },
+    {
       id: 'otlpJson',
       bytes: true,
       label: `(f) OTLP JSON serializer (${batch}-span batches)`,
@@ -114,6 +162,7 @@ export function makeStages(spans, batch) {
     },
   ];
   const close = async () => {
+    rmSync(spillRoot, { recursive: true, force: true });
     await aggregator.shutdown();
     await pipelineAggregator.shutdown();
   };
