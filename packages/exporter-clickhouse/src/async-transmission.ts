@@ -44,6 +44,15 @@ export class AsyncTransmission extends QueuedTransmission {
     return this.waiting;
   }
 
+  /**
+   * While batches go to the spill (an outage), each export's rows go there at once instead of
+   * waiting for the interval in memory: a crash then loses at most the hand-off batch not yet
+   * exported (ExportingSpanProcessor's 100 ms) and what the last fsync did not reach.
+   */
+  protected override encoded(): void {
+    if (this.context.spill?.active && this.waiting !== undefined && this.waiting.rows > 0) this.flush();
+  }
+
   /** A row joined `rows`: they are inserted when full, or after the interval. */
   private queued(rows: AnySpanRows): void {
     const { config } = this.context;

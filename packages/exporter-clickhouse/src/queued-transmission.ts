@@ -20,6 +20,7 @@ export abstract class QueuedTransmission implements Transmission, SpanRowSink {
   /** `send` without a promise: queueing rows never waits (an export per event-loop turn pays no promise chain). */
   sendNow(spans: readonly SpanLike[]): ExportResultLike {
     const dropped = this.context.encoder.encode(spans, this);
+    this.encoded();
     if (dropped === 0) return { code: 0 };
     return {
       code: 1,
@@ -46,6 +47,9 @@ export abstract class QueuedTransmission implements Transmission, SpanRowSink {
   }
 
   abstract flush(): Promise<void>;
+
+  /** One export's spans were encoded (all of them, or as many as fitted). */
+  protected encoded(): void {}
 
   abstract close(): void;
 

@@ -233,7 +233,7 @@ describe('the spill, with the ClickHouse HTTP server killed', () => {
     }
     const stored = Number(row?.n);
     expect(Number(row?.d)).toBe(stored); // nothing twice
-    // Lost: what was in memory at the kill, one batch (100 ms in an outage) and what waited for fsync.
+    // Lost: the hand-off batch (100 ms) not yet exported at the kill, and at most one fsync interval of the spill.
     const missing = endedBeforeKill + 50 - stored;
     expect(missing).toBeGreaterThanOrEqual(0);
     expect(missing).toBeLessThanOrEqual(2_000 * ((fsyncMillis + 100) / 1000) + 100);
