@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { type AddressInfo, connect, createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { SpanKind } from '@opentelemetry/api';
 import {
@@ -19,20 +18,10 @@ import type { ReadableSpan } from '@tracepoint-internal/otel-line';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test-support/data-dir.js';
 import { exportOnce, recordSpans as recordSpansOf } from '../../../test-support/recorded-spans.js';
+import { fixedFreePort, startServerProcess } from '../../../test-support/restartable-server.js';
 
 const quiet = { warn() {}, error() {} };
 
-async function fixedFreePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 const dataDir = tempDataDir('exporter-reliability');
 let embedded: ClickHouseClient;
 
@@ -289,19 +278,10 @@ describe('push mode', () => {
 });
 
 describe('the HTTP server killed during export', () => {
-  const bin = fileURLToPath(new URL('../../clickhouse-local/dist/esm/bin.js', import.meta.url));
   const serverDir = tempDataDir('exporter-kill');
   let child: ChildProcess | undefined;
 
-  function startServer(port: number): Promise<ChildProcess> {
-    return new Promise((resolve, reject) => {
-      const started = spawn(process.execPath, [bin, '--port', String(port), '--path', serverDir.path], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      started.stdout.once('data', () => resolve(started));
-      started.once('exit', (code) => reject(new Error(`clickhouse-local exited with ${code}`)));
-    });
-  }
+  const startServer = (port: number) => startServerProcess(port, serverDir.path);
 
   afterAll(() => {
     child?.kill('SIGKILL');

@@ -13,11 +13,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { legDir } from '../../../test-support/child-process.js';
 import { tempDataDir } from '../../../test-support/data-dir.js';
 import { exportOnce, recordSpans as recordSpansOf } from '../../../test-support/recorded-spans.js';
+import { fixedFreePort, startServerProcess } from '../../../test-support/restartable-server.js';
 import { resolveExporterConfig } from '../src/exporter-options.js';
 import { SpillDirectory } from '../src/spill-directory.js';
 
 const quiet = { warn() {}, error() {} };
-const bin = fileURLToPath(new URL('../../clickhouse-local/dist/esm/bin.js', import.meta.url));
 const serverDir = tempDataDir('exporter-spill-outage');
 let child: ChildProcess | undefined;
 
@@ -26,28 +26,7 @@ afterAll(() => {
   serverDir.remove();
 });
 
-/** A port below the ephemeral range, free now, so the restarted server gets it back. */
-async function fixedFreePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
-
-function startServer(port: number): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const started = spawn(process.execPath, [bin, '--port', String(port), '--path', serverDir.path], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    started.stdout.once('data', () => resolve(started));
-    started.once('exit', (code) => reject(new Error(`clickhouse-local exited with ${code}`)));
-  });
-}
+const startServer = (port: number) => startServerProcess(port, serverDir.path);
 
 async function killServer(): Promise<void> {
   const running = child;
