@@ -16,6 +16,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'exporter-clickhouse': [
     '@opentelemetry/api',
     '@clickhouse/client',
+    // The spill's CRC32C (README: Spill to disk), native: a pure-JavaScript one blocks the event loop.
+    '@node-rs/crc32',
     '@tracepoint/core',
     '@tracepoint/semantic-mapping',
     '@tracepoint/clickhouse-local',
