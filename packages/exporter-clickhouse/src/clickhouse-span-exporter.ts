@@ -172,7 +172,6 @@ export class ClickHouseSpanExporter {
       spansTable: this.tables.spans.name,
       retryInitialDelayMillis: this.config.retryInitialDelayMillis,
       retryMaxDelayMillis: this.config.retryMaxDelayMillis,
-      track: (promise) => this.track(promise),
     });
   }
 

@@ -61,29 +61,63 @@ const COUNTERS: ReadonlyArray<[keyof Omit<ExporterStats, 'rowsWritten' | 'spill'
   ],
 ];
 
-type SpillCounter = keyof Omit<SpillStats, 'pendingBytes' | 'oldestSpilledAt'>;
-
-const SPILL_COUNTERS: ReadonlyArray<[SpillCounter, string, string, string]> = [
-  ['spilledRows', 'tracepoint.exporter.spill.rows', 'Span rows written to the spill directory', '{row}'],
-  ['spilledBytes', 'tracepoint.exporter.spill.bytes', 'Bytes written to the spill directory', 'By'],
-  [
-    'replayedRows',
-    'tracepoint.exporter.spill.replayed.rows',
-    'Spilled span rows replayed into ClickHouse',
-    '{row}',
-  ],
-  [
-    'droppedRows',
-    'tracepoint.exporter.spill.dropped.rows',
-    'Spilled span rows dropped for the spill budget',
-    '{row}',
-  ],
-  [
-    'corruptedRecords',
-    'tracepoint.exporter.spill.corrupted',
-    'Spilled records skipped for a checksum that did not match',
-    '{record}',
-  ],
+/** The spill's instruments: counters of what it did, gauges of what waits. */
+const SPILL_INSTRUMENTS: ReadonlyArray<{
+  kind: 'counter' | 'gauge';
+  name: string;
+  description: string;
+  unit: string;
+  value: (spill: SpillStats) => number;
+}> = [
+  {
+    kind: 'counter',
+    name: 'tracepoint.exporter.spill.rows',
+    description: 'Span rows written to the spill directory',
+    unit: '{row}',
+    value: (spill) => spill.spilledRows,
+  },
+  {
+    kind: 'counter',
+    name: 'tracepoint.exporter.spill.bytes',
+    description: 'Bytes written to the spill directory',
+    unit: 'By',
+    value: (spill) => spill.spilledBytes,
+  },
+  {
+    kind: 'counter',
+    name: 'tracepoint.exporter.spill.replayed.rows',
+    description: 'Spilled span rows replayed into ClickHouse',
+    unit: '{row}',
+    value: (spill) => spill.replayedRows,
+  },
+  {
+    kind: 'counter',
+    name: 'tracepoint.exporter.spill.dropped.rows',
+    description: 'Spilled span rows dropped for the spill budget',
+    unit: '{row}',
+    value: (spill) => spill.droppedRows,
+  },
+  {
+    kind: 'counter',
+    name: 'tracepoint.exporter.spill.corrupted',
+    description: 'Spilled records skipped for a checksum that did not match',
+    unit: '{record}',
+    value: (spill) => spill.corruptedRecords,
+  },
+  {
+    kind: 'gauge',
+    name: 'tracepoint.exporter.spill.pending',
+    description: 'Bytes waiting in the spill directory',
+    unit: 'By',
+    value: (spill) => spill.pendingBytes,
+  },
+  {
+    kind: 'gauge',
+    name: 'tracepoint.exporter.spill.oldest_age',
+    description: 'Age of the oldest segment waiting in the spill directory',
+    unit: 'ms',
+    value: (spill) => (spill.oldestSpilledAt === undefined ? 0 : Date.now() - spill.oldestSpilledAt),
+  },
 ];
 
 /**
@@ -116,33 +150,16 @@ export class StatsObserver {
         .createObservableCounter(name, { description, unit: '{item}' })
         .addCallback((result) => result.observe(this.read()[key], attributes));
     }
-    for (const [key, name, description, unit] of SPILL_COUNTERS) {
-      meter.createObservableCounter(name, { description, unit }).addCallback((result) => {
+    for (const { kind, name, description, unit, value } of SPILL_INSTRUMENTS) {
+      const options = { description, unit };
+      const instrument =
+        kind === 'counter'
+          ? meter.createObservableCounter(name, options)
+          : meter.createObservableGauge(name, options);
+      instrument.addCallback((result) => {
         const spill = this.read().spill;
-        if (spill !== undefined) result.observe(spill[key], attributes);
+        if (spill !== undefined) result.observe(value(spill), attributes);
       });
     }
-    meter
-      .createObservableGauge('tracepoint.exporter.spill.pending', {
-        description: 'Bytes waiting in the spill directory',
-        unit: 'By',
-      })
-      .addCallback((result) => {
-        const spill = this.read().spill;
-        if (spill !== undefined) result.observe(spill.pendingBytes, attributes);
-      });
-    meter
-      .createObservableGauge('tracepoint.exporter.spill.oldest_age', {
-        description: 'Age of the oldest segment waiting in the spill directory',
-        unit: 'ms',
-      })
-      .addCallback((result) => {
-        const spill = this.read().spill;
-        if (spill !== undefined)
-          result.observe(
-            spill.oldestSpilledAt === undefined ? 0 : Date.now() - spill.oldestSpilledAt,
-            attributes,
-          );
-      });
   }
 }

@@ -82,12 +82,11 @@ export {
 export { schemaOptionsOf } from './start-up.js';
 export { type ColumnSpec, LOCAL_TABLE_SUFFIX, type SchemaTarget } from './table-ddl.js';
 export {
-  drainResponse,
   type InsertFormat,
   insertTarget,
   MAX_PARTITIONS_PER_INSERT,
-  resetSessionSettings,
   rowLine,
+  sendInsert,
 } from './table-writer.js';
 export {
   NO_TRACE_POINTS,

@@ -52,14 +52,9 @@ export function encodeSpillRecord(table: string, token: string, rows: number, pa
   tableBytes.copy(head, SPILL_RECORD_HEADER_BYTES);
   tokenBytes.copy(head, SPILL_RECORD_HEADER_BYTES + tableBytes.length);
   const names = head.subarray(SPILL_RECORD_HEADER_BYTES);
-  head.writeUInt32LE(
-    crc32c(
-      Buffer.from(payload.buffer, payload.byteOffset, payload.length),
-      crc32c(names, crc32c(head.subarray(4, 16))),
-    ),
-    16,
-  );
-  return [head, Buffer.from(payload.buffer, payload.byteOffset, payload.length)];
+  const body = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
+  head.writeUInt32LE(crc32c(body, crc32c(names, crc32c(head.subarray(4, 16)))), 16);
+  return [head, body];
 }
 
 export interface SegmentRead {

@@ -14,8 +14,6 @@ export interface SpillWritesContext {
   readonly spansTable: string;
   readonly retryInitialDelayMillis: number;
   readonly retryMaxDelayMillis: number;
-  /** Keeps the promise among the work that flush and shutdown wait for (the spill's writes, not the replay loop). */
-  track<T>(promise: Promise<T>): Promise<T>;
 }
 
 const SPILL_LINE = 'spill';

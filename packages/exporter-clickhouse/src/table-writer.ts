@@ -187,21 +187,12 @@ export class TableWriter {
     ranges: readonly RowRange[],
     token: string,
   ): Promise<void> {
-    const client = this.connection.active();
     const settings = this.insertSettings(token);
     // Each insert is built from the batch's bytes as they are: a retry sends the same body (same header, same
     // rows), which the deduplication token relies on.
     const body: Uint8Array[] = batch.header === undefined ? [] : [batch.header];
     for (const range of ranges) batch.body(range, body);
-    await withTracingSuppressed(async () => {
-      const result = await client.exec({
-        query: target.statement,
-        values: Readable.from(body, { objectMode: false }),
-        clickhouse_settings: settings,
-      });
-      await drainResponse(result.stream);
-      await resetSessionSettings(this.connection, settings);
-    });
+    await sendInsert(this.connection, target.statement, body, settings);
   }
 
   /**
@@ -210,17 +201,7 @@ export class TableWriter {
    * caller retries. Counted in `inserts` when it lands.
    */
   async insertPayload(statement: string, payload: Uint8Array, token: string): Promise<void> {
-    const client = this.connection.active();
-    const settings = this.insertSettings(token);
-    await withTracingSuppressed(async () => {
-      const result = await client.exec({
-        query: statement,
-        values: Readable.from([payload], { objectMode: false }),
-        clickhouse_settings: settings,
-      });
-      await drainResponse(result.stream);
-      await resetSessionSettings(this.connection, settings);
-    });
+    await sendInsert(this.connection, statement, [payload], this.insertSettings(token));
     this.stats.inserts++;
   }
 
@@ -238,6 +219,29 @@ export class TableWriter {
       'rejected row',
     );
   }
+}
+
+/**
+ * One insert of `body` (its chunks sent as they are) under `statement`, with
+ * tracing suppressed, its response read to the end and the session's settings
+ * reset: what every insert of the exporter, the spill's replay and
+ * `tracepoint replay` sends.
+ */
+export async function sendInsert(
+  connection: Connection,
+  statement: string,
+  body: readonly Uint8Array[],
+  settings: ClickHouseSettings,
+): Promise<void> {
+  await withTracingSuppressed(async () => {
+    const result = await connection.active().exec({
+      query: statement,
+      values: Readable.from(body, { objectMode: false }),
+      clickhouse_settings: settings,
+    });
+    await drainResponse(result.stream);
+    await resetSessionSettings(connection, settings);
+  });
 }
 
 /**

@@ -1,12 +1,9 @@
-import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { withTracingSuppressed } from '@tracepoint/core';
 import {
-  drainResponse,
   openConnection,
-  resetSessionSettings,
   resolveExporterConfig,
   SpillDirectory,
+  sendInsert,
 } from '@tracepoint/exporter-clickhouse/internal';
 
 export const REPLAY_USAGE = `usage: tracepoint replay <spill directory> [--url <http(s)://host:8123 | <store directory> | chdb:<path>>]
@@ -50,16 +47,8 @@ export async function runReplayCommand(
     const connection = await openConnection(config);
     try {
       for (let record = await spill.next(); record !== undefined; record = await spill.next()) {
-        const settings = { insert_deduplication_token: record.token };
-        const payload = record.payload;
-        await withTracingSuppressed(async () => {
-          const result = await connection.active().exec({
-            query: record.table,
-            values: Readable.from([payload], { objectMode: false }),
-            clickhouse_settings: settings,
-          });
-          await drainResponse(result.stream);
-          await resetSessionSettings(connection, settings);
+        await sendInsert(connection, record.table, [record.payload], {
+          insert_deduplication_token: record.token,
         });
         await spill.ack(record);
         inserts++;
