@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -265,6 +265,55 @@ describe('the spill, with the ClickHouse HTTP server killed', () => {
       expect(record?.rows).toBe(200);
     } finally {
       await left.close();
+    }
+  });
+
+  it('in an outage, each export goes to the spill at once, not after the flush interval or the fsync interval', async () => {
+    const port = await fixedFreePort();
+    child = await startServer(port);
+    const dir = mkdtempSync(join(tmpdir(), 'tracepoint-spill-at-once-'));
+    const exporter = new ClickHouseSpanExporter({
+      ...exporterOptions(port, dir),
+      flushIntervalMillis: 60_000,
+      spill: { dir, fsyncMillis: 60_000 },
+    });
+    try {
+      await exporter.ready();
+      await killServer();
+      // The first batch finds the outage (its insert fails after the retries), then goes to the spill.
+      expect((await exportOnce(exporter, await spansOf('spill-at-once', 10))).code).toBe(0);
+      await exporter.forceFlush();
+      expect(exporter.stats().spill?.spilledRows).toBe(10);
+      // From now on an export's rows are on disk within a moment, not 60 s later.
+      expect((await exportOnce(exporter, await spansOf('spill-at-once', 20))).code).toBe(0);
+      await until('the export to reach the spill', () => exporter.stats().spill?.spilledRows === 30, 2_000);
+    } finally {
+      await exporter.shutdown();
+    }
+  });
+
+  it('an exporter whose spill directory cannot be used prints one line and goes on with its memory queue', async () => {
+    const port = await fixedFreePort();
+    child = await startServer(port);
+    const notADirectory = join(mkdtempSync(join(tmpdir(), 'tracepoint-spill-file-')), 'file');
+    writeFileSync(notADirectory, 'not a directory');
+    const lines: string[] = [];
+    const exporter = new ClickHouseSpanExporter({
+      ...exporterOptions(port, notADirectory),
+      logger: { warn: (line: string) => lines.push(line), error: (line: string) => lines.push(line) },
+    });
+    try {
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /the spill directory .*file cannot be used \(.*\); undelivered inserts stay in memory/,
+      );
+      expect((await exportOnce(exporter, await spansOf('spill-unusable', 5))).code).toBe(0);
+      await exporter.forceFlush();
+      expect(exporter.stats().spansExported).toBe(5);
+      expect(exporter.stats().spill).toBeUndefined();
+    } finally {
+      await exporter.shutdown();
+      await killServer();
     }
   });
 
