@@ -99,6 +99,13 @@ const SPILL_INSTRUMENTS: ReadonlyArray<{
   },
   {
     kind: 'counter',
+    name: 'tracepoint.exporter.spill.failed.rows',
+    description: 'Span rows the spill could not write (a full disk) and lost',
+    unit: '{row}',
+    value: (spill) => spill.failedRows,
+  },
+  {
+    kind: 'counter',
     name: 'tracepoint.exporter.spill.corrupted',
     description: 'Spilled records skipped for a checksum that did not match',
     unit: '{record}',

@@ -38,6 +38,9 @@ export interface SpillStats {
   droppedRecords: number;
   droppedRows: number;
   droppedBytes: number;
+  /** Could not be written (a full disk, a file-size limit): cut back off their segment and lost. */
+  failedRecords: number;
+  failedRows: number;
   /** Stretches of bytes that failed their checksum, and segments that ended inside a record: skipped, never replayed. */
   corruptedRecords: number;
   tornTails: number;
@@ -97,6 +100,8 @@ export class SpillDirectory {
     droppedRecords: 0,
     droppedRows: 0,
     droppedBytes: 0,
+    failedRecords: 0,
+    failedRows: 0,
     corruptedRecords: 0,
     tornTails: 0,
   };
@@ -239,8 +244,18 @@ export class SpillDirectory {
       this.active.segment.bytes + size > this.segmentBytes
     )
       await this.closeActive();
-    const active = this.active ?? (await this.openActive());
-    await active.file.writev(parts);
+    let active: { segment: Segment; file: FileHandle } | undefined;
+    try {
+      active = this.active ?? (await this.openActive());
+      await writeAll(active.file, parts, size);
+    } catch (error) {
+      // A full disk or a file-size limit: the record is cut back off the segment, so the segment
+      // stays a run of whole records and the next append (once there is room) starts clean.
+      if (active !== undefined) await active.file.truncate(active.segment.bytes).catch(() => undefined);
+      this.counters.failedRecords++;
+      this.counters.failedRows += rows;
+      throw error;
+    }
     active.segment.bytes += size;
     this.dirty = true;
     this.counters.spilledRecords++;
@@ -330,5 +345,21 @@ export class SpillDirectory {
       await active.file.sync();
     }
     await active.file.close();
+  }
+}
+
+/**
+ * Writes every byte of `parts`. A vectored write may take only part of them (the disk filled up
+ * during it, or the file reached RLIMIT_FSIZE): the rest is written again, and that second write
+ * gives the real error (ENOSPC, EFBIG) instead of a short record passing as written.
+ */
+async function writeAll(file: FileHandle, parts: Uint8Array[], size: number): Promise<void> {
+  const { bytesWritten } = await file.writev(parts);
+  if (bytesWritten === size) return;
+  const rest = Buffer.concat(parts).subarray(bytesWritten);
+  for (let at = 0; at < rest.length; ) {
+    const { bytesWritten: more } = await file.write(rest, at, rest.length - at);
+    if (more === 0) throw new Error(`the disk took ${bytesWritten + at} of ${size} bytes`);
+    at += more;
   }
 }

@@ -16,7 +16,14 @@ export interface SpillWritesContext {
   readonly retryMaxDelayMillis: number;
 }
 
-const SPILL_LINE = 'spill';
+// Each kind of line has its own key, so the default logger's once-per-key stderr shows every kind.
+const SPILL_LINES = {
+  writeFailed: 'spill-write-failed',
+  outage: 'spill-outage',
+  replayed: 'spill-replayed',
+  stopped: 'spill-replay-stopped',
+  lost: 'spill-lost',
+} as const;
 
 /**
  * The spill between async mode's batches and ClickHouse. A batch whose insert
@@ -63,7 +70,7 @@ export class SpillWrites {
     } catch (error) {
       this.context.logger.error(
         `could not write ${batch.rows} ${this.context.spansTable} rows to the spill ${this.directory.dir}: ${toError(error).message}`,
-        SPILL_LINE,
+        SPILL_LINES.writeFailed,
       );
     }
     if (!kept) this.context.stats.spansFailed += batch.rows;
@@ -71,7 +78,7 @@ export class SpillWrites {
       this.loggedOutage = true;
       this.context.logger.warn(
         `ClickHouse is not taking inserts; spans go to the spill ${this.directory.dir} and are replayed when it answers`,
-        SPILL_LINE,
+        SPILL_LINES.outage,
       );
     }
     this.replay();
@@ -94,7 +101,10 @@ export class SpillWrites {
     }
     this.replaying = this.replayAll()
       .catch((error: unknown) =>
-        this.context.logger.error(`the spill's replay stopped: ${toError(error).message}`, SPILL_LINE),
+        this.context.logger.error(
+          `the spill's replay stopped: ${toError(error).message}`,
+          SPILL_LINES.stopped,
+        ),
       )
       .finally(() => {
         this.replaying = undefined;
@@ -108,7 +118,10 @@ export class SpillWrites {
       const record = await this.directory.next();
       if (record === undefined) {
         if (this.loggedOutage)
-          this.context.logger.warn('the spill is replayed: ClickHouse takes inserts again', SPILL_LINE);
+          this.context.logger.warn(
+            'the spill is replayed: ClickHouse takes inserts again',
+            SPILL_LINES.replayed,
+          );
         this.loggedOutage = false;
         return;
       }
@@ -144,7 +157,7 @@ export class SpillWrites {
         this.context.stats.spansFailed += record.rows;
         this.context.logger.error(
           `lost ${record.rows} spilled ${this.context.spansTable} rows: ${toError(error).message}`,
-          SPILL_LINE,
+          SPILL_LINES.lost,
         );
         return 'done';
       }

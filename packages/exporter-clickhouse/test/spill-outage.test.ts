@@ -219,6 +219,56 @@ describe('the spill, with the ClickHouse HTTP server killed', () => {
     await killServer();
   });
 
+  it('a full disk (here a file-size limit): what does not fit is counted and cut back off, the app runs on, and what was written replays whole', async () => {
+    const port = await fixedFreePort(); // no server: every batch goes to the spill
+    const dir = mkdtempSync(join(tmpdir(), 'tracepoint-spill-full-'));
+    const fixture = fileURLToPath(new URL('fixtures/spill-app.mjs', import.meta.url));
+    // RLIMIT_FSIZE (256-512 KiB: sh counts 512- or 1024-byte blocks; 5,000 spans take about 1 MiB) makes the kernel refuse writes past it
+    // with EFBIG, part-way through a record as a full disk does; Node ignores SIGXFSZ.
+    const app = spawn('/bin/sh', ['-c', 'ulimit -f 512 && exec "$0" "$1"', process.execPath, fixture], {
+      env: {
+        ...process.env,
+        NODE_PATH: '',
+        LEG_DIR: legDir(),
+        SDK_PACKAGE,
+        CLICKHOUSE_URL: `http://127.0.0.1:${port}`,
+        SPILL_DIR: dir,
+        FSYNC_MS: '100',
+        SERVICE: 'spill-full',
+        TICKS: '100',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let final: { ended: number; stats: ReturnType<ClickHouseSpanExporter['stats']> } | undefined;
+    const lines = createInterface({ input: app.stdout });
+    lines.on('line', (line) => {
+      const parsed = JSON.parse(line) as { final?: boolean } & NonNullable<typeof final>;
+      if (parsed.final) final = parsed;
+    });
+    const [code] = await Promise.all([
+      new Promise((resolve) => app.once('exit', resolve)),
+      new Promise((resolve) => lines.once('close', resolve)),
+    ]);
+    expect(code).toBe(0);
+    const spill = final?.stats.spill;
+    expect(final?.ended).toBe(5_000);
+    expect(spill?.failedRows).toBeGreaterThan(0);
+    expect(spill?.spilledRows).toBeGreaterThan(0);
+    // Every span is accounted for: spilled, or counted as failed.
+    expect((spill?.spilledRows ?? 0) + (final?.stats.spansFailed ?? 0)).toBe(5_000);
+    expect(final?.stats.spansFailed).toBeGreaterThanOrEqual(spill?.failedRows ?? 0);
+    // The spilled records read back whole: no torn record left where a write failed.
+    const reopened = SpillDirectory.open({ dir });
+    let rows = 0;
+    for (let record = await reopened.next(); record !== undefined; record = await reopened.next()) {
+      rows += record.rows;
+      await reopened.ack(record);
+    }
+    expect(reopened.stats()).toMatchObject({ corruptedRecords: 0, tornTails: 0 });
+    expect(rows).toBe(spill?.spilledRows);
+    await reopened.close();
+  });
+
   it('a shutdown while the server hangs (takes requests, never answers) still gets the batch into the spill within its time limit', async () => {
     const port = await fixedFreePort();
     child = await startServer(port);
