@@ -16,6 +16,7 @@ export const BENCHMARKS = [
   { id: 'dashboard-reads', module: './dashboard-reads.mjs' },
   { id: 'insert-shape', module: './insert-shape.mjs' },
   { id: 'insert-format', module: './insert-format.mjs' },
+  { id: 'faults', module: './faults.mjs' },
 ];
 
 const here = import.meta.dirname;

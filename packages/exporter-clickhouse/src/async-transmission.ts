@@ -87,7 +87,7 @@ export class AsyncTransmission extends QueuedTransmission {
       try {
         // Something waits in the spill (an outage): this batch goes after it, in order.
         if (spill?.active) {
-          await spill.put(statement(), rows, token);
+          await spill.put(statement(), rows, token, true);
           return;
         }
         const started = await startUp.start();

@@ -111,14 +111,31 @@ export class ClickHouseSpanExporter {
   /**
    * Writes aggregate rows of @tracepoint/processor-aggregator into the stats
    * table, with the same reliability as spans: one deduplication token per
-   * call, retries, failover and bad-row isolation. Resolves with the number
-   * of rows the server refused on their own; rejects when the insert failed
-   * for good.
+   * call, retries, failover and bad-row isolation, and with a spill, the
+   * spill: an insert that failed (or any while the spill holds something)
+   * goes there and is replayed with its token. Resolves with the number of
+   * rows the server refused on their own (spilled rows are not refused);
+   * rejects when the insert failed for good.
    */
   async writeStats(records: readonly TracePointStatsRecord[]): Promise<number> {
     if (records.length === 0) return 0;
-    const { writer, unavailable } = await this.startUp.start();
-    const missing = unavailable.get(this.tables.stats.name);
+    const batch = new RowBatch();
+    for (const record of records)
+      batch.append(
+        rowLine(tracePointStatsRow(record), this.counters),
+        Math.floor(record.intervalStartSeconds / SECONDS_PER_DAY),
+      );
+    const token = `${this.nextToken()}-stats`;
+    const spill = this.spill;
+    if (spill?.active) return this.spillStats(spill, batch, token, true);
+    let started: Awaited<ReturnType<StartUp['start']>>;
+    try {
+      started = await this.startUp.start();
+    } catch (error) {
+      if (spill === undefined || error === this.startUp.failure) throw error;
+      return this.spillStats(spill, batch, token);
+    }
+    const missing = started.unavailable.get(this.tables.stats.name);
     if (missing !== undefined) {
       const error = new Error(`aggregate rows are not written: ${missing} (createSchema is false)`);
       if (!this.warnedStatsUnavailable) {
@@ -129,14 +146,24 @@ export class ClickHouseSpanExporter {
       }
       throw error;
     }
-    const batch = new RowBatch();
-    for (const record of records)
-      batch.append(
-        rowLine(tracePointStatsRow(record), this.counters),
-        Math.floor(record.intervalStartSeconds / SECONDS_PER_DAY),
-      );
-    const token = `${this.nextToken()}-stats`;
-    return (await this.track(this.writes.write(writer, this.tables.stats, batch, token))).length;
+    try {
+      return (await this.track(this.writes.write(started.writer, this.tables.stats, batch, token))).length;
+    } catch (error) {
+      if (spill === undefined) throw error;
+      return this.spillStats(spill, batch, token);
+    }
+  }
+
+  /** Stats rows to the spill, replayed with the spans' inserts in order; rejects when the spill could not keep them. */
+  private async spillStats(
+    spill: SpillWrites,
+    batch: RowBatch,
+    token: string,
+    unsent = false,
+  ): Promise<number> {
+    if (!(await this.track(spill.put(this.tables.stats.statement, batch, token, unsent))))
+      throw new Error(`${batch.rows} aggregate rows could not be spilled to ${spill.directory.dir}`);
+    return 0;
   }
 
   /** A copy of the counters since start. */
@@ -170,6 +197,7 @@ export class ClickHouseSpanExporter {
       stats: this.counters,
       logger: this.config.logger,
       spansTable: this.tables.spans.name,
+      statsTable: this.tables.stats,
       retryInitialDelayMillis: this.config.retryInitialDelayMillis,
       retryMaxDelayMillis: this.config.retryMaxDelayMillis,
     });

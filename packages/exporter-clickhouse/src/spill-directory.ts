@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { OptionValidator } from '@tracepoint/core';
 import { lockSpillDirectory } from './spill-lock.js';
 import { encodeSpillRecord, readSpillSegment, type SpillRecord } from './spill-record.js';
+import { type SpillRun, spillRunAt } from './spill-run.js';
 
 export type SpillWhenFull = 'drop-oldest' | 'drop-newest';
 
@@ -66,6 +67,11 @@ interface Segment {
 /** A record handed out by next(): acknowledge it with ack() once ClickHouse took the insert. */
 export interface PendingSpillRecord extends SpillRecord {
   readonly segment: number;
+}
+
+/** A run handed out by nextRun(): acknowledge each of its records once ClickHouse took the insert. */
+export interface PendingSpillRun extends SpillRun {
+  readonly records: readonly PendingSpillRecord[];
 }
 
 const check = new OptionValidator('exporter-clickhouse');
@@ -163,16 +169,31 @@ export class SpillDirectory {
   }
 
   /**
-   * Appends one insert body; resolves false when it was dropped instead
+   * Appends one insert body (`unsent`: never sent, so it may join a replayed run); resolves false when it was dropped instead
    * (drop-newest, or a record larger than maxBytes), counted either way.
    */
-  append(table: string, token: string, rows: number, payload: Uint8Array): Promise<boolean> {
-    return this.serialized(() => this.write(table, token, rows, payload));
+  append(table: string, token: string, rows: number, payload: Uint8Array, unsent = false): Promise<boolean> {
+    return this.serialized(() => this.write(table, token, rows, payload, unsent));
   }
 
   /** The oldest record not yet acknowledged, or undefined when the spill is empty. */
   next(): Promise<PendingSpillRecord | undefined> {
     return this.serialized(() => this.peek());
+  }
+
+  /**
+   * The oldest records not yet acknowledged that go as one insert (spill-run.ts: consecutive
+   * records of one statement, at most `maxRecords`), or undefined when the spill is empty.
+   * Acknowledge each of its records with ack() once the insert landed.
+   */
+  nextRun(maxRecords?: number): Promise<PendingSpillRun | undefined> {
+    return this.serialized(async () => {
+      if ((await this.peek()) === undefined) return undefined;
+      // peek() left the oldest segment loaded, with a record at `acked`.
+      const segment = this.segments[0] as Segment;
+      const run = spillRunAt(segment.records as SpillRecord[], segment.acked, maxRecords);
+      return { ...run, records: run.records.map((record) => ({ ...record, segment: segment.seq })) };
+    });
   }
 
   /** The record next() gave is in ClickHouse: counted, and its segment deleted once all its records are. */
@@ -228,9 +249,15 @@ export class SpillDirectory {
     await this.active.file.sync();
   }
 
-  private async write(table: string, token: string, rows: number, payload: Uint8Array): Promise<boolean> {
+  private async write(
+    table: string,
+    token: string,
+    rows: number,
+    payload: Uint8Array,
+    unsent: boolean,
+  ): Promise<boolean> {
     if (this.closed) throw new Error('tracepoint: the spill directory is closed');
-    const parts = encodeSpillRecord(table, token, rows, payload);
+    const parts = encodeSpillRecord(table, token, rows, payload, unsent);
     const size = (parts[0] as Buffer).length + payload.length;
     if (!(await this.makeRoom(size))) {
       this.counters.droppedRecords++;

@@ -10,7 +10,9 @@ import { crc32c } from '@node-rs/crc32';
  * | ----- | -------------------------------------------------------------- |
  * | 4     | magic `TPS1`                                                   |
  * | 4     | payload length                                                 |
- * | 4     | rows in the payload (for counters; the payload is what counts)  |
+ * | 4     | rows in the payload (low 31 bits; for counters, the payload is  |
+ * |       | what counts); the top bit is set when the insert was never sent |
+ * |       | (it cannot have landed, so it may join a replayed run)          |
  * | 2     | table name length (UTF-8)                                      |
  * | 2     | token length (UTF-8)                                           |
  * | 4     | CRC32C of the lengths and rows, then names, token and payload   |
@@ -25,11 +27,16 @@ export const SPILL_RECORD_MAGIC = 0x31535054; // 'TPS1' read little-endian
 export const SPILL_RECORD_HEADER_BYTES = 20;
 /** Longest table name or token a record takes (a u16 length). */
 export const SPILL_RECORD_MAX_NAME_BYTES = 0xffff;
+const UNSENT_BIT = 0x80000000;
+/** Most rows one record holds (the rows word's low 31 bits). */
+export const SPILL_RECORD_MAX_ROWS = 0x7fffffff;
 
 export interface SpillRecord {
   readonly table: string;
   readonly token: string;
   readonly rows: number;
+  /** Never sent (spilled while the spill held something): it cannot have landed, so it may join a run. */
+  readonly unsent: boolean;
   /** A view on the segment's bytes. */
   readonly payload: Uint8Array;
   /** Where the record starts in its segment, and its size on disk. */
@@ -38,15 +45,22 @@ export interface SpillRecord {
 }
 
 /** The record's bytes: header and names in one small Buffer, the payload as given (not copied). */
-export function encodeSpillRecord(table: string, token: string, rows: number, payload: Uint8Array): Buffer[] {
+export function encodeSpillRecord(
+  table: string,
+  token: string,
+  rows: number,
+  payload: Uint8Array,
+  unsent = false,
+): Buffer[] {
   const tableBytes = Buffer.from(table, 'utf8');
   const tokenBytes = Buffer.from(token, 'utf8');
   if (tableBytes.length > SPILL_RECORD_MAX_NAME_BYTES || tokenBytes.length > SPILL_RECORD_MAX_NAME_BYTES)
     throw new RangeError('a spilled table name or token is longer than 65535 bytes');
+  if (rows > SPILL_RECORD_MAX_ROWS) throw new RangeError('a spilled insert holds more than 2^31 - 1 rows');
   const head = Buffer.allocUnsafe(SPILL_RECORD_HEADER_BYTES + tableBytes.length + tokenBytes.length);
   head.writeUInt32LE(SPILL_RECORD_MAGIC, 0);
   head.writeUInt32LE(payload.length, 4);
-  head.writeUInt32LE(rows, 8);
+  head.writeUInt32LE(unsent ? (rows | UNSENT_BIT) >>> 0 : rows, 8);
   head.writeUInt16LE(tableBytes.length, 12);
   head.writeUInt16LE(tokenBytes.length, 14);
   tableBytes.copy(head, SPILL_RECORD_HEADER_BYTES);
@@ -91,7 +105,7 @@ export function readSpillSegment(bytes: Buffer): SegmentRead {
       continue;
     }
     const payloadLength = bytes.readUInt32LE(at + 4);
-    const rows = bytes.readUInt32LE(at + 8);
+    const rowsWord = bytes.readUInt32LE(at + 8);
     const tableLength = bytes.readUInt16LE(at + 12);
     const tokenLength = bytes.readUInt16LE(at + 14);
     const size = SPILL_RECORD_HEADER_BYTES + tableLength + tokenLength + payloadLength;
@@ -120,7 +134,8 @@ export function readSpillSegment(bytes: Buffer): SegmentRead {
     records.push({
       table: bytes.toString('utf8', namesAt, namesAt + tableLength),
       token: bytes.toString('utf8', namesAt + tableLength, namesAt + tableLength + tokenLength),
-      rows,
+      rows: rowsWord & SPILL_RECORD_MAX_ROWS,
+      unsent: rowsWord >= UNSENT_BIT,
       payload: bytes.subarray(namesAt + tableLength + tokenLength, at + size),
       offset: at,
       size,

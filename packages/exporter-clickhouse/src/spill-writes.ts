@@ -2,9 +2,9 @@ import type { ComponentLogger } from '@tracepoint/core';
 import type { ExporterStats } from './exporter-stats.js';
 import { classifyInsertError, toError } from './insert-error.js';
 import type { InsertBody } from './row-batch.js';
-import type { PendingSpillRecord, SpillDirectory } from './spill-directory.js';
+import type { PendingSpillRun, SpillDirectory } from './spill-directory.js';
 import type { StartUp } from './start-up.js';
-import type { TableWriter } from './table-writer.js';
+import type { InsertTarget, TableWriter } from './table-writer.js';
 
 export interface SpillWritesContext {
   readonly startUp: StartUp;
@@ -12,6 +12,8 @@ export interface SpillWritesContext {
   readonly logger: ComponentLogger;
   /** The span table's name, for rowsWritten. */
   readonly spansTable: string;
+  /** The aggregator's stats table (writeStats): its spilled inserts count as its rows, not as spans. */
+  readonly statsTable: InsertTarget;
   readonly retryInitialDelayMillis: number;
   readonly retryMaxDelayMillis: number;
 }
@@ -60,21 +62,23 @@ export class SpillWrites {
    * dropped it (budget) or could not write it: then its rows are lost, and
    * counted as failed.
    */
-  async put(statement: string, batch: InsertBody, token: string): Promise<boolean> {
+  async put(statement: string, batch: InsertBody, token: string, unsent = false): Promise<boolean> {
+    const table = this.tableOf(statement);
     const parts: Uint8Array[] = batch.header === undefined ? [] : [batch.header];
     batch.body({ from: 0, to: batch.rows }, parts);
     const payload = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
     let kept = false;
     try {
-      kept = await this.directory.append(statement, token, batch.rows, payload);
+      kept = await this.directory.append(statement, token, batch.rows, payload, unsent);
     } catch (error) {
       this.context.logger.error(
-        `could not write ${batch.rows} ${this.context.spansTable} rows to the spill ${this.directory.dir}: ${toError(error).message}`,
+        `could not write ${batch.rows} ${table.name} rows to the spill ${this.directory.dir}: ${toError(error).message}`,
         SPILL_LINES.writeFailed,
       );
     }
-    if (!kept) this.context.stats.spansFailed += batch.rows;
-    else if (!this.loggedOutage) {
+    if (!kept) {
+      if (table.spans) this.context.stats.spansFailed += batch.rows;
+    } else if (!this.loggedOutage) {
       this.loggedOutage = true;
       this.context.logger.warn(
         `ClickHouse is not taking inserts; spans go to the spill ${this.directory.dir} and are replayed when it answers`,
@@ -113,10 +117,12 @@ export class SpillWrites {
 
   private async replayAll(): Promise<void> {
     let delay = this.context.retryInitialDelayMillis;
+    // After a run the server refused for its content, its records go one by one, so only the bad one is let go.
+    let alone = 0;
     for (;;) {
       if (this.closed) return;
-      const record = await this.directory.next();
-      if (record === undefined) {
+      const run = await this.directory.nextRun(alone > 0 ? 1 : undefined);
+      if (run === undefined) {
         if (this.loggedOutage)
           this.context.logger.warn(
             'the spill is replayed: ClickHouse takes inserts again',
@@ -125,45 +131,61 @@ export class SpillWrites {
         this.loggedOutage = false;
         return;
       }
-      const outcome = await this.send(record);
+      const outcome = await this.send(run);
       if (outcome === 'retry') {
         await this.sleep(delay);
         delay = Math.min(this.context.retryMaxDelayMillis, delay * 2);
         continue;
       }
       delay = this.context.retryInitialDelayMillis;
-      await this.directory.ack(record);
+      if (outcome === 'refused' && run.records.length > 1) {
+        alone = run.records.length;
+        continue;
+      }
+      if (alone > 0) alone--;
+      for (const record of run.records) await this.directory.ack(record);
     }
   }
 
-  /** One attempt at a spilled insert: landed, or to be retried; a body the server refuses is counted and let go. */
-  private async send(record: PendingSpillRecord): Promise<'done' | 'retry'> {
+  /**
+   * One attempt at a run of spilled inserts as one insert: landed, to be retried, or refused for
+   * its content (a record alone is then counted and let go).
+   */
+  private async send(run: PendingSpillRun): Promise<'done' | 'retry' | 'refused'> {
     let writer: TableWriter | undefined;
+    const table = this.tableOf(run.statement);
     try {
       const started = await this.context.startUp.start();
       writer = started.writer;
-      await started.writer.insertPayload(record.table, record.payload, record.token);
+      await started.writer.insertPayload(run.statement, run.chunks, run.token);
       const stats = this.context.stats;
-      stats.spansExported += record.rows;
-      stats.rowsWritten[this.context.spansTable] =
-        (stats.rowsWritten[this.context.spansTable] ?? 0) + record.rows;
+      if (table.spans) stats.spansExported += run.rows;
+      stats.rowsWritten[table.name] = (stats.rowsWritten[table.name] ?? 0) + run.rows;
       return 'done';
     } catch (error) {
       // Only a body the server refuses for its content, or a start-up that can never succeed, is let go:
       // any other error (a server restarting, refusing for load, a table being re-created) is retried,
       // so a spilled insert is never given up on while it may still land.
       if (error === this.context.startUp.failure || classifyInsertError(error) === 'bad-data') {
+        if (run.records.length > 1 && error !== this.context.startUp.failure) return 'refused';
         // It will never land: counted as failed, logged, and not retried forever.
-        this.context.stats.spansFailed += record.rows;
+        if (table.spans) this.context.stats.spansFailed += run.rows;
         this.context.logger.error(
-          `lost ${record.rows} spilled ${this.context.spansTable} rows: ${toError(error).message}`,
+          `lost ${run.rows} spilled ${table.name} rows: ${toError(error).message}`,
           SPILL_LINES.lost,
         );
-        return 'done';
+        return 'refused';
       }
       writer?.failover();
       return 'retry';
     }
+  }
+
+  /** The table a spilled insert's statement writes: the stats table's, or else spans (the records hold statements, not names). */
+  private tableOf(statement: string): { name: string; spans: boolean } {
+    return statement === this.context.statsTable.statement
+      ? { name: this.context.statsTable.name, spans: false }
+      : { name: this.context.spansTable, spans: true };
   }
 
   private sleep(millis: number): Promise<void> {

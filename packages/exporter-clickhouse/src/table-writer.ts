@@ -196,12 +196,12 @@ export class TableWriter {
   }
 
   /**
-   * One attempt to insert a complete body (a spilled one: header and rows as
-   * they were first sent) under `statement` with its deduplication token; the
+   * One attempt to insert a complete body (spilled ones: the first with its
+   * header, the rest without) under `statement` with its deduplication token; the
    * caller retries. Counted in `inserts` when it lands.
    */
-  async insertPayload(statement: string, payload: Uint8Array, token: string): Promise<void> {
-    await sendInsert(this.connection, statement, [payload], this.insertSettings(token));
+  async insertPayload(statement: string, chunks: readonly Uint8Array[], token: string): Promise<void> {
+    await sendInsert(this.connection, statement, chunks, this.insertSettings(token));
     this.stats.inserts++;
   }
 

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@clickhouse/client';
 import { SpanKind } from '@opentelemetry/api';
+import type { StatsRecord } from '@tracepoint/core';
 import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 import { type ReadableSpan, SDK_PACKAGE } from '@tracepoint-internal/otel-line';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -112,8 +113,12 @@ describe('the spill, with the ClickHouse HTTP server killed', () => {
     expect(spilled.spansFailed).toBe(0);
     expect(readdirSync(dir).some((name) => name.endsWith('.tps'))).toBe(true);
 
+    const insertsBefore = exporter.stats().inserts;
     child = await startServer(port);
     await until('the spill to be replayed', () => (exporter.stats().spill?.replayedRows ?? 0) >= 1000);
+    // The batch that was sent and failed goes alone under its token; the nine spilled unsent go as one insert.
+    expect(exporter.stats().spill?.replayedRecords).toBe(exporter.stats().spill?.spilledRecords);
+    expect(exporter.stats().inserts - insertsBefore).toBeLessThanOrEqual(2);
     const after = await spansOf('spill-outage', 100);
     expect((await exportOnce(exporter, after)).code).toBe(0);
     await exporter.shutdown();
@@ -363,6 +368,69 @@ describe('the spill, with the ClickHouse HTTP server killed', () => {
       expect(exporter.stats().spill).toBeUndefined();
     } finally {
       await exporter.shutdown();
+      await killServer();
+    }
+  });
+
+  it("spills the aggregator's stats rows too: writeStats in an outage resolves, and the rows land once after it", async () => {
+    const port = await fixedFreePort();
+    child = await startServer(port);
+    const dir = mkdtempSync(join(tmpdir(), 'tracepoint-spill-stats-'));
+    const exporter = new ClickHouseSpanExporter(exporterOptions(port, dir));
+    const record = (service: string, count: number): StatsRecord => ({
+      intervalStartSeconds: 1_780_000_000,
+      intervalSeconds: 60,
+      statType: 'endpoint',
+      service,
+      spanName: 'GET /items/:id',
+      spanKind: 'Server',
+      statusCode: 'Unset',
+      sourceComponent: '',
+      targetComponent: '',
+      sourceMethod: '',
+      targetMethod: '',
+      exceptionType: '',
+      spanCount: count,
+      count,
+      errorCount: 0,
+      durationSumMs: count,
+      durationMinMs: 1,
+      durationMaxMs: 1,
+      sketchKeys: [1],
+      sketchCounts: [count],
+    });
+    try {
+      await exporter.ready();
+      expect(await exporter.writeStats([record('stats-before', 1)])).toBe(0);
+      await killServer();
+      // Failed after its retries: spilled, not rejected. Then one while the spill holds it goes straight there.
+      expect(await exporter.writeStats([record('stats-outage', 2), record('stats-outage', 3)])).toBe(0);
+      expect(await exporter.writeStats([record('stats-outage', 4)])).toBe(0);
+      expect(exporter.stats().spill?.spilledRows).toBe(3);
+      child = await startServer(port);
+      await until('the spill to be replayed', () => exporter.stats().spill?.pendingBytes === 0);
+      const stats = exporter.stats();
+      expect(stats.rowsWritten.trace_point_stats).toBe(4);
+      expect(stats.spansExported).toBe(0);
+      expect(stats.spansFailed).toBe(0);
+    } finally {
+      await exporter.shutdown();
+    }
+    const reader = createClient({ url: `http://127.0.0.1:${port}` });
+    try {
+      const rows = await (
+        await reader.query({
+          query:
+            "SELECT service, count() AS n, toString(sum(count)) AS c FROM default.trace_point_stats WHERE service LIKE 'stats-%' GROUP BY service ORDER BY service",
+          format: 'JSONEachRow',
+        })
+      ).json<{ service: string; n: string; c: string }>();
+      expect(rows).toEqual([
+        { service: 'stats-before', n: '1', c: '1' },
+        { service: 'stats-outage', n: '3', c: '9' },
+      ]);
+    } finally {
+      await reader.close();
       await killServer();
     }
   });

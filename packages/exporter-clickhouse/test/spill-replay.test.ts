@@ -61,4 +61,41 @@ describe('a spilled insert body, replayed into ClickHouse', () => {
       .split('\t');
     expect([count, names, sum]).toEqual(['500', '500', String((499 * 500) / 2)]);
   });
+
+  it('joins unsent records into one insert that ClickHouse takes, and a restart re-forms the same run and token', async () => {
+    await ask(
+      'CREATE TABLE spill_runs (id UInt64, name String) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 1000',
+    );
+    const statement = 'INSERT INTO default.spill_runs FORMAT RowBinaryWithNamesAndTypes';
+    const dir = mkdtempSync(join(tmpdir(), 'tracepoint-spill-runs-'));
+    const writer = SpillDirectory.open({ dir });
+    for (let i = 0; i < 3; i++) {
+      // Bodies written by ClickHouse itself, each with its own names-and-types header.
+      const payload = await ask(
+        `SELECT number + ${i * 100} AS id, concat('rün-', toString(number)) AS name FROM numbers(100) FORMAT RowBinaryWithNamesAndTypes`,
+      );
+      await writer.append(statement, `run-token-${i}`, 100, payload, true);
+    }
+    await writer.close();
+
+    const send = (run: { statement: string; chunks: readonly Uint8Array[]; token: string }) =>
+      ask(run.statement, Buffer.concat(run.chunks), { insert_deduplication_token: run.token });
+    const first = SpillDirectory.open({ dir });
+    const run = await first.nextRun();
+    expect(run?.records).toHaveLength(3);
+    expect(run?.rows).toBe(300);
+    await send(run as NonNullable<typeof run>);
+    await first.close(); // "crashed" before acknowledging
+
+    const second = SpillDirectory.open({ dir });
+    const again = await second.nextRun();
+    expect(again?.token).toBe(run?.token);
+    await send(again as NonNullable<typeof again>);
+    for (const record of again?.records ?? []) await second.ack(record);
+    expect(await second.nextRun()).toBeUndefined();
+    await second.close();
+    expect(
+      (await ask('SELECT count(), uniqExact(id) FROM spill_runs FORMAT TSV')).toString('utf8').trim(),
+    ).toBe('300\t300');
+  });
 });

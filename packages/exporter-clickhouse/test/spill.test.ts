@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SPILL_DEFAULTS, SpillDirectory } from '../src/spill-directory.js';
 import { SPILL_LOCK_FILE, SpillLockedError } from '../src/spill-lock.js';
 import { encodeSpillRecord, readSpillSegment, SPILL_RECORD_HEADER_BYTES } from '../src/spill-record.js';
+import { rowBinaryHeader, SPILL_RUN_LIMITS, spillRunAt } from '../src/spill-run.js';
 
 const open: SpillDirectory[] = [];
 afterEach(async () => {
@@ -92,6 +93,99 @@ describe('spill records', () => {
   it('have the header size the format table documents', () => {
     const parts = encodeSpillRecord('', '', 0, new Uint8Array(0));
     expect((parts[0] as Buffer).length).toBe(SPILL_RECORD_HEADER_BYTES);
+  });
+});
+
+/** A RowBinaryWithNamesAndTypes header (LEB128 count, names, types) for `columns`, then `rows` bytes. */
+function rowBinary(columns: [string, string][], rows: string): Buffer {
+  const text = (value: string) => [Buffer.from([Buffer.byteLength(value)]), Buffer.from(value)];
+  return Buffer.concat([
+    Buffer.from([columns.length]),
+    ...columns.flatMap(([name]) => text(name)),
+    ...columns.flatMap(([, type]) => text(type)),
+    Buffer.from(rows),
+  ]);
+}
+
+describe('spill runs (replayed inserts made of several records)', () => {
+  const BINARY = 'INSERT INTO db.t (a, b) FORMAT RowBinaryWithNamesAndTypes';
+  const JSON_ROWS = 'INSERT INTO db.s (a) FORMAT JSONCompactEachRow';
+  const columns: [string, string][] = [
+    ['a', 'UInt8'],
+    ['b', 'String'],
+  ];
+  const recordsOf = (...specs: [string, string, number, Buffer, boolean][]) =>
+    readSpillSegment(Buffer.concat(specs.flatMap((spec) => encodeSpillRecord(...spec)))).records;
+
+  it('finds the names-and-types header of a binary body, and none in bytes that are not one', () => {
+    const payload = rowBinary(columns, 'ROWS');
+    expect(Buffer.from(rowBinaryHeader(payload) ?? []).toString('latin1')).toBe(
+      '\x02\x01a\x01b\x05UInt8\x06String',
+    );
+    expect(rowBinaryHeader(Buffer.from([5, 1, 97]))).toBeUndefined();
+    expect(rowBinaryHeader(Buffer.alloc(0))).toBeUndefined();
+  });
+
+  it('joins unsent records of one statement, without the later headers, and keeps a sent one alone under its token', () => {
+    const records = recordsOf(
+      [BINARY, 'k1', 1, rowBinary(columns, 'r1'), false],
+      [BINARY, 'k2', 2, rowBinary(columns, 'r2'), true],
+      [BINARY, 'k3', 3, rowBinary(columns, 'r3'), true],
+      [
+        BINARY,
+        'k4',
+        4,
+        rowBinary(
+          [
+            ['a', 'UInt16'],
+            ['b', 'String'],
+          ],
+          'r4',
+        ),
+        true,
+      ],
+      [JSON_ROWS, 'k5', 1, Buffer.from('[1]\n'), true],
+      [JSON_ROWS, 'k6', 1, Buffer.from('[2]\n'), true],
+      [BINARY, 'k7', 7, rowBinary(columns, 'r7'), true],
+    );
+    const runs: [string, number, string, string][] = [];
+    for (let at = 0; at < records.length; ) {
+      const run = spillRunAt(records, at);
+      runs.push([run.token, run.rows, run.statement, Buffer.concat(run.chunks).toString('latin1')]);
+      at += run.records.length;
+    }
+    const header = rowBinaryHeader(rowBinary(columns, '')) as Uint8Array;
+    const h = Buffer.from(header).toString('latin1');
+    const h16 = Buffer.from(
+      rowBinaryHeader(
+        rowBinary(
+          [
+            ['a', 'UInt16'],
+            ['b', 'String'],
+          ],
+          '',
+        ),
+      ) ?? [],
+    ).toString('latin1');
+    expect(runs).toEqual([
+      ['k1', 1, BINARY, `${h}r1`], // sent once: it may have landed under k1
+      ['k2+2', 5, BINARY, `${h}r2r3`],
+      ['k4', 4, BINARY, `${h16}r4`], // another header: a run of its own
+      ['k5+2', 2, JSON_ROWS, '[1]\n[2]\n'],
+      ['k7', 7, BINARY, `${h}r7`],
+    ]);
+    // At most maxRecords, and the same runs from the same start: a restart re-forms the same tokens.
+    expect(spillRunAt(records, 1, 1).token).toBe('k2');
+    expect(spillRunAt(records, 1).token).toBe(spillRunAt(records, 1).token);
+  });
+
+  it('stops a run at the exporter batch bounds', () => {
+    const big = SPILL_RUN_LIMITS.maxRows / 2 + 1;
+    const records = recordsOf(
+      [JSON_ROWS, 'a', big, Buffer.from('[1]\n'), true],
+      [JSON_ROWS, 'b', big, Buffer.from('[2]\n'), true],
+    );
+    expect(spillRunAt(records, 0).records).toHaveLength(1);
   });
 });
 

@@ -46,13 +46,12 @@ export async function runReplayCommand(
   try {
     const connection = await openConnection(config);
     try {
-      for (let record = await spill.next(); record !== undefined; record = await spill.next()) {
-        await sendInsert(connection, record.table, [record.payload], {
-          insert_deduplication_token: record.token,
-        });
-        await spill.ack(record);
+      // Runs of records never sent go as one insert each, as the exporter's replay sends them.
+      for (let run = await spill.nextRun(); run !== undefined; run = await spill.nextRun()) {
+        await sendInsert(connection, run.statement, run.chunks, { insert_deduplication_token: run.token });
+        for (const record of run.records) await spill.ack(record);
         inserts++;
-        rows += record.rows;
+        rows += run.rows;
       }
     } finally {
       await connection.close().catch(() => undefined);
