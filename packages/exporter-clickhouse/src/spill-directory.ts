@@ -358,6 +358,9 @@ export class SpillDirectory {
   private async openActive(): Promise<{ segment: Segment; file: FileHandle }> {
     const segment: Segment = { seq: this.nextSeq++, bytes: 0, startedAt: Date.now(), acked: 0 };
     const file = await open(join(this.dir, segmentName(segment.seq)), 'wx');
+    // The new file's directory entry is made durable too: fsyncing the file alone does not keep a
+    // just-created file across a power loss (ext4 and XFS need the directory fsync'ed). Once per segment.
+    await syncDirectory(this.dir);
     this.segments.push(segment);
     this.active = { segment, file };
     return this.active;
@@ -388,5 +391,14 @@ async function writeAll(file: FileHandle, parts: Uint8Array[], size: number): Pr
     const { bytesWritten: more } = await file.write(rest, at, rest.length - at);
     if (more === 0) throw new Error(`the disk took ${bytesWritten + at} of ${size} bytes`);
     at += more;
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
