@@ -1,4 +1,5 @@
 import type { DetectorName } from './detector-names.js';
+import { findProviderKeys } from './provider-key-scan.js';
 import {
   HAS_AT,
   HAS_BLANK,
@@ -45,7 +46,7 @@ function isDigit(code: number): boolean {
 function replaceMatches(
   text: string,
   regexp: RegExp,
-  group: number,
+  group: number | ((match: RegExpExecArray) => string | undefined),
   mask: (secret: string) => string,
   accept: (match: RegExpExecArray) => boolean = () => true,
 ): string {
@@ -57,7 +58,7 @@ function replaceMatches(
       regexp.lastIndex++;
       continue;
     }
-    const secret = match[group];
+    const secret = typeof group === 'number' ? match[group] : group(match);
     if (secret === undefined || secret === '' || isMasked(secret) || !accept(match)) continue;
     const start = match.index + (group === 0 ? 0 : match[0].lastIndexOf(secret));
     out += text.slice(from, start) + mask(secret);
@@ -80,15 +81,16 @@ function maskRanges(text: string, ranges: number[], mask: (secret: string) => st
   return out + text.slice(from);
 }
 
+// PEM (`-----BEGIN RSA PRIVATE KEY-----`) and OpenPGP armor (`-----BEGIN PGP PRIVATE KEY BLOCK-----`).
 const PRIVATE_KEY =
-  /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
+  /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g;
 
 const privateKey: Detector = {
   name: 'privateKey',
   // `PRIVATE KEY-----`
   mayFind: (f) => (f.chars & (HAS_BLANK | HAS_DASH)) === (HAS_BLANK | HAS_DASH),
   redact: (text, mask) =>
-    text.includes('PRIVATE KEY-----')
+    text.includes('PRIVATE KEY')
       ? replaceMatches(text, PRIVATE_KEY, 0, (s) => mask(s, 'privateKey', 'text'))
       : text,
 };
@@ -257,73 +259,90 @@ const authHeader: Detector = {
   },
 };
 
-/** Provider key formats, each anchored on its literal prefix. */
-const CLOUD_KEYS: readonly RegExp[] = [
-  /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b/g,
-  /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g,
-  /\bgh[pousr]_[A-Za-z0-9]{36,255}\b/g,
-  /\bgithub_pat_[A-Za-z0-9_]{22,255}\b/g,
-  /\bxox[abprse]-[A-Za-z0-9-]{10,}/g,
-  /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b/g,
-  /\bnpm_[A-Za-z0-9]{36}\b/g,
-  /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g,
-  /\bglpat-[A-Za-z0-9_-]{20,}/g,
-  /\bya29\.[A-Za-z0-9_-]{20,}/g,
-];
-const AZURE_KEY = /\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)=([A-Za-z0-9+/=%]{16,})/g;
-
-/** One native scan for all the literal prefixes above, so most texts skip the ten patterns. */
-const CLOUD_KEY_HINT =
-  /A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|NPA|NVA|IPA|Iza)|gh[pousr]_|github_pat_|xox[abprse]-|k_(?:live|test)_|npm_|sk-|glpat-|ya29\.|Shared|AccountKey/;
-
 const cloudKey: Detector = {
   name: 'cloudKey',
-  // Every format above holds a run of 10+ of [A-Za-z0-9_-] (the Azure ones in their key name).
+  // Every format in PROVIDER_KEY_RULES holds a run of 10+ of [A-Za-z0-9_-] (checked by a test on their examples).
   mayFind: (f) => f.wordRun >= 10,
   redact(text, mask) {
-    if (text.length < 20 || !CLOUD_KEY_HINT.test(text)) return text;
-    const masked = (s: string) => mask(s, 'cloudKey', 'text');
-    let out = text;
-    for (const regexp of CLOUD_KEYS) out = replaceMatches(out, regexp, 0, masked);
-    return out.includes('Shared') || out.includes('AccountKey')
-      ? replaceMatches(out, AZURE_KEY, 1, masked)
-      : out;
+    if (text.length < 12) return text;
+    const ranges: number[] = [];
+    findProviderKeys(text, ranges);
+    return maskRanges(text, ranges, (s) => mask(s, 'cloudKey', 'text'));
   },
 };
 
 /**
- * `password: x`, `"client_secret":"x"`, `aws_secret_access_key = x`,
- * `"SecretAccessKey": "x"` in free text (logs, config dumps, JSON). The name
- * starts at a name boundary and its prefix is bounded, so the scan stays
- * linear. Names that say token or key need a value of 8+ characters, so
- * `max_tokens: 512` stays.
+ * `password: x`, `"client_secret":"x"`, `aws_secret_access_key = x`, `password := "two words"`,
+ * `db_pass: x`, `userPassword=x`, `"Authorization": "x"` in free text (logs, config dumps, JSON,
+ * Go, YAML). The name starts at a name boundary and its prefix is bounded, so the scan stays
+ * linear; the value is the quoted text when quoted (spaces and all), else up to a delimiter.
+ * Names that say token, key or auth need a value of 8+ characters, so `max_tokens: 512` stays;
+ * names that say public (`public_key`, `publicToken`, `publishable_key`) are no secret.
  */
 const ASSIGNMENT =
-  /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,40}?(password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key)(?:[_.-]?(?:access[_-]?)?(?:key|id))?)(["']?)[ \t]*[:=][ \t]*(["']?)([^\s"',;&}]+)/gi;
-const ASSIGNMENT_HINT = /pass|pwd|secret|token|key/i;
+  /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,40}?(password|passwd|pwd|passphrase|pass|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|authorization|auth|credentials?)(?:[_.-]?(?:access[_-]?)?(?:key|id))?)(["']?)[ \t]*(:=|=>|===?|!==?|:|=)[ \t]*(?:"([^"\r\n]*)"|'([^'\r\n]*)'|([^\s"',;&}]+))/gi;
+const ASSIGNMENT_HINT = /pass|pwd|secret|token|key|auth|credential|curl|wget/i;
+/** Placeholders and non-values after a secret's name: `?`, `$1`, `:pw`, `%s`, `{{x}}`, `null`, `***`. */
+const NO_SECRET_VALUE = /^(?:[?$:@%{<]|\*+$|(?:null|none|nil|undefined|true|false|redacted|\[redacted.*)$)/i;
+/** `"hunter2" == password`: a literal compared with a secret's name, the literal first. */
+const REVERSED_COMPARISON =
+  /(["'])([^"'\r\n]{1,200})\1[ \t]*(?:===?|!==?)[ \t]*[A-Za-z0-9_.]{0,40}?(?:password|passwd|pwd|secret|token|api_?key)(?![A-Za-z0-9_])/gi;
+/** `curl -u user:password …`, `wget --user=u --password=p` (the latter is an assignment already). */
+const CLI_USER = /\b(?:curl|http)\b[^\r\n]{0,200}?[ \t](?:-u|--user)[ \t=]+(["']?)[^\s:'"]+:([^\s'"]+)\1/g;
+
+function assignmentValue(match: RegExpExecArray): string | undefined {
+  return match[5] ?? match[6] ?? match[7];
+}
+
+/** Whether `pass` stands as its own word in the name (`db_pass`, `dbPass`, `PASS`), not inside one (`bypass`, `compass`). */
+function passIsWord(name: string): boolean {
+  // The core is the last `pass` in the name: the optional suffix (`key`, `id`) holds none.
+  const at = name.toLowerCase().lastIndexOf('pass');
+  if (at <= 0) return true;
+  const before = name.charCodeAt(at - 1);
+  const first = name.charCodeAt(at);
+  // A separator before it, or camelCase (`dbPass`: lower then upper).
+  return !isAlnum(before) || (before >= 97 && before <= 122 && first >= 65 && first <= 90);
+}
 
 const assignment: Detector = {
   name: 'assignment',
   mayFind: (f) => (f.chars & (HAS_COLON | HAS_EQUALS)) !== 0,
   redact(text, mask) {
     if (!ASSIGNMENT_HINT.test(text)) return text;
-    return replaceMatches(
-      text,
-      ASSIGNMENT,
-      5,
-      (s) => mask(s, 'assignment', 'text'),
-      (match) => {
-        const core = (match[2] as string).toLowerCase();
-        const value = match[5] as string;
-        // Query placeholders (`password = ?`, `= $1`, `= :pw`) hold no secret.
-        if (/^[?$:@]/.test(value)) return false;
-        return core.includes('token') || core.includes('key') ? value.length >= 8 : true;
-      },
-    );
+    const masked = (s: string) => mask(s, 'assignment', 'text');
+    let out = replaceMatches(text, ASSIGNMENT, assignmentValue, masked, (match) => {
+      const name = (match[1] as string).toLowerCase();
+      const core = (match[2] as string).toLowerCase();
+      const value = assignmentValue(match) as string;
+      if (NO_SECRET_VALUE.test(value)) return false;
+      if (name.includes('public') || name.includes('publishable')) return false;
+      if (core === 'pass' && !passIsWord(match[1] as string)) return false;
+      return core.includes('token') || core.includes('key') || core.startsWith('auth')
+        ? value.length >= 8
+        : true;
+    });
+    if (out.includes('==') || out.includes('!=')) out = replaceMatches(out, REVERSED_COMPARISON, 2, masked);
+    if (out.includes('-u') || out.includes('--user')) out = replaceMatches(out, CLI_USER, 2, masked);
+    return out;
   },
 };
 
 const LOCAL_PART = /[A-Za-z0-9._%+-]/;
+/** Unit types of systemd; none is a top-level domain. */
+const SYSTEMD_UNIT_TYPES: ReadonlySet<string> = new Set([
+  'service',
+  'socket',
+  'slice',
+  'scope',
+  'mount',
+  'automount',
+  'swap',
+  'target',
+  'timer',
+  'path',
+  'device',
+]);
 const DOMAIN_CHAR = /[A-Za-z0-9.-]/;
 
 /** Whether this `@` ends the userinfo of a URL (`scheme://user:pw@host`): the URL rule's, not a mailbox. */
@@ -383,7 +402,10 @@ const email: Detector = {
       if (local.startsWith('.') || local.endsWith('.')) continue;
       const domain = text.slice(at + atLength, end);
       const dot = domain.lastIndexOf('.');
-      if (dot <= 0 || !/^[A-Za-z]{2,63}$/.test(domain.slice(dot + 1)) || domain.includes('..')) continue;
+      const tld = domain.slice(dot + 1);
+      if (dot <= 0 || !/^[A-Za-z]{2,63}$/.test(tld) || domain.includes('..')) continue;
+      // systemd units (`user@1000.service`, `getty@tty1.service`): a template instance, not a mailbox.
+      if (SYSTEMD_UNIT_TYPES.has(tld)) continue;
       // `git@github.com:org/repo.git` is an SSH remote, not a mailbox.
       if (text[end] === ':' && local === 'git') continue;
       ranges.push(start, end);
@@ -510,6 +532,21 @@ const INTEGRITY_HASH = /sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}/g;
 
 const TOKEN_HINT = /[A-Za-z0-9_+=-]{24}/;
 
+/**
+ * Public object ids with a type prefix: OpenAI's and Anthropic's (`conv_`, `call_`, `asst_`,
+ * `resp_`, `msg_`, `toolu_`, `chatcmpl-` …, what gen_ai.* attributes carry) and Stripe's
+ * (`cus_`, `pi_`, `ch_` …). Their random tails are identifiers, not credentials.
+ */
+const PUBLIC_ID =
+  /^(?:conv|call|asst|run|thread|msg|file|resp|rs|fc|batch|ft|ftjob|vs|step|toolu|srvtoolu|req|chatcmpl|cmpl|evt|cus|pi|pm|ch|in|sub|prod|price|txn|seti|src|acct|cs|po|ii|il)[_-]/;
+
+/** Pushes [start, end) when that stretch is a random-looking token. */
+function pushRandom(text: string, start: number, end: number, ranges: number[]): void {
+  if (end - start < MIN_TOKEN) return;
+  const token = text.slice(start, end);
+  if (!isMasked(token) && !PUBLIC_ID.test(token) && looksRandom(token)) ranges.push(start, end);
+}
+
 const highEntropy: Detector = {
   name: 'highEntropy',
   mayFind: (f) => f.tokenRun >= MIN_TOKEN,
@@ -532,10 +569,15 @@ const highEntropy: Detector = {
       }
       let end = i;
       while (end < text.length && TOKEN_CHAR.test(text[end] as string)) end++;
-      if (end - i >= MIN_TOKEN) {
-        const token = text.slice(i, end);
-        if (!isMasked(token) && looksRandom(token)) ranges.push(i, end);
+      // `name=value` inside a run (`q=…`, `sig=…`): each side on its own, so a parameter name is never masked.
+      let from = i;
+      for (let eq = text.indexOf('=', i); eq >= 0 && eq < end; eq = text.indexOf('=', eq + 1)) {
+        if (eq + 1 < end && text[eq + 1] !== '=' && eq > from) {
+          pushRandom(text, from, eq, ranges);
+          from = eq + 1;
+        }
       }
+      pushRandom(text, from, end, ranges);
       i = end;
     }
     return maskRanges(text, ranges, (s) => mask(s, 'highEntropy', 'text'));
