@@ -304,7 +304,9 @@ export const PROVIDER_KEY_RULES: readonly ProviderKeyRule[] = [
     'slack-token',
     'Slack',
     ['xoxb-', 'xoxp-', 'xoxa-', 'xoxr-', 'xoxs-', 'xoxe-', 'xoxo-', 'xoxe.xox'],
-    /(?:xoxe\.)?xox[bparseo]-(?:\d+-)?[A-Za-z0-9-]{8,}/,
+    // Bot, user, app-level and legacy tokens start with a numeric workspace or user id; a config
+    // token (`xoxe.xoxp-1-…`) and a refresh token (`xoxe-1-…`) carry a long random tail.
+    /(?:xox[bparso]-\d{6,}-[A-Za-z0-9-]{8,}|xoxe\.xox[bp]-1-[A-Za-z0-9]{100,}|xoxe-1-[A-Za-z0-9]{100,})/,
     `xoxb-${fill('0123456789', 12)}-${fill(AZ09, 24)}`,
   ),
   rule(
@@ -696,3 +698,48 @@ export const PROVIDER_KEY_RULES: readonly ProviderKeyRule[] = [
 export const PROVIDER_KEY_PREFIXES: readonly string[] = [
   ...new Set(PROVIDER_KEY_RULES.flatMap((r) => r.prefixes)),
 ].sort((a, b) => b.length - a.length);
+
+/**
+ * Providers whose credentials have no fixed format (gitleaks' keyword rules: `algolia: <hex>`,
+ * `SONAR_LOGIN := "…"`, `BUNDLE_GEMS__CONTRIBSYS__COM=user:pass`): a token-like value assigned to
+ * a name that holds one of these words is taken for one. Lower case; matched case-insensitively.
+ */
+export const PROVIDER_KEYWORDS: readonly string[] = [
+  'algolia',
+  'asana',
+  'atlassian',
+  'bitbucket',
+  'cloudant',
+  'cloudflare',
+  'confluent',
+  'contribsys',
+  'datadog',
+  'droneci',
+  'finnhub',
+  'freshbooks',
+  'gitter',
+  'heroku',
+  'hubspot',
+  'kraken',
+  'kucoin',
+  'launchdarkly',
+  'linkedin',
+  'mailgun',
+  'mattermost',
+  'messagebird',
+  'netlify',
+  'newrelic',
+  'new_relic',
+  'okta',
+  'privateai',
+  'sendbird',
+  'sentry',
+  'snyk',
+  'softlayer',
+  'sonar',
+  'squarespace',
+  'sumo',
+  'twitch',
+  'twitter',
+  'zendesk',
+];

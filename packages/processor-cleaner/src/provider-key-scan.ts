@@ -36,7 +36,8 @@ export function findProviderKeys(text: string, ranges: number[]): void {
   PREFIX_SCAN.lastIndex = 0;
   for (let hit = PREFIX_SCAN.exec(text); hit !== null; hit = PREFIX_SCAN.exec(text)) {
     const at = hit.index;
-    if (at > 0 && isAlnum(text.charCodeAt(at - 1))) continue;
+    // After a letter, digit or `.` the prefix is inside a word or a file name (`video_box.ico-7a38…`).
+    if (at > 0 && (isAlnum(text.charCodeAt(at - 1)) || text.charCodeAt(at - 1) === 46)) continue;
     let end = -1;
     for (const sticky of BY_PREFIX.get(hit[0]) ?? []) {
       sticky.lastIndex = at;
@@ -45,7 +46,7 @@ export function findProviderKeys(text: string, ranges: number[]): void {
     }
     // A shorter prefix at the same place (`sk-` under `sk-ant-`…) was not tried by the alternation.
     if (end < 0) end = shorterPrefixMatch(text, at, hit[0]);
-    if (end > at) {
+    if (end > at && !isPlaceholder(text, at + hit[0].length, end)) {
       found.push(at, end);
       PREFIX_SCAN.lastIndex = end;
     }
@@ -54,7 +55,8 @@ export function findProviderKeys(text: string, ranges: number[]): void {
     if (!text.includes(marker)) continue;
     pattern.lastIndex = 0;
     for (let match = pattern.exec(text); match !== null; match = pattern.exec(text))
-      found.push(match.index, match.index + match[0].length);
+      if (!isPlaceholder(text, match.index, match.index + match[0].length))
+        found.push(match.index, match.index + match[0].length);
   }
   if (found.length === 0) return;
   // Marker matches come after the prefix ones: sort by start and merge overlaps.
@@ -87,4 +89,19 @@ function shorterPrefixMatch(text: string, at: number, matched: string): number {
     }
   }
   return end;
+}
+
+/**
+ * A documentation stand-in, not a credential: the part after the prefix is mostly `x`/`X`, as in `glptt-xxxx…`, `xoxb-xxxxxxxxx-xxxxxxxxxx`, `api_org_XXXXXXXX`.
+ */
+function isPlaceholder(text: string, start: number, end: number): boolean {
+  let filler = 0;
+  let letters = 0;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (!isAlnum(code)) continue;
+    letters++;
+    if (code === 120 || code === 88) filler++;
+  }
+  return letters > 0 && filler / letters >= 0.6;
 }

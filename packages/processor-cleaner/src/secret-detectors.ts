@@ -1,4 +1,5 @@
 import type { DetectorName } from './detector-names.js';
+import { PROVIDER_KEYWORDS } from './provider-key-rules.js';
 import { findProviderKeys } from './provider-key-scan.js';
 import {
   HAS_AT,
@@ -193,6 +194,9 @@ export function isSecretParameter(name: string): boolean {
   return secret;
 }
 
+/** A template's stand-in for the value (`{token}`, `${TOKEN}`, `{{token}}`, `<token>`, `%s`, `:token`), not a value. */
+const URL_TEMPLATE_VALUE = /^(?:\$?\{[^}]*\}+|<[^>]*>|%s|:[A-Za-z_]\w*)$/;
+
 /** `?token=abc&page=2` → `?token=REDACTED&page=2`: values of credential-named parameters, in URLs, query strings and form bodies. */
 const urlQuery: Detector = {
   name: 'urlQuery',
@@ -211,6 +215,7 @@ const urlQuery: Detector = {
       if (
         value !== '' &&
         !isMasked(value) &&
+        !URL_TEMPLATE_VALUE.test(value) &&
         (ranges.length === 0 || (ranges[ranges.length - 1] as number) <= eq)
       ) {
         ranges.push(eq + 1, end);
@@ -221,7 +226,8 @@ const urlQuery: Detector = {
   },
 };
 
-const JWT = /eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+// Real headers and claims are 10+ characters (`{"alg":"x"}`); `eyJBB.eyJCC.x` is a doc's stand-in.
+const JWT = /eyJ[A-Za-z0-9_-]{7,}\.eyJ[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]*/g;
 
 const jwt: Detector = {
   name: 'jwt',
@@ -280,24 +286,51 @@ const cloudKey: Detector = {
  * names that say public (`public_key`, `publicToken`, `publishable_key`) are no secret.
  */
 const ASSIGNMENT =
-  /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,40}?(password|passwd|pwd|passphrase|pass|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|authorization|auth|credentials?)(?:[_.-]?(?:access[_-]?)?(?:key|id))?)(["']?)[ \t]*(:=|=>|===?|!==?|:|=)[ \t]*(?:"([^"\r\n]*)"|'([^'\r\n]*)'|([^\s"',;&}]+))/gi;
-const ASSIGNMENT_HINT = /pass|pwd|secret|token|key|auth|credential|curl|wget/i;
-/** Placeholders and non-values after a secret's name: `?`, `$1`, `:pw`, `%s`, `{{x}}`, `null`, `***`. */
-const NO_SECRET_VALUE = /^(?:[?$:@%{<]|\*+$|(?:null|none|nil|undefined|true|false|redacted|\[redacted.*)$)/i;
+  /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,40}?(password|passwd|pwd|passphrase|pass|secrete?|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|authorization|auth|credentials?)(?:[_.-]?[A-Za-z0-9]+){0,3}?)(?:\[\d*\])?(["']?)[ \t]*(:::=|::=|:=|\?=|=>|===?|!==?|:|=)[ \t]*(?:@?"([^"\r\n]*)"|@?'([^'\r\n]*)'|`([^`\r\n]*)`|([^\s"',;&`]+))/gi;
+const ASSIGNMENT_HINT = new RegExp(
+  ['pass', 'pwd', 'secret', 'token', 'key', 'auth', 'credential', 'curl', 'http', ...PROVIDER_KEYWORDS].join(
+    '|',
+  ),
+  'i',
+);
+/** Placeholders and non-values after a secret's name: `?`, `$1`, `:pw`, `%s`, `{{x}}`, `<pw>`, `[PASSWORD]`, `null`, `***`. */
+const NO_SECRET_VALUE = /^(?:[?$:@%{<[]|\*+$|(?:null|none|nil|undefined|true|false|redacted|\[redacted.*)$)/i;
+/** Words after the secret's name that make it about the secret, not the secret (`token_type`, `password_reset_url`). */
+const ABOUT_THE_SECRET =
+  /[_.-]?(?:type|count|ttl|expires?|expiry|expiration|length|len|limit|usage|hint|names?|ids?|url|uri|file|path|field|policy|reset|required|min|max|enabled|changed|updated|at|endpoint|header|prefix|version|format|size|mode|strength|rules?|regex|pattern|label|placeholder|input)$/i;
+/** An unquoted value that is code, not a literal: `get_secret()`, `request.headers["apikey"]`, `os.environ[...]`. */
+const CODE_VALUE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[([]/;
+/** A token-like value after a provider's name (PROVIDER_KEYWORDS): digits or punctuation in it, no spaces, no URL. */
+const PROVIDER_ASSIGNMENT = new RegExp(
+  `(?<![A-Za-z0-9])([A-Za-z0-9_.-]{0,40}?(?:${PROVIDER_KEYWORDS.join('|')})[A-Za-z0-9_.-]{0,40})(["']?)[ \\t]*(?::::?=|::=|:=|\\?=|=>|:|=)[ \\t]*(?:"([^"\\r\\n]*)"|'([^'\\r\\n]*)'|([^\\s"',;&\`]+))`,
+  'gi',
+);
+const PROVIDER_HINT = new RegExp(PROVIDER_KEYWORDS.join('|'), 'i');
+const TOKEN_LIKE = /^[A-Za-z0-9][A-Za-z0-9_:.+=-]{9,}$/;
+
 /** `"hunter2" == password`: a literal compared with a secret's name, the literal first. */
 const REVERSED_COMPARISON =
-  /(["'])([^"'\r\n]{1,200})\1[ \t]*(?:===?|!==?)[ \t]*[A-Za-z0-9_.]{0,40}?(?:password|passwd|pwd|secret|token|api_?key)(?![A-Za-z0-9_])/gi;
-/** `curl -u user:password …`, `wget --user=u --password=p` (the latter is an assignment already). */
-const CLI_USER = /\b(?:curl|http)\b[^\r\n]{0,200}?[ \t](?:-u|--user)[ \t=]+(["']?)[^\s:'"]+:([^\s'"]+)\1/g;
+  /(["'])([^"'\r\n]{1,200})\1[ \t]*(?:===?|!==?)[ \t]*[A-Za-z0-9_.]{0,40}?(?:password|passwd|pwd|secret|token|api_?key|private_key)(?![A-Za-z0-9])/gi;
+/** `curl -u user:password …` (`wget --user=u --password=p` is an assignment already). */
+const CLI_USER = /\b(?:curl|http)\b[^\r\n]{0,200}?[ \t](?:-u|--user)[ \t=]+(["']?)([^\s:'"]+):([^\s'"]+)\1/g;
 
+/** The value of an ASSIGNMENT match: the quoted text, or the bare run without closers it never opened (`x}` of `{pw: x}`). */
 function assignmentValue(match: RegExpExecArray): string | undefined {
-  return match[5] ?? match[6] ?? match[7];
+  const quoted = match[5] ?? match[6] ?? match[7];
+  if (quoted !== undefined) return quoted;
+  let value = match[8] as string;
+  for (const [open, close] of [
+    ['{', '}'],
+    ['(', ')'],
+    ['[', ']'],
+  ] as const)
+    while (value.endsWith(close) && !value.includes(open)) value = value.slice(0, -1);
+  return value;
 }
 
-/** Whether `pass` stands as its own word in the name (`db_pass`, `dbPass`, `PASS`), not inside one (`bypass`, `compass`). */
-function passIsWord(name: string): boolean {
-  // The core is the last `pass` in the name: the optional suffix (`key`, `id`) holds none.
-  const at = name.toLowerCase().lastIndexOf('pass');
+/** Whether `core` starts a word of the name (`db_pass`, `dbPass`, `PASS`, `authToken`), not inside one (`bypass`, `Unauthorized`). */
+function startsWord(name: string, core: string): boolean {
+  const at = name.toLowerCase().indexOf(core);
   if (at <= 0) return true;
   const before = name.charCodeAt(at - 1);
   const first = name.charCodeAt(at);
@@ -315,15 +348,35 @@ const assignment: Detector = {
       const name = (match[1] as string).toLowerCase();
       const core = (match[2] as string).toLowerCase();
       const value = assignmentValue(match) as string;
-      if (NO_SECRET_VALUE.test(value)) return false;
+      if (value === '' || NO_SECRET_VALUE.test(value)) return false;
+      if (match[8] !== undefined && CODE_VALUE.test(value)) return false;
       if (name.includes('public') || name.includes('publishable')) return false;
-      if (core === 'pass' && !passIsWord(match[1] as string)) return false;
+      if (name.length > core.length && ABOUT_THE_SECRET.test(name.slice(name.indexOf(core) + core.length)))
+        return false;
+      if ((core === 'pass' || core === 'auth') && !startsWord(match[1] as string, core)) return false;
       return core.includes('token') || core.includes('key') || core.startsWith('auth')
         ? value.length >= 8
         : true;
     });
+    if (PROVIDER_HINT.test(out))
+      out = replaceMatches(
+        out,
+        PROVIDER_ASSIGNMENT,
+        (match) => match[3] ?? match[4] ?? match[5],
+        masked,
+        (match) => {
+          const value = (match[3] ?? match[4] ?? match[5]) as string;
+          return TOKEN_LIKE.test(value) && /[^A-Za-z]/.test(value) && !isMasked(value);
+        },
+      );
     if (out.includes('==') || out.includes('!=')) out = replaceMatches(out, REVERSED_COMPARISON, 2, masked);
-    if (out.includes('-u') || out.includes('--user')) out = replaceMatches(out, CLI_USER, 2, masked);
+    if (out.includes('-u') || out.includes('--user'))
+      out = replaceMatches(out, CLI_USER, 3, masked, (match) => {
+        const user = match[2] as string;
+        const password = match[3] as string;
+        // `$1:$2`, `<user:password>`, `neo4j:[PASSWORD]`, `${u}:${p}`: placeholders of a script or a doc.
+        return !NO_SECRET_VALUE.test(user) && !NO_SECRET_VALUE.test(password) && !password.endsWith('>');
+      });
     return out;
   },
 };
@@ -533,12 +586,14 @@ const INTEGRITY_HASH = /sha(?:1|256|384|512)-[A-Za-z0-9+/]{20,}={0,2}/g;
 const TOKEN_HINT = /[A-Za-z0-9_+=-]{24}/;
 
 /**
- * Public object ids with a type prefix: OpenAI's and Anthropic's (`conv_`, `call_`, `asst_`,
+ * Public values with a type prefix: publishable keys (`pk_live_`, Stripe's and others', meant for
+ * browsers), a lone base64 JSON segment (`eyJ…`, a JWT header without its claims and signature),
+ * and object ids: OpenAI's and Anthropic's (`conv_`, `call_`, `asst_`,
  * `resp_`, `msg_`, `toolu_`, `chatcmpl-` …, what gen_ai.* attributes carry) and Stripe's
  * (`cus_`, `pi_`, `ch_` …). Their random tails are identifiers, not credentials.
  */
 const PUBLIC_ID =
-  /^(?:conv|call|asst|run|thread|msg|file|resp|rs|fc|batch|ft|ftjob|vs|step|toolu|srvtoolu|req|chatcmpl|cmpl|evt|cus|pi|pm|ch|in|sub|prod|price|txn|seti|src|acct|cs|po|ii|il)[_-]/;
+  /^(?:eyJ|(?:pk|conv|call|asst|run|thread|msg|file|resp|rs|fc|batch|ft|ftjob|vs|step|toolu|srvtoolu|req|chatcmpl|cmpl|evt|cus|pi|pm|ch|in|sub|prod|price|txn|seti|src|acct|cs|po|ii|il)[_-])/;
 
 /** Pushes [start, end) when that stretch is a random-looking token. */
 function pushRandom(text: string, start: number, end: number, ranges: number[]): void {
@@ -552,6 +607,9 @@ const highEntropy: Detector = {
   mayFind: (f) => f.tokenRun >= MIN_TOKEN,
   redact(text, mask) {
     if (text.length < MIN_TOKEN || !TOKEN_HINT.test(text)) return text;
+    // An armored public key or certificate is public by design; its base64 lines are not tokens.
+    if (text.includes('-----BEGIN') && (text.includes('PUBLIC KEY') || text.includes('CERTIFICATE')))
+      return text;
     const ranges: number[] = [];
     const hashes = text.includes('sha') ? [...text.matchAll(INTEGRITY_HASH)] : [];
     let nextHash = 0;
