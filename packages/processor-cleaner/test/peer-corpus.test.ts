@@ -30,7 +30,7 @@ const groups: [string, Group][] = readdirSync(dir)
 const FLOORS = {
   recallByCategory: {
     'provider-key': 0.97,
-    'keyword-assignment': 0.88,
+    'keyword-assignment': 0.87,
     'url-credentials': 1,
     'private-key': 1,
   } as Record<string, number>,
