@@ -11,7 +11,14 @@ import { describe, expect, it } from 'vitest';
 const MAY_IMPORT: Record<string, readonly string[]> = {
   core: ['@opentelemetry/api'],
   'semantic-mapping': ['@opentelemetry/api', '@tracepoint/core'],
-  'processor-cleaner': ['@opentelemetry/api', '@tracepoint/core', '@tracepoint/semantic-mapping'],
+  'processor-cleaner': [
+    '@opentelemetry/api',
+    '@tracepoint/core',
+    '@tracepoint/semantic-mapping',
+    // The PII detectors' validation (README: Dependencies): IBAN registry and checksum, phone numbering plans.
+    'ibantools',
+    'libphonenumber-js',
+  ],
   'processor-aggregator': ['@opentelemetry/api', '@tracepoint/core', '@tracepoint/semantic-mapping'],
   'exporter-clickhouse': [
     '@opentelemetry/api',

@@ -13,6 +13,10 @@ export const DETECTOR_NAMES = [
   'assignment',
   'email',
   'card',
+  'iban',
+  'ssn',
+  'phone',
+  'ipAddress',
   'highEntropy',
 ] as const;
 

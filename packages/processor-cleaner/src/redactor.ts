@@ -5,7 +5,7 @@ import type { CleanerStats } from './cleaner-stats.js';
 import type { DetectorName } from './detector-names.js';
 import { type QueryDialect, queryDialectOf, redactQueryLiterals } from './query-literals.js';
 import { DETECTORS, type Detector, type Masker } from './secret-detectors.js';
-import { BUILT_IN_BLOCKED_KEY, isEssentialKey, NOT_SECRET_KEY } from './secret-keys.js';
+import { BUILT_IN_BLOCKED_KEY, isEssentialKey, NETWORK_ADDRESS_KEYS, NOT_SECRET_KEY } from './secret-keys.js';
 import { emptyFeatures, textFeatures } from './text-features.js';
 import { compileAnyPattern, type TextMatcher } from './text-pattern.js';
 
@@ -195,12 +195,17 @@ export class Redactor {
     // One pass over the characters, then only the detectors whose condition holds. Once one has
     // masked something the text is no longer the one described, so the rest all run.
     const features = textFeatures(out, this.features);
+    // The network attributes tracing needs keep their addresses (the IP and phone detectors skip
+    // them: `::ffff:10.1.2.3` holds a dotted quad), so
+    // their texts are not remembered as clean for keys where it runs.
+    const network = key !== undefined && NETWORK_ADDRESS_KEYS.has(key);
     for (let i = 0; i < this.detectors.length; i++) {
       const detector = this.detectors[i] as Detector;
       if (out === scanned && !detector.mayFind(features)) continue;
+      if (network && (detector.name === 'ipAddress' || detector.name === 'phone')) continue;
       out = detector.redact(out, this.mask);
     }
-    if (out === scanned && memo) this.remember(out);
+    if (out === scanned && memo && !network) this.remember(out);
     return out;
   }
 

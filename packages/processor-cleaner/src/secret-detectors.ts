@@ -1,4 +1,5 @@
 import type { DetectorName } from './detector-names.js';
+import { iban, ipAddress, phone, ssn } from './pii-detectors.js';
 import { PROVIDER_KEYWORDS } from './provider-key-rules.js';
 import { findProviderKeys } from './provider-key-scan.js';
 import {
@@ -286,7 +287,7 @@ const cloudKey: Detector = {
  * names that say public (`public_key`, `publicToken`, `publishable_key`) are no secret.
  */
 const ASSIGNMENT =
-  /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,40}?(password|passwd|pwd|passphrase|pass|secrete?|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|authorization|auth|credentials?)(?:[_.-]?[A-Za-z0-9]+){0,3}?)(?:\[\d*\])?(["']?)[ \t]*(:::=|::=|:=|\?=|=>|===?|!==?|:|=)[ \t]*(?:@?"([^"\r\n]*)"|@?'([^'\r\n]*)'|`([^`\r\n]*)`|([^\s"',;&`]+))/gi;
+  /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,40}?(password|passwd|pwd|passphrase|pass|pw|secrete?|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|authorization|auth|credentials?|key)(?:[_.-]?[A-Za-z0-9]+){0,3}?)(?:\[\d*\])?(["']?)[ \t]*(:::=|::=|:=|\?=|=>|===?|!==?|:|=)[ \t]*(?:@?"([^"\r\n]*)"|@?'([^'\r\n]*)'|`([^`\r\n]*)`|([^\s"',;&`]+))/gi;
 const ASSIGNMENT_HINT = new RegExp(
   ['pass', 'pwd', 'secret', 'token', 'key', 'auth', 'credential', 'curl', 'http', ...PROVIDER_KEYWORDS].join(
     '|',
@@ -298,6 +299,8 @@ const NO_SECRET_VALUE = /^(?:[?$:@%{<[]|\*+$|(?:null|none|nil|undefined|true|fal
 /** Words after the secret's name that make it about the secret, not the secret (`token_type`, `password_reset_url`). */
 const ABOUT_THE_SECRET =
   /[_.-]?(?:type|count|ttl|expires?|expiry|expiration|length|len|limit|usage|hint|names?|ids?|url|uri|file|path|field|policy|reset|required|min|max|enabled|changed|updated|at|endpoint|header|prefix|version|format|size|mode|strength|rules?|regex|pattern|label|placeholder|input)$/i;
+/** What a value under a bare `key` name must look like to be a credential: 16+ token characters, no path or dots. */
+const BARE_KEY_VALUE = /^[A-Za-z0-9_+=-]{16,}$/;
 /** An unquoted value that is code, not a literal: `get_secret()`, `request.headers["apikey"]`, `os.environ[...]`. */
 const CODE_VALUE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[([]/;
 /** A token-like value after a provider's name (PROVIDER_KEYWORDS): digits or punctuation in it, no spaces, no URL. */
@@ -312,7 +315,14 @@ const TOKEN_LIKE = /^[A-Za-z0-9][A-Za-z0-9_:.+=-]{9,}$/;
 const REVERSED_COMPARISON =
   /(["'])([^"'\r\n]{1,200})\1[ \t]*(?:===?|!==?)[ \t]*[A-Za-z0-9_.]{0,40}?(?:password|passwd|pwd|secret|token|api_?key|private_key)(?![A-Za-z0-9])/gi;
 /** `curl -u user:password …` (`wget --user=u --password=p` is an assignment already). */
-const CLI_USER = /\b(?:curl|http)\b[^\r\n]{0,200}?[ \t](?:-u|--user)[ \t=]+(["']?)([^\s:'"]+):([^\s'"]+)\1/g;
+const CLI_USER =
+  /\b(?:curl|http)\b(?:[^\r\n]|\\\r?\n){0,300}?[ \t](?:-u|--user)[ \t=]+(["']?)([^\s:'"]*)\1?:(["']?)([^\s'"]+)\3/g;
+/** `<add key="ClearTextPassword" value="x" />` (NuGet, .NET app settings): the value of a secret-named key. */
+const XML_KEY_VALUE =
+  /\bkey=(["'])([^"'\r\n]{0,60}?(?:password|passwd|pwd|secret|token|api_?key|apikey)[^"'\r\n]{0,30})\1[ \t]+value=(["'])([^"'\r\n]+)\3/gi;
+/** `--api-key x`, `--softlayer-api-key "x"`, `-password x`: a command-line flag naming a secret, then its value. */
+const CLI_FLAG =
+  /(?<![\w-])--?[A-Za-z0-9-]{0,40}?(?:password|passwd|secret|token|api-key|apikey)[ \t]+(["']?)([^\s"'-][^\s"']{7,})\1/gi;
 
 /** The value of an ASSIGNMENT match: the quoted text, or the bare run without closers it never opened (`x}` of `{pw: x}`). */
 function assignmentValue(match: RegExpExecArray): string | undefined {
@@ -340,7 +350,10 @@ function startsWord(name: string, core: string): boolean {
 
 const assignment: Detector = {
   name: 'assignment',
-  mayFind: (f) => (f.chars & (HAS_COLON | HAS_EQUALS)) !== 0,
+  // An operator (`:`, `=`), or a command-line flag's `-` and the blank before its value.
+  mayFind: (f) =>
+    (f.chars & (HAS_COLON | HAS_EQUALS)) !== 0 ||
+    (f.chars & (HAS_BLANK | HAS_DASH)) === (HAS_BLANK | HAS_DASH),
   redact(text, mask) {
     if (!ASSIGNMENT_HINT.test(text)) return text;
     const masked = (s: string) => mask(s, 'assignment', 'text');
@@ -353,7 +366,13 @@ const assignment: Detector = {
       if (name.includes('public') || name.includes('publishable')) return false;
       if (name.length > core.length && ABOUT_THE_SECRET.test(name.slice(name.indexOf(core) + core.length)))
         return false;
-      if ((core === 'pass' || core === 'auth') && !startsWord(match[1] as string, core)) return false;
+      if (
+        (core === 'pass' || core === 'auth' || core === 'pw' || core === 'key') &&
+        !startsWord(match[1] as string, core)
+      )
+        return false;
+      // A bare `key` names many things (`cache_key`, `sort_key`, `key: "GET /x"`): only a random-looking value is one.
+      if (core === 'key') return BARE_KEY_VALUE.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value);
       return core.includes('token') || core.includes('key') || core.startsWith('auth')
         ? value.length >= 8
         : true;
@@ -371,12 +390,20 @@ const assignment: Detector = {
       );
     if (out.includes('==') || out.includes('!=')) out = replaceMatches(out, REVERSED_COMPARISON, 2, masked);
     if (out.includes('-u') || out.includes('--user'))
-      out = replaceMatches(out, CLI_USER, 3, masked, (match) => {
+      out = replaceMatches(out, CLI_USER, 4, masked, (match) => {
         const user = match[2] as string;
-        const password = match[3] as string;
+        const password = match[4] as string;
         // `$1:$2`, `<user:password>`, `neo4j:[PASSWORD]`, `${u}:${p}`: placeholders of a script or a doc.
-        return !NO_SECRET_VALUE.test(user) && !NO_SECRET_VALUE.test(password) && !password.endsWith('>');
+        return (
+          (user === '' || !NO_SECRET_VALUE.test(user)) &&
+          !NO_SECRET_VALUE.test(password) &&
+          !password.endsWith('>')
+        );
       });
+    if (out.includes('value='))
+      out = replaceMatches(out, XML_KEY_VALUE, 4, masked, (m) => !NO_SECRET_VALUE.test(m[4] as string));
+    if (out.includes('-'))
+      out = replaceMatches(out, CLI_FLAG, 2, masked, (m) => !NO_SECRET_VALUE.test(m[2] as string));
     return out;
   },
 };
@@ -456,7 +483,8 @@ const email: Detector = {
       const domain = text.slice(at + atLength, end);
       const dot = domain.lastIndexOf('.');
       const tld = domain.slice(dot + 1);
-      if (dot <= 0 || !/^[A-Za-z]{2,63}$/.test(tld) || domain.includes('..')) continue;
+      if (dot <= 0 || !/^(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/.test(tld) || domain.includes('..'))
+        continue;
       // systemd units (`user@1000.service`, `getty@tty1.service`): a template instance, not a mailbox.
       if (SYSTEMD_UNIT_TYPES.has(tld)) continue;
       // `git@github.com:org/repo.git` is an SSH remote, not a mailbox.
@@ -495,6 +523,10 @@ function isCardBrand(digits: string): boolean {
   if (p2 === 34 || p2 === 37) return n === 15;
   if (p4 === 6011 || p2 === 65 || (p3 >= 644 && p3 <= 649) || p2 === 62) return n >= 16 && n <= 19;
   if (p4 >= 3528 && p4 <= 3589) return n >= 16 && n <= 19;
+  // UATP (airline cards), Dankort, then Maestro's ranges (12-19 digits).
+  if (digits[0] === '1') return n === 15;
+  if (p4 === 5019) return n === 16;
+  if (p2 === 50 || (p2 >= 56 && p2 <= 58) || p2 === 63 || p2 === 67) return n >= 12 && n <= 19;
   if ((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) return n >= 14 && n <= 19;
   return false;
 }
@@ -503,37 +535,71 @@ function isCardBrand(digits: string): boolean {
 /** 13+ digits with single separators somewhere: the only texts worth the per-character scan. */
 const CARD_HINT = /\d(?:[ -]?\d){12}/;
 
+const MAX_CHAIN_DIGITS = 80;
+
+/** The digits of text[start, end) without the separators. */
+function digitsOf(text: string, start: number, end: number): string {
+  let out = '';
+  for (let k = start; k < end; k++) if (isDigit(text.charCodeAt(k))) out += text[k];
+  return out;
+}
+
+/** Cards in a chain of digit groups ([start, end) pairs): the longest run of whole groups from each group on that is one. */
+function cardsInChain(text: string, groups: number[], ranges: number[]): void {
+  for (let g = 0; g < groups.length; g += 2) {
+    let found = -1;
+    let digits = 0;
+    for (let h = g; h < groups.length; h += 2) {
+      digits += (groups[h + 1] as number) - (groups[h] as number);
+      if (digits > 19) break;
+      if (digits < 13) continue;
+      const candidate = digitsOf(text, groups[g] as number, groups[h + 1] as number);
+      if (isCardBrand(candidate) && luhnValid(candidate)) found = h;
+    }
+    if (found >= 0) {
+      ranges.push(groups[g] as number, groups[found + 1] as number);
+      g = found;
+    }
+  }
+}
+
 const card: Detector = {
   name: 'card',
   mayFind: (f) => f.digitChain >= 13,
   redact(text, mask) {
     if (text.length < 13 || !CARD_HINT.test(text)) return text;
     const ranges: number[] = [];
+    // One chain of digit groups (single spaces or dashes between), then the cards in it: a chain
+    // can hold two cards one space apart (`4111…1111 5500…0004`).
+    const groups: number[] = [];
     let i = 0;
     while (i < text.length) {
       if (!isDigit(text.charCodeAt(i)) || (i > 0 && isAlnum(text.charCodeAt(i - 1)))) {
         i++;
         continue;
       }
-      let digits = '';
+      groups.length = 0;
       let end = i;
-      while (end < text.length && digits.length < 20) {
+      let count = 0;
+      let groupStart = i;
+      while (end < text.length && count < MAX_CHAIN_DIGITS) {
         const code = text.charCodeAt(end);
         if (isDigit(code)) {
-          digits += text[end];
+          count++;
           end++;
         } else if (
           (code === 32 || code === 45) &&
           isDigit(text.charCodeAt(end + 1)) &&
           isDigit(text.charCodeAt(end - 1))
         ) {
+          groups.push(groupStart, end);
           end++;
+          groupStart = end;
         } else break;
       }
+      groups.push(groupStart, end);
       const bounded = end >= text.length || !isAlnum(text.charCodeAt(end));
-      if (bounded && digits.length >= 13 && digits.length <= 19 && isCardBrand(digits) && luhnValid(digits)) {
-        ranges.push(i, end);
-      }
+      if (bounded && count >= 13) cardsInChain(text, groups, ranges);
       i = end + 1;
     }
     return maskRanges(text, ranges, (s) => mask(s, 'card', 'text'));
@@ -652,5 +718,9 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   assignment,
   email,
   card,
+  iban,
+  ssn,
+  phone,
+  ipAddress,
   highEntropy,
 };

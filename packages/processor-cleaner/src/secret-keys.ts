@@ -1,4 +1,4 @@
-import { MAPPING_ATTRIBUTE_NAMES } from '@tracepoint/core';
+import { CLIENT_ADDRESS, MAPPING_ATTRIBUTE_NAMES, SERVER_ADDRESS } from '@tracepoint/core';
 
 /**
  * Attribute keys whose string values are credentials, matched on whole
@@ -19,3 +19,20 @@ export function isEssentialKey(key: string): boolean {
 }
 
 const ESSENTIAL_KEYS: ReadonlySet<string> = new Set(MAPPING_ATTRIBUTE_NAMES);
+
+/**
+ * Attributes whose value is a peer's or this host's network address, which tracing needs (who
+ * called whom): the IP detector never masks them. The semantic conventions' current and old names.
+ */
+export const NETWORK_ADDRESS_KEYS: ReadonlySet<string> = new Set([
+  ...CLIENT_ADDRESS,
+  ...SERVER_ADDRESS,
+  'network.local.address',
+  'source.address',
+  'destination.address',
+  'host.ip',
+  'net.host.ip',
+  'net.host.name',
+  'net.sock.peer.addr',
+  'net.sock.host.addr',
+]);

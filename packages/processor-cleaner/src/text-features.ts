@@ -17,6 +17,8 @@ export interface TextFeatures {
   tokenRun: number;
   /** Most digits in a chain where digits are apart by at most one space or dash (`4111 1111-1111`). */
   digitChain: number;
+  /** Digits in the whole text. */
+  digits: number;
 }
 
 export const HAS_EQUALS = 1;
@@ -64,6 +66,7 @@ export function textFeatures(text: string, into: TextFeatures): TextFeatures {
   let tokenRun = 0;
   let chain = 0;
   let digitChain = 0;
+  let digits = 0;
   // Whether the previous character was a digit, and whether a single separator follows one.
   let afterDigit = false;
   let separated = false;
@@ -80,6 +83,7 @@ export function textFeatures(text: string, into: TextFeatures): TextFeatures {
       if (token > tokenRun) tokenRun = token;
     } else token = 0;
     if (bits & 4) {
+      digits++;
       chain = afterDigit || separated ? chain + 1 : 1;
       if (chain > digitChain) digitChain = chain;
       afterDigit = true;
@@ -93,9 +97,10 @@ export function textFeatures(text: string, into: TextFeatures): TextFeatures {
   into.wordRun = wordRun;
   into.tokenRun = tokenRun;
   into.digitChain = digitChain;
+  into.digits = digits;
   return into;
 }
 
 export function emptyFeatures(): TextFeatures {
-  return { chars: 0, wordRun: 0, tokenRun: 0, digitChain: 0 };
+  return { chars: 0, wordRun: 0, tokenRun: 0, digitChain: 0, digits: 0 };
 }

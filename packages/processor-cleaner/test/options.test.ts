@@ -6,7 +6,7 @@ describe('options', () => {
   it.each([
     [{ redaction: 'hmac' }, /hmacKey/],
     [{ redaction: 'scramble' }, /redaction/],
-    [{ detectors: ['email', 'ssn'] }, /detectors has unknown detector ssn/],
+    [{ detectors: ['email', 'passport'] }, /detectors has unknown detector passport/],
     [{ maxValueLength: 0 }, /option maxValueLength must be an integer >= 1, got 0/],
     [{ dropRules: [{ name: 'everything' }] }, /dropRules\[0\] has no condition/],
     [{ dropRules: [{ name: 'x', kind: 'sideways' }] }, /dropRules\[0\]\.kind/],

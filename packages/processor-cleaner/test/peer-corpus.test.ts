@@ -23,18 +23,24 @@ const groups: [string, Group][] = readdirSync(dir)
   .map((name) => [name, JSON.parse(readFileSync(new URL(name, dir), 'utf8')) as Group]);
 
 /**
- * The floors this corpus is held to: what the cleaner reaches now, so a change that loses
- * recall or precision fails here. Issue 22's targets (100% on provider keys, 95% overall, 97% of
- * look-alikes kept) are above some of them; they are raised as the cleaner gets there.
+ * The floors this corpus is held to: what the cleaner reaches now (96.1% overall, 99.2% of
+ * look-alikes kept), so a change that loses recall or precision fails here. Issue 22 asks 100% on
+ * fixed-format provider keys: 97.8% now (the misses are README-listed), raised as it gets there.
  */
 const FLOORS = {
   recallByCategory: {
-    'provider-key': 0.97,
-    'keyword-assignment': 0.87,
+    'provider-key': 0.975,
+    'keyword-assignment': 0.91,
     'url-credentials': 1,
     'private-key': 1,
+    card: 1,
+    iban: 1,
+    email: 1,
+    'ip-address': 0.96,
+    phone: 0.93,
+    'other-secret': 0.9,
   } as Record<string, number>,
-  recallOverall: 0.63,
+  recallOverall: 0.96,
   lookAlikesKept: 0.99,
 };
 

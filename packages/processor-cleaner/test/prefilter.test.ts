@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { DETECTOR_NAMES, type DetectorName } from '@tracepoint/processor-cleaner';
 import {
   CleanerStats,
@@ -31,6 +31,16 @@ interface CorpusEntry {
 const corpus = JSON.parse(
   readFileSync(new URL('./fixtures/redaction-corpus.json', import.meta.url), 'utf8'),
 ) as { positives: CorpusEntry[]; negatives: CorpusEntry[] };
+// The peers' corpus too (test/fixtures/peer-corpus): its PII and provider formats reach every detector.
+const peerDir = new URL('./fixtures/peer-corpus/', import.meta.url);
+for (const name of readdirSync(peerDir).filter((file) => file.endsWith('.json'))) {
+  const group = JSON.parse(readFileSync(new URL(name, peerDir), 'utf8')) as {
+    positives: CorpusEntry[];
+    negatives: CorpusEntry[];
+  };
+  corpus.positives.push(...group.positives);
+  corpus.negatives.push(...group.negatives);
+}
 
 /** Deterministic PRNG (mulberry32), so a failure names a text that reproduces. */
 function random(seed: number): () => number {
@@ -166,6 +176,12 @@ const BOUNDARY = [
   'pwd=x',
   'x=1&token=y',
   'xoxb-0123456789',
+  'DE89370400440532013000',
+  '078-05-1120',
+  '+44 20 7946 0958',
+  '0917 123 4567',
+  '10.1.2.3',
+  'fe80::1',
 ];
 const TEXTS = [...BOUNDARY, ...corpusTexts(), ...hostileTexts(20_000, 19)];
 
@@ -214,7 +230,13 @@ describe('detector prefilter', () => {
     expect(textFeatures('4111  1111 1111 1111', f).digitChain).toBe(12);
     expect(textFeatures('12-34 -5', f).digitChain).toBe(4);
     expect(textFeatures('abc_DEF-123+x', f)).toMatchObject({ wordRun: 11, tokenRun: 13 });
-    expect(textFeatures('ı\u00a0\u212a', f)).toEqual({ chars: 0, wordRun: 0, tokenRun: 0, digitChain: 0 });
+    expect(textFeatures('ı\u00a0\u212a', f)).toEqual({
+      chars: 0,
+      wordRun: 0,
+      tokenRun: 0,
+      digitChain: 0,
+      digits: 0,
+    });
   });
 });
 

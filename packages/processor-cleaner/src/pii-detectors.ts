@@ -1,0 +1,186 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import { countrySpecs, isValidIBAN } from 'ibantools';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { Detector, Masker } from './secret-detectors.js';
+import { HAS_COLON, HAS_DOT } from './text-features.js';
+
+/** Masks [start, end) spans (sorted, not overlapping). */
+function maskRanges(text: string, ranges: number[], mask: (secret: string) => string): string {
+  if (ranges.length === 0) return text;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < ranges.length; i += 2) {
+    const start = ranges[i] as number;
+    const end = ranges[i + 1] as number;
+    out += text.slice(from, start) + mask(text.slice(start, end));
+    from = end;
+  }
+  return out + text.slice(from);
+}
+
+function isAlnum(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+/**
+ * US social security numbers written as SSNs are (`078-05-1120`, `078 05 1120`, `078.05.1120`,
+ * one separator throughout), without the numbers the SSA never issues (area 000, 666 and 900-999,
+ * group 00, serial 0000). Nine bare digits are left: order ids and timestamps look the same.
+ */
+const SSN = /(?<![\d.-])(?!000|666|9\d\d)\d{3}([- .])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-]|\.\d)/g;
+
+export const ssn: Detector = {
+  name: 'ssn',
+  mayFind: (f) => f.digits >= 9,
+  redact(text, mask: Masker) {
+    if (text.length < 11) return text;
+    const ranges: number[] = [];
+    SSN.lastIndex = 0;
+    for (let match = SSN.exec(text); match !== null; match = SSN.exec(text))
+      ranges.push(match.index, match.index + match[0].length);
+    return maskRanges(text, ranges, (s) => mask(s, 'ssn', 'text'));
+  },
+};
+
+/** A country code and check digits, then the BBAN, electronic or printed in groups of four. */
+const IBAN_START = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?=[ -]?[A-Z0-9])/g;
+
+/**
+ * IBANs: the country's length from the IBAN registry (ibantools' `countrySpecs`), then the
+ * checksum (mod 97) and the country's BBAN format (`isValidIBAN`), so a product code that starts
+ * like one stays. Printed ones (`DE89 3704 0044 0532 0130 00`) are read across single spaces or dashes.
+ */
+export const iban: Detector = {
+  name: 'iban',
+  // 15+ characters in a row (electronic), or a printed one's run of digits in groups.
+  mayFind: (f) => f.wordRun >= 15 || f.digitChain >= 8,
+  redact(text, mask: Masker) {
+    if (text.length < 15) return text;
+    const ranges: number[] = [];
+    IBAN_START.lastIndex = 0;
+    for (let match = IBAN_START.exec(text); match !== null; match = IBAN_START.exec(text)) {
+      const start = match.index;
+      const chars = (countrySpecs as Record<string, { chars?: number }>)[match[0].slice(0, 2)]?.chars;
+      if (chars === undefined) continue;
+      let electronic = '';
+      let end = start;
+      while (end < text.length && electronic.length < chars) {
+        const code = text.charCodeAt(end);
+        if ((code >= 48 && code <= 57) || (code >= 65 && code <= 90)) electronic += text[end];
+        else if (!((code === 32 || code === 45) && end > start && isAlnum(text.charCodeAt(end + 1)))) break;
+        end++;
+      }
+      if (electronic.length !== chars || (end < text.length && isAlnum(text.charCodeAt(end)))) continue;
+      if (!isValidIBAN(electronic)) continue;
+      ranges.push(start, end);
+      IBAN_START.lastIndex = end;
+    }
+    return maskRanges(text, ranges, (s) => mask(s, 'iban', 'text'));
+  },
+};
+
+const IPV4 = /(?<![A-Za-z0-9./_:-])(?:\d{1,3}\.){3}\d{1,3}(?![A-Za-z0-9_-]|\.\d)/g;
+/** Hex groups with colons (`::` allowed), an IPv4 tail, a zone: candidates `isIPv6` decides on. */
+const IPV6 =
+  /(?<![A-Za-z0-9_:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?:%[A-Za-z0-9]+)?(?![A-Za-z0-9_:]|\.[A-Za-z0-9])/g;
+
+/**
+ * IP addresses in free text (logs, exception messages). Not after `/` (a URL's host: the URL
+ * rules keep its shape) nor inside dotted names and versions (`Chrome/120.0.0.0`, `1.2.3.4.5`).
+ * The network attributes tracing needs (`client.address`, `server.address`,
+ * `network.peer.address` and their old names) never reach this detector: the redactor skips it
+ * for them (NETWORK_ADDRESS_KEYS).
+ */
+export const ipAddress: Detector = {
+  name: 'ipAddress',
+  mayFind: (f) => ((f.chars & HAS_DOT) !== 0 && f.digits >= 4) || (f.chars & HAS_COLON) !== 0,
+  redact(text, mask: Masker) {
+    if (text.length < 2) return text;
+    const ranges: number[] = [];
+    if (text.includes('.')) {
+      IPV4.lastIndex = 0;
+      for (let match = IPV4.exec(text); match !== null; match = IPV4.exec(text))
+        if (isIPv4(match[0])) ranges.push(match.index, match.index + match[0].length);
+    }
+    if (text.includes(':')) {
+      IPV6.lastIndex = 0;
+      for (let match = IPV6.exec(text); match !== null; match = IPV6.exec(text)) {
+        const candidate = match[0];
+        const zone = candidate.indexOf('%');
+        // A bare `::` is C++'s and Rust's path separator far more often than the unspecified address.
+        if (candidate === '::' || !isIPv6(zone === -1 ? candidate : candidate.slice(0, zone))) continue;
+        const start = match.index;
+        // An IPv4 tail matched by both: the IPv6 match covers it.
+        while (ranges.length > 0 && (ranges[ranges.length - 1] as number) > start) ranges.length -= 2;
+        ranges.push(start, start + candidate.length);
+      }
+      if (ranges.length > 2) sortRanges(ranges);
+    }
+    return maskRanges(text, ranges, (s) => mask(s, 'ipAddress', 'text'));
+  },
+};
+
+function sortRanges(ranges: number[]): void {
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < ranges.length; i += 2) pairs.push([ranges[i] as number, ranges[i + 1] as number]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  ranges.length = 0;
+  let lastEnd = -1;
+  for (const [start, end] of pairs) {
+    if (start < lastEnd) continue;
+    ranges.push(start, end);
+    lastEnd = end;
+  }
+}
+
+/**
+ * Regions a national number (no `+`) is tried in, in order; a number with `+` and its country
+ * code needs none. libphonenumber-js's full metadata decides whether the number is one a carrier
+ * could assign (numbering plan, length, type).
+ */
+export const PHONE_REGIONS = ['US', 'GB', 'DE', 'FR', 'IN', 'BR', 'PH', 'AU'] as const;
+
+/**
+ * Candidates: `+` and 7-15 digits in groups; or a national number in groups with separators or
+ * parentheses; or 10-11 bare digits, tried only when they start with a trunk `0` (11) or words
+ * before them say phone (PHONE_CONTEXT): other bare runs are ids and timestamps.
+ */
+const PHONE_CANDIDATE =
+  /(?<![\w+.-])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,5}){1,4}|(?:\(\d{2,5}\)[ .-]?|\d{1,5}[ .-]\(?|0 ?\(\d{2,5}\) ?)\d{2,5}\)?(?:[ .-]\d{2,7}){0,3}|\d{10,11})(?![\w-]|\.\d)/g;
+/** Words that say a bare run of 10-11 digits is a phone number (presidio's context words, in short). */
+const PHONE_CONTEXT =
+  /(?:phone|tel|mobile|cell|number|call|sms|contact|whatsapp|fax)\W{0,3}(?:\w+\W{1,3}){0,3}$/i;
+/** Shapes that are something else: an ISO date, a dotted quad (an IP address, or none), an SSN's 3-2-4. */
+const NOT_PHONE = /^(?:\d{4}-\d{2}-\d{2}|\d{1,3}(?:\.\d{1,3}){3}|\d{3}[- .]\d{2}[- .]\d{4})$/;
+
+function isPhoneNumber(candidate: string): boolean {
+  const digits = candidate.replace(/\D/g, '').length;
+  if (digits < 7 || digits > 15 || NOT_PHONE.test(candidate)) return false;
+  if (candidate.startsWith('+')) return parsePhoneNumberFromString(candidate)?.isValid() === true;
+  for (const region of PHONE_REGIONS)
+    if (parsePhoneNumberFromString(candidate, region)?.isValid() === true) return true;
+  return false;
+}
+
+export const phone: Detector = {
+  name: 'phone',
+  mayFind: (f) => f.digits >= 7,
+  redact(text, mask: Masker) {
+    if (text.length < 7) return text;
+    const ranges: number[] = [];
+    PHONE_CANDIDATE.lastIndex = 0;
+    for (let match = PHONE_CANDIDATE.exec(text); match !== null; match = PHONE_CANDIDATE.exec(text)) {
+      const candidate = match[0];
+      // Bare digits are ids and timestamps unless the words before say phone (`call 4155550132`).
+      const bare = /^\d+$/.test(candidate);
+      if (
+        bare &&
+        !(candidate[0] === '0' && candidate.length === 11) &&
+        !PHONE_CONTEXT.test(text.slice(Math.max(0, match.index - 40), match.index))
+      )
+        continue;
+      if (isPhoneNumber(candidate)) ranges.push(match.index, match.index + candidate.length);
+    }
+    return maskRanges(text, ranges, (s) => mask(s, 'phone', 'text'));
+  },
+};
