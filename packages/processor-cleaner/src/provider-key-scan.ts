@@ -1,13 +1,13 @@
 import { PROVIDER_KEY_PREFIXES, PROVIDER_KEY_RULES, type ProviderKeyRule } from './provider-key-rules.js';
 
-const escape = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const escapeLiteral = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /**
  * One native scan for every rule's prefix: a text without any (most) costs one regex pass, and a
  * text with one runs only the rules of that prefix, each anchored (sticky) where it was found.
  * Prefixes are tried longest first, so a longer one wins at the same position.
  */
-const PREFIX_SCAN = new RegExp(PROVIDER_KEY_PREFIXES.map(escape).join('|'), 'g');
+const PREFIX_SCAN = new RegExp(PROVIDER_KEY_PREFIXES.map(escapeLiteral).join('|'), 'g');
 
 /** Per prefix, the rules that start with it, each as a sticky regex. */
 const BY_PREFIX = new Map<string, RegExp[]>();
