@@ -79,6 +79,8 @@ export const iban: Detector = {
   },
 };
 
+const IPV4_HINT = /\d\.\d{1,3}\.\d{1,3}\.\d/;
+const IPV6_HINT = /::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:/;
 const IPV4 = /(?<![A-Za-z0-9./_:-])(?:\d{1,3}\.){3}\d{1,3}(?![A-Za-z0-9_-]|\.\d)/g;
 /** Hex groups with colons (`::` allowed), an IPv4 tail, a zone: candidates `isIPv6` decides on. */
 const IPV6 =
@@ -97,12 +99,13 @@ export const ipAddress: Detector = {
   redact(text, mask: Masker) {
     if (text.length < 2) return text;
     const ranges: number[] = [];
-    if (text.includes('.')) {
+    // Native checks first: most texts with dots and colons (URLs, versions, times) hold no address.
+    if (IPV4_HINT.test(text)) {
       IPV4.lastIndex = 0;
       for (let match = IPV4.exec(text); match !== null; match = IPV4.exec(text))
         if (isIPv4(match[0])) ranges.push(match.index, match.index + match[0].length);
     }
-    if (text.includes(':')) {
+    if (IPV6_HINT.test(text)) {
       IPV6.lastIndex = 0;
       for (let match = IPV6.exec(text); match !== null; match = IPV6.exec(text)) {
         const candidate = match[0];

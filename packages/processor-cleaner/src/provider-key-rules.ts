@@ -1,6 +1,7 @@
 /**
  * Fixed-format credentials of service providers, as data: each rule names the provider, the
- * literal its format starts with (or, for the few without a prefix, a literal it always holds),
+ * literal its format starts with (or, for the few without a prefix or with a short random part,
+ * a literal it always holds),
  * the whole format, and a made-up example in it. The `cloudKey` detector, its prefilter, the
  * README's list and the tests are all driven by this table. Formats follow the providers'
  * documented token shapes (the same families gitleaks' rule set covers); each pattern is written
@@ -81,12 +82,19 @@ export const PROVIDER_KEY_RULES: readonly ProviderKeyRule[] = [
     /LTAI[A-Za-z0-9]{20}(?![A-Za-z0-9])/,
     `LTAI${fill(AZ09, 20)}`,
   ),
-  rule(
-    'azure-storage-key',
+  markerRule(
+    'azure-storage-account-key',
     'Azure',
-    ['AccountKey=', 'SharedAccessKey=', 'SharedAccessSignature='],
-    /(?:AccountKey|SharedAccessKey|SharedAccessSignature)=[A-Za-z0-9+/=%]{16,}/,
+    'AccountKey=',
+    /AccountKey=[A-Za-z0-9+/=%]{16,}/g,
     `AccountKey=${fill(AZ09, 86)}==`,
+  ),
+  markerRule(
+    'azure-shared-access-key',
+    'Azure',
+    'SharedAccess',
+    /SharedAccess(?:Key|Signature)=[A-Za-z0-9+/=%]{16,}/g,
+    `SharedAccessKey=${fill(AZ09, 43)}=`,
   ),
   markerRule(
     'azure-ad-client-secret',
@@ -316,18 +324,18 @@ export const PROVIDER_KEY_RULES: readonly ProviderKeyRule[] = [
     /xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+/,
     `xapp-1-A${fill(UPPER09, 9)}-${fill('0123456789', 13)}-${fill(HEX, 64)}`,
   ),
-  rule(
+  markerRule(
     'slack-webhook-url',
     'Slack',
-    ['hooks.slack.com/'],
-    /hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_-]{20,}/,
+    'hooks.slack.com/',
+    /hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_-]{20,}/g,
     `hooks.slack.com/services/T${fill(UPPER09, 8)}/B${fill(UPPER09, 8)}/${fill(AZ09, 24)}`,
   ),
-  rule(
+  markerRule(
     'discord-webhook-url',
     'Discord',
-    ['discord.com/api/webhooks/', 'discordapp.com/api/webhooks/'],
-    /discord(?:app)?\.com\/api\/webhooks\/\d{17,20}\/[A-Za-z0-9_-]{60,}/,
+    '/api/webhooks/',
+    /discord(?:app)?\.com\/api\/webhooks\/\d{17,20}\/[A-Za-z0-9_-]{60,}/g,
     `discord.com/api/webhooks/${fill('0123456789', 18)}/${fill(AZ09, 68)}`,
   ),
   markerRule(

@@ -198,12 +198,21 @@ export class Redactor {
     // The network attributes tracing needs keep their addresses (the IP and phone detectors skip
     // them: `::ffff:10.1.2.3` holds a dotted quad), so
     // their texts are not remembered as clean for keys where it runs.
-    const network = key !== undefined && NETWORK_ADDRESS_KEYS.has(key);
+    let network = false;
     for (let i = 0; i < this.detectors.length; i++) {
       const detector = this.detectors[i] as Detector;
-      if (out === scanned && !detector.mayFind(features)) continue;
-      if (network && (detector.name === 'ipAddress' || detector.name === 'phone')) continue;
-      out = detector.redact(out, this.mask);
+      const unchanged = out === scanned;
+      if (unchanged && !detector.mayFind(features)) continue;
+      if (
+        (detector.name === 'ipAddress' || detector.name === 'phone') &&
+        key !== undefined &&
+        NETWORK_ADDRESS_KEYS.has(key)
+      ) {
+        network = true;
+        continue;
+      }
+      // The features describe `scanned`: once a detector changed the text they no longer apply.
+      out = detector.redact(out, this.mask, unchanged ? features : undefined);
     }
     if (out === scanned && memo && !network) this.remember(out);
     return out;

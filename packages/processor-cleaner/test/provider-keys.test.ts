@@ -37,6 +37,8 @@ describe('provider key rules (PROVIDER_KEY_RULES)', () => {
         `${example}\n`,
       ])
         expect(masked(text), text).not.toContain(example);
+      // A prefix rule's match holds a run of 16+ word characters (findProviderKeys skips texts without one).
+      if (rule.marker === undefined) expect(example).toMatch(/[A-Za-z0-9_-]{16}/);
       // The detector's prefilter holds for every format.
       expect(DETECTORS.cloudKey.mayFind(textFeatures(`x ${example} y`, emptyFeatures()))).toBe(true);
     },
