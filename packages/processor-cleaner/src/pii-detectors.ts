@@ -150,6 +150,8 @@ export const PHONE_REGIONS = ['US', 'GB', 'DE', 'FR', 'IN', 'BR', 'PH', 'AU'] as
  */
 const PHONE_CANDIDATE =
   /(?<![\w+.-])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,5}){1,4}|(?:\(\d{2,5}\)[ .-]?|\d{1,5}[ .-]\(?|0 ?\(\d{2,5}\) ?)\d{2,5}\)?(?:[ .-]\d{2,7}){0,3}|\d{10,11})(?![\w-]|\.\d)/g;
+/** Seven or more digits and separators in a row: every candidate has them, most texts with digits do not. */
+const PHONE_HINT = /\d[\d ().-]{5,}\d/;
 /** Words that say a bare run of 10-11 digits is a phone number (presidio's context words, in short). */
 const PHONE_CONTEXT =
   /(?:phone|tel|mobile|cell|number|call|sms|contact|whatsapp|fax)\W{0,3}(?:\w+\W{1,3}){0,3}$/i;
@@ -169,7 +171,7 @@ export const phone: Detector = {
   name: 'phone',
   mayFind: (f) => f.digits >= 7,
   redact(text, mask: Masker) {
-    if (text.length < 7) return text;
+    if (text.length < 7 || !PHONE_HINT.test(text)) return text;
     const ranges: number[] = [];
     PHONE_CANDIDATE.lastIndex = 0;
     for (let match = PHONE_CANDIDATE.exec(text); match !== null; match = PHONE_CANDIDATE.exec(text)) {

@@ -504,11 +504,11 @@ export const PROVIDER_KEY_RULES: readonly ProviderKeyRule[] = [
     /(?:sq0atp-[0-9A-Za-z_-]{22}|sq0csp-[0-9A-Za-z_-]{43}|EAAA[A-Za-z0-9_+=-]{60})(?![0-9A-Za-z_-])/,
     `sq0atp-${fill(AZ09, 22)}`,
   ),
-  rule(
+  markerRule(
     'braintree-access-token',
     'PayPal Braintree',
-    ['access_token$production$', 'access_token$sandbox$'],
-    /access_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32}/,
+    'access_token$',
+    /access_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32}/g,
     `access_token$production$${fill(LOWER09, 16)}$${fill(HEX, 32)}`,
   ),
   rule(
@@ -693,11 +693,11 @@ export const PROVIDER_KEY_RULES: readonly ProviderKeyRule[] = [
     /s-s4t2(?:ud|af)-[a-f0-9]{64}/,
     `s-s4t2ud-${fill(HEX, 64)}`,
   ),
-  rule(
+  markerRule(
     'authress-service-key',
     'Authress',
-    ['sc_', 'ext_', 'scauth_', 'authress_'],
-    /(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\.acc[_-][a-z0-9-]{10,32}\.[A-Za-z0-9+/_=-]{30,120}/,
+    '.acc',
+    /(?<![A-Za-z0-9])(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\.acc[_-][a-z0-9-]{10,32}\.[A-Za-z0-9+/_=-]{30,120}/g,
     `sc_${fill(LOWER09, 10)}.${fill(LOWER09, 5)}.acc_${fill(LOWER09, 16)}.${fill(AZ09, 40)}`,
   ),
 ];

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_KEY_RULES } from '../src/provider-key-rules.js';
-import { findProviderKeys } from '../src/provider-key-scan.js';
+import { findProviderKeys, MAX_PREFIX } from '../src/provider-key-scan.js';
 import { DETECTORS } from '../src/secret-detectors.js';
 import { emptyFeatures, textFeatures } from '../src/text-features.js';
 
@@ -37,8 +37,12 @@ describe('provider key rules (PROVIDER_KEY_RULES)', () => {
         `${example}\n`,
       ])
         expect(masked(text), text).not.toContain(example);
-      // A prefix rule's match holds a run of 16+ word characters (findProviderKeys skips texts without one).
-      if (rule.marker === undefined) expect(example).toMatch(/[A-Za-z0-9_-]{16}/);
+      // A prefix rule's match holds a run of 16+ word characters that starts at most MAX_PREFIX after
+      // the match (findProviderKeys looks only around such runs).
+      if (rule.marker === undefined) {
+        const run = /[A-Za-z0-9_-]{16}/.exec(example);
+        expect(run?.index ?? Number.POSITIVE_INFINITY, rule.id).toBeLessThanOrEqual(MAX_PREFIX);
+      }
       // The detector's prefilter holds for every format.
       expect(DETECTORS.cloudKey.mayFind(textFeatures(`x ${example} y`, emptyFeatures()))).toBe(true);
     },
