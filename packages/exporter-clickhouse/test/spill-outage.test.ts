@@ -7,7 +7,6 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@clickhouse/client';
 import { SpanKind } from '@opentelemetry/api';
-import type { StatsRecord } from '@tracepoint/core';
 import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 import { type ReadableSpan, SDK_PACKAGE } from '@tracepoint-internal/otel-line';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { exportOnce, recordSpans as recordSpansOf } from '../../../test-support/
 import { fixedFreePort, startServerProcess } from '../../../test-support/restartable-server.js';
 import { resolveExporterConfig } from '../src/exporter-options.js';
 import { SpillDirectory } from '../src/spill-directory.js';
+import { endpointRecord } from './stats-records.js';
 
 const quiet = { warn() {}, error() {} };
 const serverDir = tempDataDir('exporter-spill-outage');
@@ -377,28 +377,7 @@ describe('the spill, with the ClickHouse HTTP server killed', () => {
     child = await startServer(port);
     const dir = mkdtempSync(join(tmpdir(), 'tracepoint-spill-stats-'));
     const exporter = new ClickHouseSpanExporter(exporterOptions(port, dir));
-    const record = (service: string, count: number): StatsRecord => ({
-      intervalStartSeconds: 1_780_000_000,
-      intervalSeconds: 60,
-      statType: 'endpoint',
-      service,
-      spanName: 'GET /items/:id',
-      spanKind: 'Server',
-      statusCode: 'Unset',
-      sourceComponent: '',
-      targetComponent: '',
-      sourceMethod: '',
-      targetMethod: '',
-      exceptionType: '',
-      spanCount: count,
-      count,
-      errorCount: 0,
-      durationSumMs: count,
-      durationMinMs: 1,
-      durationMaxMs: 1,
-      sketchKeys: [1],
-      sketchCounts: [count],
-    });
+    const record = (service: string, count: number) => endpointRecord(service, count);
     try {
       await exporter.ready();
       expect(await exporter.writeStats([record('stats-before', 1)])).toBe(0);

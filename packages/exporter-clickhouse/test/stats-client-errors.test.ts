@@ -3,33 +3,18 @@ import { ClickHouseSpanExporter } from '@tracepoint/exporter-clickhouse';
 import { MIGRATIONS_TABLE } from '@tracepoint/exporter-clickhouse/internal';
 import { describe, expect, it } from 'vitest';
 import { testStore } from '../../../test-support/test-store.js';
+import { endpointRecord } from './stats-records.js';
 
 const store = testStore('stats-client-errors');
 
 function record(clientErrors: number | undefined): StatsRecord {
-  return {
-    intervalStartSeconds: 1_780_000_000,
-    intervalSeconds: 60,
-    statType: 'endpoint',
-    service: 'catalog',
-    spanName: 'GET /items/:id',
-    spanKind: 'Server',
-    statusCode: 'Unset',
-    sourceComponent: '',
-    targetComponent: '',
-    sourceMethod: '',
-    targetMethod: '',
-    exceptionType: '',
-    spanCount: 5,
-    count: 5,
-    errorCount: 0,
-    ...(clientErrors === undefined ? {} : { clientErrors }),
+  // Durations and sketch as the test wrote them first; a writer that leaves client_errors out counts none.
+  return endpointRecord('catalog', 5, {
     durationSumMs: 10,
-    durationMinMs: 1,
     durationMaxMs: 4,
-    sketchKeys: [1],
     sketchCounts: [5],
-  };
+    ...(clientErrors === undefined ? {} : { clientErrors }),
+  });
 }
 
 describe('trace_point_stats.client_errors (migration 6)', () => {

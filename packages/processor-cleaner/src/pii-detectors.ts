@@ -1,26 +1,9 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { countrySpecs, isValidIBAN } from 'ibantools';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { isAsciiAlnum as isAlnum, maskRanges } from './masked-ranges.js';
 import type { Detector, Masker } from './secret-detectors.js';
 import { HAS_COLON, HAS_DOT } from './text-features.js';
-
-/** Masks [start, end) spans (sorted, not overlapping). */
-function maskRanges(text: string, ranges: number[], mask: (secret: string) => string): string {
-  if (ranges.length === 0) return text;
-  let out = '';
-  let from = 0;
-  for (let i = 0; i < ranges.length; i += 2) {
-    const start = ranges[i] as number;
-    const end = ranges[i + 1] as number;
-    out += text.slice(from, start) + mask(text.slice(start, end));
-    from = end;
-  }
-  return out + text.slice(from);
-}
-
-function isAlnum(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
-}
 
 /**
  * US social security numbers written as SSNs are (`078-05-1120`, `078 05 1120`, `078.05.1120`,

@@ -1,3 +1,4 @@
+import { isAsciiAlnum as isAlnum } from './masked-ranges.js';
 import { PROVIDER_KEY_PREFIXES, PROVIDER_KEY_RULES, type ProviderKeyRule } from './provider-key-rules.js';
 
 const escapeLiteral = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -80,10 +81,6 @@ const MARKED: readonly { marker: string; pattern: RegExp }[] = PROVIDER_KEY_RULE
 ).map((rule) => ({ marker: rule.marker, pattern: new RegExp(rule.pattern.source, 'g') }));
 
 const LONG_RUN = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{16}/;
-
-function isAlnum(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
-}
 
 /**
  * Pushes [start, end) of every provider credential in `text` onto `ranges`, sorted and not

@@ -1,4 +1,5 @@
 import type { DetectorName } from './detector-names.js';
+import { isAsciiAlnum as isAlnum, maskRanges } from './masked-ranges.js';
 import { iban, ipAddress, phone, ssn } from './pii-detectors.js';
 import { PROVIDER_KEYWORDS } from './provider-key-rules.js';
 import { findProviderKeys } from './provider-key-scan.js';
@@ -40,10 +41,6 @@ function isMasked(value: string): boolean {
   return value === 'REDACTED' || value.startsWith('[REDACTED') || value.startsWith('hmac:');
 }
 
-function isAlnum(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
-}
-
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
@@ -71,20 +68,6 @@ function replaceMatches(
     from = start + secret.length;
   }
   return from === 0 ? text : out + text.slice(from);
-}
-
-/** Masks [start, end) spans collected by a hand-written scanner (sorted, not overlapping). */
-function maskRanges(text: string, ranges: number[], mask: (secret: string) => string): string {
-  if (ranges.length === 0) return text;
-  let out = '';
-  let from = 0;
-  for (let i = 0; i < ranges.length; i += 2) {
-    const start = ranges[i] as number;
-    const end = ranges[i + 1] as number;
-    out += text.slice(from, start) + mask(text.slice(start, end));
-    from = end;
-  }
-  return out + text.slice(from);
 }
 
 // PEM (`-----BEGIN RSA PRIVATE KEY-----`) and OpenPGP armor (`-----BEGIN PGP PRIVATE KEY BLOCK-----`).
