@@ -316,6 +316,12 @@ class SqlScanner {
   private readonly at: Cursor;
   private i: number;
   private previous: Previous = 'start';
+  /** Where the last token ended, and from where blanks before a comment may go with it. */
+  private lastTokenEnd = 0;
+  private blanksFrom = 0;
+  /** The last word read, for `AS $$ … $$` and `DO $$ … $$` (a function body, not a string). */
+  private lastWordStart = -1;
+  private lastWordEnd = -1;
 
   constructor(
     private readonly splicer: TextSplicer,
@@ -337,6 +343,13 @@ class SqlScanner {
       this.i++;
       return;
     }
+    // Blanks right before a comment go with it, but never text an earlier replacement covered.
+    this.blanksFrom = this.lastTokenEnd;
+    this.stepToken(c);
+    this.lastTokenEnd = this.i;
+  }
+
+  private stepToken(c: number): void {
     if (!this.inComment && this.comment(c)) return;
     if (c === QUOTE || (c === DQUOTE && this.inComment)) {
       this.literal(this.i, this.at.quotedEnd(this.i, true).end);
@@ -351,25 +364,36 @@ class SqlScanner {
     }
   }
 
-  /** Comments keep their text (it explains the query) but get their literals redacted too. */
+  /**
+   * Comments go, as Datadog's SQL obfuscator drops them: they are free text (names, values,
+   * sqlcommenter tags with routes and trace ids) that the literal rules cannot vouch for. The
+   * blanks before one go with it, and a single space stays where tokens would otherwise touch.
+   */
   private comment(c: number): boolean {
     const text = this.at.text;
-    let bodyEnd: number;
     let next: number;
     if (c === MINUS && this.at.code(this.i + 1) === MINUS) {
       const newline = text.indexOf('\n', this.i + 2);
-      bodyEnd = newline < 0 || newline > this.at.to ? this.at.to : newline;
-      next = bodyEnd;
+      next = newline < 0 || newline > this.at.to ? this.at.to : newline;
     } else if (c === SLASH && this.at.code(this.i + 1) === STAR) {
       const close = text.indexOf('*/', this.i + 2);
-      const closed = close >= 0 && close + 2 <= this.at.to;
-      bodyEnd = closed ? close : this.at.to;
-      next = closed ? close + 2 : this.at.to;
+      next = close >= 0 && close + 2 <= this.at.to ? close + 2 : this.at.to;
     } else {
       return false;
     }
-    new SqlScanner(this.splicer, this.i + 2, bodyEnd, true).run();
-    this.i = next;
+    let start = this.i;
+    while (
+      start > this.blanksFrom &&
+      (text.charCodeAt(start - 1) === SPACE || text.charCodeAt(start - 1) === TAB)
+    )
+      start--;
+    let end = next;
+    // At the very start, the blanks after the comment go too.
+    if (start === 0) while (end < this.at.to && isSpace(this.at.code(end))) end++;
+    const touching =
+      start > 0 && end < this.at.to && !isSpace(this.at.code(start - 1)) && !isSpace(this.at.code(end));
+    this.splicer.replace(start, end, touching ? ' ' : '');
+    this.i = end;
     return true;
   }
 
@@ -407,6 +431,8 @@ class SqlScanner {
       return;
     }
     this.i = end;
+    this.lastWordStart = start;
+    this.lastWordEnd = end;
     const text = this.at.text;
     const isKeyword =
       mayBeSignKeyword(text, start, end) && SIGN_KEYWORDS.has(text.slice(start, end).toUpperCase());
@@ -467,8 +493,23 @@ class SqlScanner {
     const delimiter = this.at.text.slice(this.i, tagEnd + 1);
     const close = this.at.text.indexOf(delimiter, tagEnd + 1);
     const end = close < 0 || close + delimiter.length > this.at.to ? this.at.to : close + delimiter.length;
+    if (this.bodyFollows() && close >= 0) {
+      // A function or DO block's body (PL/pgSQL, SQL): code whose names stay and whose literals go.
+      new SqlScanner(this.splicer, tagEnd + 1, close, false).run();
+      this.i = end;
+      this.previous = 'operand';
+      return true;
+    }
     this.literal(this.i, end);
     return true;
+  }
+
+  /** Whether the word before this dollar quote is AS or DO: `CREATE FUNCTION … AS $$…$$`, `DO $$…$$`. */
+  private bodyFollows(): boolean {
+    const length = this.lastWordEnd - this.lastWordStart;
+    if (length !== 2 || this.lastTokenEnd !== this.lastWordEnd) return false;
+    const word = this.at.text.slice(this.lastWordStart, this.lastWordEnd).toUpperCase();
+    return word === 'AS' || word === 'DO';
   }
 
   private isTagPart(c: number): boolean {
