@@ -16,3 +16,25 @@ export function maskRanges(text: string, ranges: number[], mask: (secret: string
   }
   return out + text.slice(from);
 }
+
+/**
+ * [start, end) pairs found by several scans, in any order, as `maskRanges` takes them: sorted by
+ * start, overlapping ones merged into one, pushed onto `into`.
+ */
+export function mergeRanges(found: readonly number[], into: number[]): void {
+  const order: number[] = [];
+  for (let i = 0; i < found.length; i += 2) order.push(i);
+  order.sort((a, b) => (found[a] as number) - (found[b] as number));
+  let lastEnd = -1;
+  for (const i of order) {
+    const start = found[i] as number;
+    const end = found[i + 1] as number;
+    if (start >= lastEnd) {
+      into.push(start, end);
+      lastEnd = end;
+    } else if (end > lastEnd) {
+      into[into.length - 1] = end;
+      lastEnd = end;
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { countrySpecs, isValidIBAN } from 'ibantools';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { isAsciiAlnum as isAlnum, maskRanges } from './masked-ranges.js';
+import { isAsciiAlnum as isAlnum, maskRanges, mergeRanges } from './masked-ranges.js';
 import type { Detector, Masker } from './secret-detectors.js';
 import { HAS_COLON, HAS_DOT } from './text-features.js';
 
@@ -81,12 +81,12 @@ export const ipAddress: Detector = {
   mayFind: (f) => ((f.chars & HAS_DOT) !== 0 && f.digits >= 4) || (f.chars & HAS_COLON) !== 0,
   redact(text, mask: Masker) {
     if (text.length < 2) return text;
-    const ranges: number[] = [];
+    const found: number[] = [];
     // Native checks first: most texts with dots and colons (URLs, versions, times) hold no address.
     if (IPV4_HINT.test(text)) {
       IPV4.lastIndex = 0;
       for (let match = IPV4.exec(text); match !== null; match = IPV4.exec(text))
-        if (isIPv4(match[0])) ranges.push(match.index, match.index + match[0].length);
+        if (isIPv4(match[0])) found.push(match.index, match.index + match[0].length);
     }
     if (IPV6_HINT.test(text)) {
       IPV6.lastIndex = 0;
@@ -95,29 +95,16 @@ export const ipAddress: Detector = {
         const zone = candidate.indexOf('%');
         // A bare `::` is C++'s and Rust's path separator far more often than the unspecified address.
         if (candidate === '::' || !isIPv6(zone === -1 ? candidate : candidate.slice(0, zone))) continue;
-        const start = match.index;
-        // An IPv4 tail matched by both: the IPv6 match covers it.
-        while (ranges.length > 0 && (ranges[ranges.length - 1] as number) > start) ranges.length -= 2;
-        ranges.push(start, start + candidate.length);
+        // An IPv4 tail matched by both is merged into the IPv6 match that covers it.
+        found.push(match.index, match.index + candidate.length);
       }
-      if (ranges.length > 2) sortRanges(ranges);
     }
+    if (found.length === 0) return text;
+    const ranges: number[] = [];
+    mergeRanges(found, ranges);
     return maskRanges(text, ranges, (s) => mask(s, 'ipAddress', 'text'));
   },
 };
-
-function sortRanges(ranges: number[]): void {
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < ranges.length; i += 2) pairs.push([ranges[i] as number, ranges[i + 1] as number]);
-  pairs.sort((a, b) => a[0] - b[0]);
-  ranges.length = 0;
-  let lastEnd = -1;
-  for (const [start, end] of pairs) {
-    if (start < lastEnd) continue;
-    ranges.push(start, end);
-    lastEnd = end;
-  }
-}
 
 /**
  * Regions a national number (no `+`) is tried in, in order; a number with `+` and its country

@@ -1,4 +1,4 @@
-import { isAsciiAlnum as isAlnum } from './masked-ranges.js';
+import { isAsciiAlnum as isAlnum, mergeRanges } from './masked-ranges.js';
 import { PROVIDER_KEY_PREFIXES, PROVIDER_KEY_RULES, type ProviderKeyRule } from './provider-key-rules.js';
 
 const escapeLiteral = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -123,23 +123,8 @@ export function findProviderKeys(text: string, ranges: number[], longRun?: boole
       if (!isPlaceholder(text, match.index, match.index + match[0].length))
         found.push(match.index, match.index + match[0].length);
   }
-  if (found.length === 0) return;
-  // Marker matches come after the prefix ones: sort by start and merge overlaps.
-  const order: number[] = [];
-  for (let i = 0; i < found.length; i += 2) order.push(i);
-  order.sort((a, b) => (found[a] as number) - (found[b] as number));
-  let lastEnd = -1;
-  for (const i of order) {
-    const start = found[i] as number;
-    const end = found[i + 1] as number;
-    if (start >= lastEnd) {
-      ranges.push(start, end);
-      lastEnd = end;
-    } else if (end > lastEnd) {
-      ranges[ranges.length - 1] = end;
-      lastEnd = end;
-    }
-  }
+  // Marker matches come after the prefix ones.
+  if (found.length > 0) mergeRanges(found, ranges);
 }
 
 /** The end of a provider credential starting at `at` (at a word start), or -1. */
@@ -164,16 +149,26 @@ function keyAt(text: string, at: number): number {
   return end > at && !isPlaceholder(text, at + hit[0].length, end) ? end : -1;
 }
 
+/**
+ * Per prefix, the sticky rules of the shorter prefixes it begins with (`sk-` for `sk-ant-`): the
+ * trie's match is the longest prefix, so a failed try there falls back to these. Built once, so
+ * the fallback does not go through every prefix on each failed try.
+ */
+const SHORTER = new Map<string, RegExp[]>();
+for (const prefix of BY_PREFIX.keys()) {
+  const rules: RegExp[] = [];
+  for (const [other, list] of BY_PREFIX)
+    if (other.length < prefix.length && prefix.startsWith(other)) rules.push(...list);
+  if (rules.length > 0) SHORTER.set(prefix, rules);
+}
+
 /** The end of a match of a rule whose (shorter) prefix also starts at `at`, or -1. */
 function shorterPrefixMatch(text: string, at: number, matched: string): number {
   let end = -1;
-  for (const [prefix, rules] of BY_PREFIX) {
-    if (prefix.length >= matched.length || !text.startsWith(prefix, at)) continue;
-    for (const sticky of rules) {
-      sticky.lastIndex = at;
-      const match = sticky.exec(text);
-      if (match !== null && at + match[0].length > end) end = at + match[0].length;
-    }
+  for (const sticky of SHORTER.get(matched) ?? []) {
+    sticky.lastIndex = at;
+    const match = sticky.exec(text);
+    if (match !== null && at + match[0].length > end) end = at + match[0].length;
   }
   return end;
 }
