@@ -3,7 +3,6 @@ import { countrySpecs, isValidIBAN } from 'ibantools';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { isAsciiAlnum as isAlnum, maskRanges, mergeRanges } from './masked-ranges.js';
 import type { Detector, Masker } from './secret-detectors.js';
-import { HAS_COLON, HAS_DOT } from './text-features.js';
 
 /**
  * US social security numbers written as SSNs are (`078-05-1120`, `078 05 1120`, `078.05.1120`,
@@ -14,7 +13,8 @@ const SSN = /(?<![\d.-])(?!000|666|9\d\d)\d{3}([- .])(?!00)\d{2}\1(?!0000)\d{4}(
 
 export const ssn: Detector = {
   name: 'ssn',
-  mayFind: (f) => f.digits >= 9,
+  // Nine digits in one run of digits and separators (TextFeatures.numberRunDigits).
+  mayFind: (f) => f.numberRunDigits >= 9,
   redact(text, mask: Masker) {
     if (text.length < 11) return text;
     const ranges: number[] = [];
@@ -35,8 +35,8 @@ const IBAN_START = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?=[ -]?[A-Z0-9])/g;
  */
 export const iban: Detector = {
   name: 'iban',
-  // 15+ characters in a row (electronic), or a printed one's run of digits in groups.
-  mayFind: (f) => f.wordRun >= 15 || f.digitChain >= 8,
+  // Capitals and check digits, then 15+ characters in a row (electronic) or digits in groups (printed).
+  mayFind: (f) => f.ibanStart && (f.wordRun >= 15 || f.digitChain >= 8),
   redact(text, mask: Masker) {
     if (text.length < 15) return text;
     const ranges: number[] = [];
@@ -78,7 +78,8 @@ const IPV6 =
  */
 export const ipAddress: Detector = {
   name: 'ipAddress',
-  mayFind: (f) => ((f.chars & HAS_DOT) !== 0 && f.digits >= 4) || (f.chars & HAS_COLON) !== 0,
+  // Three dots among digits, or two colons among hex digits: every candidate of IPV4 or IPV6 has one.
+  mayFind: (f) => f.dottedRunDots >= 3 || f.hexRunColons >= 2,
   redact(text, mask: Masker) {
     if (text.length < 2) return text;
     const found: number[] = [];
@@ -139,7 +140,8 @@ function isPhoneNumber(candidate: string): boolean {
 
 export const phone: Detector = {
   name: 'phone',
-  mayFind: (f) => f.digits >= 7,
+  // Every candidate is one run of digits and `+ ().-` with 7+ digits (TextFeatures.numberRunDigits).
+  mayFind: (f) => f.numberRunDigits >= 7,
   redact(text, mask: Masker) {
     if (text.length < 7 || !PHONE_HINT.test(text)) return text;
     const ranges: number[] = [];

@@ -2,7 +2,7 @@ import type { DetectorName } from './detector-names.js';
 import { isAsciiAlnum as isAlnum, maskRanges } from './masked-ranges.js';
 import { iban, ipAddress, phone, ssn } from './pii-detectors.js';
 import { PROVIDER_KEYWORDS } from './provider-key-rules.js';
-import { findProviderKeys } from './provider-key-scan.js';
+import { findProviderKeys, LETTER_ORDER } from './provider-key-scan.js';
 import {
   HAS_AT,
   HAS_BLANK,
@@ -255,12 +255,13 @@ const authHeader: Detector = {
 
 const cloudKey: Detector = {
   name: 'cloudKey',
-  // Every format in PROVIDER_KEY_RULES holds a run of 10+ of [A-Za-z0-9_-] (checked by a test on their examples).
-  mayFind: (f) => f.wordRun >= 10,
+  // A prefix rule's match holds a run of MIN_RUN word characters (a test checks their examples); a
+  // marker rule runs only where its marker's pair is (findProviderKeys reads the same features).
+  mayFind: (f) => f.longRunCount > 0 || f.markers !== 0,
   redact(text, mask, features) {
     if (text.length < 12) return text;
     const ranges: number[] = [];
-    findProviderKeys(text, ranges, features === undefined ? undefined : features.wordRun >= 16);
+    findProviderKeys(text, ranges, features);
     return maskRanges(text, ranges, (s) => mask(s, 'cloudKey', 'text'));
   },
 };
@@ -277,7 +278,8 @@ const ASSIGNMENT =
   /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,40}?(password|passwd|pwd|passphrase|pass|pw|secrete?|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|authorization|auth|credentials?|key)(?:[_.-][A-Za-z0-9]+){0,3})(?:\[\d*\])?(["']?)[ \t]*(:::=|::=|:=|\?=|=>|===?|!==?|:|=)[ \t]*(?:@?"([^"\r\n]*)"|@?'([^'\r\n]*)'|`([^`\r\n]*)`|([^\s"',;&`]+))/gi;
 // The names' cores, so a text without any skips the patterns below (`http` or `curl` here made every
 // URL run the assignment pattern; the providers' names are found from the operators instead).
-const ASSIGNMENT_HINT = /pass|pwd|pw|secret|token|key|auth|credential/i;
+const SECRET_NAME_CORES = ['pass', 'pwd', 'pw', 'secret', 'token', 'key', 'auth', 'credential'] as const;
+const ASSIGNMENT_HINT = new RegExp(SECRET_NAME_CORES.join('|'), 'i');
 /** Placeholders and non-values after a secret's name: `?`, `$1`, `:pw`, `%s`, `{{x}}`, `<pw>`, `[PASSWORD]`, `null`, `***`. */
 const NO_SECRET_VALUE = /^(?:[?$:@%{<[]|\*+$|(?:null|none|nil|undefined|true|false|redacted|\[redacted.*)$)/i;
 /** Words after the secret's name that make it about the secret, not the secret (`token_type`, `password_reset_url`). */
@@ -292,29 +294,110 @@ const PROVIDER_ASSIGNMENT = new RegExp(
   `(?<![A-Za-z0-9])([A-Za-z0-9_.-]{0,40}?(?:${PROVIDER_KEYWORDS.join('|')})[A-Za-z0-9_.-]{0,40})(["']?)[ \\t]*(?::::?=|::=|:=|\\?=|=>|:|=)[ \\t]*(?:"([^"\\r\\n]*)"|'([^'\\r\\n]*)'|([^\\s"',;&\`]+))`,
   'gi',
 );
-const PROVIDER_NAME = new RegExp(PROVIDER_KEYWORDS.join('|'));
+/** From a name's start, whether it holds a secret's core (ASSIGNMENT_HINT) or a provider's name: sticky, so no slice. */
+const SECRET_NAME_AT = new RegExp(`[A-Za-z0-9_.-]*?(?:${ASSIGNMENT_HINT.source})`, 'iy');
+const PROVIDER_NAME_AT = new RegExp(`[A-Za-z0-9_.-]*?(?:${PROVIDER_KEYWORDS.join('|')})`, 'iy');
+/** `operatorNames` bits. */
+const SECRET_NAME = 1;
+const PROVIDER_NAME = 2;
+
+const isOperatorChar = (code: number) => code === 58 || code === 61 || code === 63 || code === 33;
+/** Name characters as 1-39 (letters folded to lower case), 0 for the rest: NAME_PAIRS' index. */
+const NAME_CODE = new Uint8Array(128);
+for (let code = 0; code < 128; code++) {
+  const char = String.fromCharCode(code).toLowerCase();
+  const at = 'abcdefghijklmnopqrstuvwxyz0123456789_.-'.indexOf(char);
+  NAME_CODE[code] = at + 1;
+}
+/**
+ * Per triple of name characters (rarest by LETTER_ORDER), SECRET_NAME for the rarest triple of each secret core and
+ * PROVIDER_NAME for that of each provider keyword: a name holding a word holds its rarest triple,
+ * so only names with one get the sticky test (most names, `https`, `zip`, `weight`, hold none).
+ * Pairs were too common (`ar` of `sonar` is in `warehouse`). The two-letter core `pw` is checked
+ * as a pair in the walk.
+ */
+const NAME_TRIPLES = new Uint8Array(40 * 40 * 40);
+const nameCode = (word: string, at: number) => NAME_CODE[word.charCodeAt(at)] as number;
+const addRarestTriple = (word: string, kind: number) => {
+  let best = 0;
+  let bestScore = -1;
+  for (let i = 0; i + 2 < word.length; i++) {
+    let score = 0;
+    for (let k = i; k < i + 3; k++) score += LETTER_ORDER.indexOf(word[k] as string);
+    if (score > bestScore) {
+      best = i;
+      bestScore = score;
+    }
+  }
+  const triple = (nameCode(word, best) * 40 + nameCode(word, best + 1)) * 40 + nameCode(word, best + 2);
+  NAME_TRIPLES[triple] = (NAME_TRIPLES[triple] as number) | kind;
+};
+const CODE_P = NAME_CODE[112] as number;
+const CODE_W = NAME_CODE[119] as number;
+for (const core of SECRET_NAME_CORES) if (core.length > 2) addRarestTriple(core, SECRET_NAME);
+for (const keyword of PROVIDER_KEYWORDS) addRarestTriple(keyword, PROVIDER_NAME);
+const isBlank = (code: number) => code === 32 || code === 9;
 
 /**
- * Whether a name right before some `:` or `=` holds a provider's name: a walk back from each
- * operator over name characters, lower-cased, then one small test. A case-insensitive scan of
- * the whole text for ~40 names cost 2% of the cleaner's profile, on texts that mostly have none.
+ * Which kinds of name stand right before some operator (`:`, `=`, `:=`, `?=`, `!=` …), as
+ * ASSIGNMENT and PROVIDER_ASSIGNMENT read them (name, `[0]`, a quote, blanks, the operator), so
+ * their scans run only where one can match. A walk back from each operator run, then one sticky
+ * test per name: the whole-text case-insensitive hint it replaces cost ~0.5 µs on a URL, and so
+ * did slicing and lower-casing each name. Linear: each operator run is passed once (the search
+ * goes on after it), and each name and blank run lies before one operator run only.
  */
-function providerNameBeforeOperator(text: string): boolean {
+function operatorNames(text: string): number {
+  let kinds = 0;
   let colon = text.indexOf(':');
   let equals = text.indexOf('=');
   while (colon !== -1 || equals !== -1) {
-    // The next operator, found natively (a walk over every character cost more on long texts).
     const at = equals === -1 || (colon !== -1 && colon < equals) ? colon : equals;
-    if (at === colon) colon = text.indexOf(':', at + 1);
-    else equals = text.indexOf('=', at + 1);
-    // A URL's `scheme://`: no assignment.
-    if (text.charCodeAt(at) === 58 && text.charCodeAt(at + 1) === 47) continue;
-    // Back over blanks, the rest of the operator (`::=`, `?=`) and a quoted name's closing quote.
+    let after = at + 1;
+    while (after < text.length && isOperatorChar(text.charCodeAt(after))) after++;
+    if (colon !== -1 && colon < after) colon = text.indexOf(':', after);
+    if (equals !== -1 && equals < after) equals = text.indexOf('=', after);
     let end = at;
-    while (end > 0 && at - end < 4 && ' \t:?"\''.includes(text[end - 1] as string)) end--;
+    // `?=`, `!=`: the operator's first character; then blanks, a quote, an index (`pw[0]`).
+    if (end > 0 && (text.charCodeAt(end - 1) === 63 || text.charCodeAt(end - 1) === 33)) end--;
+    while (end > 0 && isBlank(text.charCodeAt(end - 1))) end--;
+    if (end > 0 && (text.charCodeAt(end - 1) === 34 || text.charCodeAt(end - 1) === 39)) end--;
+    if (end > 0 && text.charCodeAt(end - 1) === 93) {
+      let open = end - 1;
+      while (open > 0 && isDigit(text.charCodeAt(open - 1))) open--;
+      if (open > 0 && text.charCodeAt(open - 1) === 91) end = open - 1;
+    }
     let start = end;
-    while (start > 0 && end - start < 80 && paramClass(text, start - 1, 1)) start--;
-    if (end - start >= 4 && PROVIDER_NAME.test(text.slice(start, end).toLowerCase())) return true;
+    let pairs = 0;
+    // The two characters after the current one, as NAME_CODE gives them (0: none yet).
+    let after1 = 0;
+    let after2 = 0;
+    // Back over the name, its triples collected on the way (NAME_TRIPLES).
+    while (start > 0 && paramClass(text, start - 1, 1)) {
+      const code = NAME_CODE[text.charCodeAt(start - 1)] as number;
+      if (after2 !== 0) pairs |= NAME_TRIPLES[code * 1600 + after1 * 40 + after2] as number;
+      if (code === CODE_P && after1 === CODE_W) pairs |= SECRET_NAME;
+      after2 = after1;
+      after1 = code;
+      start--;
+    }
+    pairs &= ~kinds;
+    if (pairs === 0) continue;
+    SECRET_NAME_AT.lastIndex = start;
+    if ((pairs & SECRET_NAME) !== 0 && SECRET_NAME_AT.test(text) && SECRET_NAME_AT.lastIndex <= end)
+      kinds |= SECRET_NAME;
+    PROVIDER_NAME_AT.lastIndex = start;
+    if ((pairs & PROVIDER_NAME) !== 0 && PROVIDER_NAME_AT.test(text) && PROVIDER_NAME_AT.lastIndex <= end)
+      kinds |= PROVIDER_NAME;
+    if (kinds === (SECRET_NAME | PROVIDER_NAME)) break;
+  }
+  return kinds;
+}
+
+/** A `-` that can start a command-line flag (CLI_FLAG's lookbehind: not after a word character or `-`). */
+function hasFlagDash(text: string): boolean {
+  for (let dash = text.indexOf('-'); dash !== -1; dash = text.indexOf('-', dash + 2)) {
+    const before = dash > 0 ? text.charCodeAt(dash - 1) : 32;
+    if (!(isAlnum(before) || before === 95 || before === 45)) return true;
   }
   return false;
 }
@@ -377,29 +460,29 @@ const assignment: Detector = {
           !password.endsWith('>')
         );
       });
-    const provider = providerNameBeforeOperator(out);
-    if (!provider && !ASSIGNMENT_HINT.test(out)) return out;
-    out = replaceMatches(out, ASSIGNMENT, assignmentValue, masked, (match) => {
-      const name = (match[1] as string).toLowerCase();
-      const core = (match[2] as string).toLowerCase();
-      const value = assignmentValue(match) as string;
-      if (value === '' || NO_SECRET_VALUE.test(value)) return false;
-      if (match[8] !== undefined && CODE_VALUE.test(value)) return false;
-      if (name.includes('public') || name.includes('publishable')) return false;
-      if (name.length > core.length && ABOUT_THE_SECRET.test(name.slice(name.indexOf(core) + core.length)))
-        return false;
-      if (
-        (core === 'pass' || core === 'auth' || core === 'pw' || core === 'key') &&
-        !startsWord(match[1] as string, core)
-      )
-        return false;
-      // A bare `key` names many things (`cache_key`, `sort_key`, `key: "GET /x"`): only a random-looking value is one.
-      if (core === 'key') return BARE_KEY_VALUE.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value);
-      return core.includes('token') || core.includes('key') || core.startsWith('auth')
-        ? value.length >= 8
-        : true;
-    });
-    if (provider)
+    const names = operatorNames(out);
+    if ((names & SECRET_NAME) !== 0)
+      out = replaceMatches(out, ASSIGNMENT, assignmentValue, masked, (match) => {
+        const name = (match[1] as string).toLowerCase();
+        const core = (match[2] as string).toLowerCase();
+        const value = assignmentValue(match) as string;
+        if (value === '' || NO_SECRET_VALUE.test(value)) return false;
+        if (match[8] !== undefined && CODE_VALUE.test(value)) return false;
+        if (name.includes('public') || name.includes('publishable')) return false;
+        if (name.length > core.length && ABOUT_THE_SECRET.test(name.slice(name.indexOf(core) + core.length)))
+          return false;
+        if (
+          (core === 'pass' || core === 'auth' || core === 'pw' || core === 'key') &&
+          !startsWord(match[1] as string, core)
+        )
+          return false;
+        // A bare `key` names many things (`cache_key`, `sort_key`, `key: "GET /x"`): only a random-looking value is one.
+        if (core === 'key') return BARE_KEY_VALUE.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value);
+        return core.includes('token') || core.includes('key') || core.startsWith('auth')
+          ? value.length >= 8
+          : true;
+      });
+    if ((names & PROVIDER_NAME) !== 0)
       out = replaceMatches(
         out,
         PROVIDER_ASSIGNMENT,
@@ -410,11 +493,15 @@ const assignment: Detector = {
           return TOKEN_LIKE.test(value) && /[^A-Za-z]/.test(value) && !isMasked(value);
         },
       );
-    if (out.includes('==') || out.includes('!=')) out = replaceMatches(out, REVERSED_COMPARISON, 2, masked);
-    if (out.includes('value='))
+    // The forms whose secret's name is not right before an operator, each behind its own mark.
+    const comparison = out.includes('==') || out.includes('!=');
+    const xml = out.includes('value=');
+    const flag = hasFlagDash(out);
+    if (!(comparison || xml || flag) || !ASSIGNMENT_HINT.test(out)) return out;
+    if (comparison) out = replaceMatches(out, REVERSED_COMPARISON, 2, masked);
+    if (xml)
       out = replaceMatches(out, XML_KEY_VALUE, 4, masked, (m) => !NO_SECRET_VALUE.test(m[4] as string));
-    if (out.includes('-'))
-      out = replaceMatches(out, CLI_FLAG, 2, masked, (m) => !NO_SECRET_VALUE.test(m[2] as string));
+    if (flag) out = replaceMatches(out, CLI_FLAG, 2, masked, (m) => !NO_SECRET_VALUE.test(m[2] as string));
     return out;
   },
 };
