@@ -62,6 +62,12 @@ export class Redactor {
   private readonly mask: Masker;
   private readonly cleanTexts = new Set<string>();
   /**
+   * Texts clean under the network attributes (NETWORK_ADDRESS_KEYS), where the IP and phone
+   * detectors do not run: apart from `cleanTexts`, which holds texts clean under every detector.
+   * Client and peer addresses repeat (a few hosts); without this each one was scanned again.
+   */
+  private readonly cleanNetworkTexts = new Set<string>();
+  /**
    * Query texts without literals, per dialect: parametrized statements (what ORMs and drivers
    * with placeholders send) repeat on every call, and the literal scan was about 12% of the
    * cleaner's time. Only texts the scan left as they were, so no literal value is kept here.
@@ -134,7 +140,7 @@ export class Redactor {
 
   /** How many texts the clean-text set holds (tests watch it stay small under unique values). */
   get rememberedTexts(): number {
-    return this.cleanTexts.size;
+    return this.cleanTexts.size + this.cleanNetworkTexts.size;
   }
 
   /**
@@ -146,7 +152,7 @@ export class Redactor {
   knownClean(text: string, key: string | undefined): boolean {
     if (!this.enabled || text.length > MAX_CLEAN_TEXT_LENGTH) return false;
     if (this.queryLiterals && key !== undefined && QUERY_TEXT_KEYS.has(key)) return false;
-    return this.cleanTexts.has(text);
+    return this.cleanTexts.has(text) || (key !== undefined && this.knownCleanAddress(text, key));
   }
 
   /**
@@ -191,6 +197,7 @@ export class Redactor {
     }
     // `knownClean` never looks up a query text, so for one the lookup happens here.
     if (memo && (query || out !== notRemembered) && this.cleanTexts.has(out)) return out;
+    if (memo && key !== undefined && out !== notRemembered && this.knownCleanAddress(out, key)) return out;
     const scanned = out;
     // One pass over the characters, then only the detectors whose condition holds. Once one has
     // masked something the text is no longer the one described, so the rest all run.
@@ -214,8 +221,20 @@ export class Redactor {
       // The features describe `scanned`: once a detector changed the text they no longer apply.
       out = detector.redact(out, this.mask, unchanged ? features : undefined);
     }
-    if (out === scanned && memo && !network) this.remember(out);
+    if (out === scanned && memo) {
+      if (!network) this.remember(out);
+      else if (out.length <= MAX_CLEAN_TEXT_LENGTH) {
+        if (this.cleanNetworkTexts.size >= MAX_CLEAN_TEXTS) this.cleanNetworkTexts.clear();
+        this.cleanNetworkTexts.add(out);
+      }
+    }
     return out;
+  }
+
+  private knownCleanAddress(text: string, key: string): boolean {
+    return (
+      this.cleanNetworkTexts.size > 0 && NETWORK_ADDRESS_KEYS.has(key) && this.cleanNetworkTexts.has(text)
+    );
   }
 
   /** A text `redactText` gives back as it is (its control characters already checked by the caller). */

@@ -194,3 +194,20 @@ describe.each(MODES)('remembered clean values (%s)', (mode) => {
     expect(run.stats.fixes['value.truncated']).toBe(2);
   });
 });
+
+describe('remembered network addresses', () => {
+  it('an address kept under client.address is remembered there, and still masked under any other key', async () => {
+    const { Redactor } = await import('../src/redactor.js');
+    const { CleanerStats } = await import('../src/cleaner-stats.js');
+    const { resolveCleanerConfig } = await import('../src/cleaner-options.js');
+    const redactor = new Redactor(resolveCleanerConfig({}), new CleanerStats());
+    const address = '10.42.2.11';
+    expect(redactor.redactText(address, 'client.address', undefined)).toBe(address);
+    // The next span's value is settled by the lookup, without a scan.
+    expect(redactor.knownClean(address, 'client.address')).toBe(true);
+    expect(redactor.knownClean(address, 'network.peer.address')).toBe(true);
+    expect(redactor.knownClean(address, 'log.message')).toBe(false);
+    expect(redactor.redactText(address, 'log.message', undefined)).toBe('[REDACTED:ipAddress]');
+    expect(redactor.redactText(`peer ${address}`, 'app.note', undefined)).toBe('peer [REDACTED:ipAddress]');
+  });
+});
