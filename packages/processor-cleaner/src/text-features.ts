@@ -52,20 +52,38 @@ export const HAS_BLANK = 16;
 export const HAS_DASH = 32;
 export const HAS_DOT = 64;
 
+/** CLASS bits (the HAS_* bits are above them, from bit 16 on). */
+const WORD = 1;
+const TOKEN_ONLY = 2;
+const DIGIT = 4;
+const NUMBER_PUNCT = 8;
+const CAPITAL = 16;
+const DOTTED = 32;
+const HEX_RUN = 64;
+/** Characters after which IPV4's (IPV6's) lookbehind lets no address start. */
+const BLOCKS_DOTTED = 128;
+const BLOCKS_HEX = 256;
+const HAS_SHIFT = 16;
+
 /**
- * Per ASCII code: 1 word character ([A-Za-z0-9_-]), 2 token-only (`+`, `=`), 4 digit, 8 number
- * punctuation (`+ ().-`), 16 capital, 32 hex letter; the HAS_* bit from bit 8 on.
+ * Per ASCII code: WORD `[A-Za-z0-9_-]`, TOKEN_ONLY `+ =`, DIGIT, NUMBER_PUNCT `+ ().-`, CAPITAL,
+ * DOTTED `[0-9.]`, HEX_RUN `[0-9A-Fa-f:.]`, BLOCKS_DOTTED `[A-Za-z0-9./_:-]`, BLOCKS_HEX
+ * `[A-Za-z0-9_:.]`; the HAS_* bit from bit 16 on. One table read per character instead of
+ * compares (the address and number runs doubled the pass's cost with compares).
  */
-const CLASS = new Uint16Array(128);
+const CLASS = new Uint32Array(128);
 for (let code = 0; code < 128; code++) {
   const char = String.fromCharCode(code);
   let bits = 0;
-  if (/[A-Za-z0-9_-]/.test(char)) bits |= 1;
-  if (char === '+' || char === '=') bits |= 2;
-  if (/[0-9]/.test(char)) bits |= 4;
-  if ('+ ().-'.includes(char)) bits |= 8;
-  if (/[A-Z]/.test(char)) bits |= 16;
-  if (/[A-Fa-f]/.test(char)) bits |= 32;
+  if (/[A-Za-z0-9_-]/.test(char)) bits |= WORD;
+  if (char === '+' || char === '=') bits |= TOKEN_ONLY;
+  if (/[0-9]/.test(char)) bits |= DIGIT;
+  if ('+ ().-'.includes(char)) bits |= NUMBER_PUNCT;
+  if (/[A-Z]/.test(char)) bits |= CAPITAL;
+  if (/[0-9.]/.test(char)) bits |= DOTTED;
+  if (/[0-9A-Fa-f:.]/.test(char)) bits |= HEX_RUN;
+  if (/[A-Za-z0-9./_:-]/.test(char)) bits |= BLOCKS_DOTTED;
+  if (/[A-Za-z0-9_:.]/.test(char)) bits |= BLOCKS_HEX;
   const has =
     char === '='
       ? HAS_EQUALS
@@ -82,7 +100,7 @@ for (let code = 0; code < 128; code++) {
                 : char === '.'
                   ? HAS_DOT
                   : 0;
-  CLASS[code] = bits | (has << 8);
+  CLASS[code] = bits | (has << HAS_SHIFT);
 }
 
 /** Fills `into` with the features of `text` and returns it (one reused object: no allocation per text). */
@@ -116,55 +134,52 @@ export function textFeatures(text: string, into: TextFeatures): TextFeatures {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     const bits = code < 128 ? (CLASS[code] as number) : 0;
-    chars |= bits >> 8;
-    if (bits & 4) {
+    chars |= bits;
+    if (bits & DIGIT) {
+      digits++;
       numberRun++;
       if (numberRun > numberRunDigits) numberRunDigits = numberRun;
       shape = ((shape << 2) | 2) & 0xff;
       if (shape === 0x5a) ibanStart = true;
+      chain = afterDigit || separated ? chain + 1 : 1;
+      if (chain > digitChain) digitChain = chain;
+      afterDigit = true;
+      separated = false;
     } else {
-      if (!(bits & 8)) numberRun = 0;
-      shape = ((shape << 2) | (bits & 16 ? 1 : 0)) & 0xff;
+      if (!(bits & NUMBER_PUNCT)) numberRun = 0;
+      shape = ((shape << 2) | (bits & CAPITAL ? 1 : 0)) & 0xff;
+      separated = afterDigit && (code === 32 || code === 45);
+      afterDigit = false;
     }
     // A run right after a character the address patterns' lookbehinds exclude holds no address
     // (they start only at a run's start): `Chrome/120.0.0.0`, `file.mjs:20:21` count nothing.
-    if (bits & 4 || code === 46) {
-      if (dotted < 0) dotted = !(prevBits & 1) && prevCode !== 47 && prevCode !== 58 ? 0 : 0x40000000;
+    if (bits & DOTTED) {
+      if (dotted < 0) dotted = prevBits & BLOCKS_DOTTED ? 0x40000000 : 0;
       if (code === 46 && ++dotted > dottedRunDots && dotted < 0x40000000) dottedRunDots = dotted;
     } else dotted = -1;
-    if (bits & 36 || code === 46 || code === 58) {
-      if (hexRun < 0) hexRun = !(prevBits & 1) || prevCode === 45 ? 0 : 0x40000000;
+    if (bits & HEX_RUN) {
+      if (hexRun < 0) hexRun = prevBits & BLOCKS_HEX ? 0x40000000 : 0;
       if (code === 58 && ++hexRun > hexRunColons && hexRun < 0x40000000) hexRunColons = hexRun;
     } else hexRun = -1;
     if ((code | prevCode) < 128) markers |= MARKER_PAIRS[(prevCode << 7) | code] as number;
     prevBits = bits;
     prevCode = code;
-    if (bits & 1) {
+    if (bits & WORD) {
       word++;
       if (word > wordRun) wordRun = word;
     } else {
       if (word >= MIN_RUN) longRunCount = recordLongRun(longRuns, longRunCount, i - word, i);
       word = 0;
     }
-    if (bits & 3) {
+    if (bits & (WORD | TOKEN_ONLY)) {
       token++;
       if (token > tokenRun) tokenRun = token;
     } else token = 0;
-    if (bits & 4) {
-      digits++;
-      chain = afterDigit || separated ? chain + 1 : 1;
-      if (chain > digitChain) digitChain = chain;
-      afterDigit = true;
-      separated = false;
-    } else {
-      separated = afterDigit && (code === 32 || code === 45);
-      afterDigit = false;
-    }
   }
   if (word >= MIN_RUN) longRunCount = recordLongRun(longRuns, longRunCount, text.length - word, text.length);
   into.markers = markers;
   into.longRunCount = longRunCount;
-  into.chars = chars;
+  into.chars = chars >>> HAS_SHIFT;
   into.wordRun = wordRun;
   into.tokenRun = tokenRun;
   into.digitChain = digitChain;
