@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { countrySpecs, isValidIBAN } from 'ibantools';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { isAsciiAlnum as isAlnum, maskRanges, mergeRanges } from './masked-ranges.js';
+import { isValidInternational, isValidNational } from './phone-plans.js';
 import type { Detector, Masker } from './secret-detectors.js';
 
 /**
@@ -126,15 +126,18 @@ const PHONE_HINT = /\d[\d ().-]{5,}\d/;
 /** Words that say a bare run of 10-11 digits is a phone number (presidio's context words, in short). */
 const PHONE_CONTEXT =
   /(?:phone|tel|mobile|cell|number|call|sms|contact|whatsapp|fax)\W{0,3}(?:\w+\W{1,3}){0,3}$/i;
-/** Shapes that are something else: an ISO date, a dotted quad (an IP address, or none), an SSN's 3-2-4. */
-const NOT_PHONE = /^(?:\d{4}-\d{2}-\d{2}|\d{1,3}(?:\.\d{1,3}){3}|\d{3}[- .]\d{2}[- .]\d{4})$/;
+/**
+ * Shapes that are something else: an ISO date, a dotted quad (an IP address, or none), an SSN's
+ * 3-2-4, and anything that starts with a date (`2024-01-02 12`, `02.01.2024 …`: log timestamps).
+ */
+const NOT_PHONE =
+  /^(?:\d{1,3}(?:\.\d{1,3}){3}$|\d{3}[- .]\d{2}[- .]\d{4}$|(?:19|20)\d\d[-./]\d\d?[-./]\d\d?(?!\d)|\d\d?[-./]\d\d?[-./](?:19|20)\d\d(?!\d))/;
 
 function isPhoneNumber(candidate: string): boolean {
-  const digits = candidate.replace(/\D/g, '').length;
-  if (digits < 7 || digits > 15 || NOT_PHONE.test(candidate)) return false;
-  if (candidate.startsWith('+')) return parsePhoneNumberFromString(candidate)?.isValid() === true;
-  for (const region of PHONE_REGIONS)
-    if (parsePhoneNumberFromString(candidate, region)?.isValid() === true) return true;
+  const digits = candidate.replace(/\D/g, '');
+  if (digits.length < 7 || digits.length > 15 || NOT_PHONE.test(candidate)) return false;
+  if (candidate.startsWith('+')) return isValidInternational(digits);
+  for (const region of PHONE_REGIONS) if (isValidNational(digits, region)) return true;
   return false;
 }
 
