@@ -2,7 +2,8 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
 import { isValidInternational, isValidNational } from '../src/phone-plans.js';
-import { PHONE_REGIONS } from '../src/pii-detectors.js';
+import { PHONE_REGIONS, phone } from '../src/pii-detectors.js';
+import type { Masker } from '../src/secret-detectors.js';
 
 // phone-plans.ts compiles libphonenumber-js's metadata once instead of letting the library rebuild
 // its regexes on every call; these tests hold its answers to the library's own.
@@ -54,5 +55,24 @@ describe('compiled numbering plans', () => {
     }
     expect(wrong.slice(0, 10)).toEqual([]);
     expect(valid).toBeGreaterThan(50);
+  });
+});
+
+describe('phone detector', () => {
+  const mask: Masker = (_secret, rule) => `[REDACTED:${rule}]`;
+  it('masks numbers carriers could assign, national and international', () => {
+    expect(phone.redact('call me at (415) 555-0132 today', mask)).toBe('call me at [REDACTED:phone] today');
+    expect(phone.redact('reach +44 20 7946 0958 now', mask)).toBe('reach [REDACTED:phone] now');
+    expect(phone.redact('PH 0917 123 4567', mask)).toBe('PH [REDACTED:phone]');
+  });
+
+  it('keeps log timestamps and dates, which the numbering plans would take for numbers', () => {
+    for (const text of [
+      'order 2024-01-02 12:30:45 done',
+      'at 2024-01-02 12 UTC',
+      'due 02.01.2024 1200',
+      'run 2025/11/30 0815 ok',
+    ])
+      expect(phone.redact(text, mask)).toBe(text);
   });
 });
