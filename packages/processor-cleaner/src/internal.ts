@@ -25,5 +25,5 @@ export {
 export { BUILT_IN_BLOCKED_KEY } from './secret-keys.js';
 export { fixedSpanContext } from './span-anomalies.js';
 export { URL_TEMPLATE_KEY } from './span-cleaner.js';
-export { emptyFeatures, textFeatures } from './text-features.js';
+export { emptyFeatures, numberFeatures, textFeatures } from './text-features.js';
 export { truncationMarker, ValueCleaner } from './value-cleaner.js';

@@ -3,6 +3,7 @@ import { countrySpecs, isValidIBAN } from 'ibantools';
 import { isAsciiAlnum as isAlnum, maskRanges, mergeRanges } from './masked-ranges.js';
 import { isValidInternational, isValidNational } from './phone-plans.js';
 import type { Detector, Masker } from './secret-detectors.js';
+import { HAS_COLON, HAS_DOT, numberFeatures } from './text-features.js';
 
 /**
  * US social security numbers written as SSNs are (`078-05-1120`, `078 05 1120`, `078.05.1120`,
@@ -14,7 +15,7 @@ const SSN = /(?<![\d.-])(?!000|666|9\d\d)\d{3}([- .])(?!00)\d{2}\1(?!0000)\d{4}(
 export const ssn: Detector = {
   name: 'ssn',
   // Nine digits in one run of digits and separators (TextFeatures.numberRunDigits).
-  mayFind: (f) => f.numberRunDigits >= 9,
+  mayFind: (f) => f.digits >= 9 && numberFeatures(f).numberRunDigits >= 9,
   redact(text, mask: Masker) {
     if (text.length < 11) return text;
     const ranges: number[] = [];
@@ -36,7 +37,7 @@ const IBAN_START = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?=[ -]?[A-Z0-9])/g;
 export const iban: Detector = {
   name: 'iban',
   // Capitals and check digits, then 15+ characters in a row (electronic) or digits in groups (printed).
-  mayFind: (f) => f.ibanStart && (f.wordRun >= 15 || f.digitChain >= 8),
+  mayFind: (f) => (f.wordRun >= 15 || f.digitChain >= 8) && f.digits >= 2 && numberFeatures(f).ibanStart,
   redact(text, mask: Masker) {
     if (text.length < 15) return text;
     const ranges: number[] = [];
@@ -79,7 +80,9 @@ const IPV6 =
 export const ipAddress: Detector = {
   name: 'ipAddress',
   // Three dots among digits, or two colons among hex digits: every candidate of IPV4 or IPV6 has one.
-  mayFind: (f) => f.dottedRunDots >= 3 || f.hexRunColons >= 2,
+  mayFind: (f) =>
+    (((f.chars & HAS_DOT) !== 0 && f.digits >= 4) || (f.chars & HAS_COLON) !== 0) &&
+    (numberFeatures(f).dottedRunDots >= 3 || f.hexRunColons >= 2),
   redact(text, mask: Masker) {
     if (text.length < 2) return text;
     const found: number[] = [];
@@ -144,7 +147,7 @@ function isPhoneNumber(candidate: string): boolean {
 export const phone: Detector = {
   name: 'phone',
   // Every candidate is one run of digits and `+ ().-` with 7+ digits (TextFeatures.numberRunDigits).
-  mayFind: (f) => f.numberRunDigits >= 7,
+  mayFind: (f) => f.digits >= 7 && numberFeatures(f).numberRunDigits >= 7,
   redact(text, mask: Masker) {
     if (text.length < 7 || !PHONE_HINT.test(text)) return text;
     const ranges: number[] = [];

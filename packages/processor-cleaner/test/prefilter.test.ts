@@ -7,6 +7,7 @@ import {
   fixedSpanContext,
   type Masker,
   mayBeSignKeyword,
+  numberFeatures,
   PARAM_BOUNDARY,
   PARAM_NAME_CHAR,
   PARAM_VALUE_END,
@@ -230,20 +231,23 @@ describe('detector prefilter', () => {
     expect(textFeatures('4111  1111 1111 1111', f).digitChain).toBe(12);
     expect(textFeatures('12-34 -5', f).digitChain).toBe(4);
     expect(textFeatures('abc_DEF-123+x', f)).toMatchObject({ wordRun: 11, tokenRun: 13 });
-    expect(textFeatures('call +1 (415) 555-0132 now', f).numberRunDigits).toBe(11);
-    expect(textFeatures('zip=68761&weight=7.5', f).numberRunDigits).toBe(5);
-    expect(textFeatures('078.05.1120', f).numberRunDigits).toBe(9);
-    expect(textFeatures('at 10.1.2.3:80', f)).toMatchObject({ dottedRunDots: 3, hexRunColons: 1 });
-    expect(textFeatures('Chrome/120.0.0.0', f).dottedRunDots).toBe(0);
-    expect(textFeatures('v 120.0.0', f).dottedRunDots).toBe(2);
-    expect(textFeatures('https://h:443/x', f).hexRunColons).toBe(0);
-    expect(textFeatures('from fe80::1%eth0', f).hexRunColons).toBe(2);
-    expect(textFeatures('at run (file.mjs:20:21)', f).hexRunColons).toBe(0);
-    expect(textFeatures('v-::1 x', f).hexRunColons).toBe(2);
-    expect(textFeatures('iban DE89370400440532013000', f).ibanStart).toBe(true);
-    expect(textFeatures('SKU-20193 D9E8', f).ibanStart).toBe(false);
-    const { longRuns: _runs, ...none } = emptyFeatures();
-    expect(textFeatures('ı\u00a0\u212a', f)).toMatchObject(none);
+    expect(numberFeatures(textFeatures('call +1 (415) 555-0132 now', f)).numberRunDigits).toBe(11);
+    expect(numberFeatures(textFeatures('zip=68761&weight=7.5', f)).numberRunDigits).toBe(5);
+    expect(numberFeatures(textFeatures('078.05.1120', f)).numberRunDigits).toBe(9);
+    expect(numberFeatures(textFeatures('at 10.1.2.3:80', f))).toMatchObject({
+      dottedRunDots: 3,
+      hexRunColons: 1,
+    });
+    expect(numberFeatures(textFeatures('Chrome/120.0.0.0', f)).dottedRunDots).toBe(0);
+    expect(numberFeatures(textFeatures('v 120.0.0', f)).dottedRunDots).toBe(2);
+    expect(numberFeatures(textFeatures('https://h:443/x', f)).hexRunColons).toBe(0);
+    expect(numberFeatures(textFeatures('from fe80::1%eth0', f)).hexRunColons).toBe(2);
+    expect(numberFeatures(textFeatures('at run (file.mjs:20:21)', f)).hexRunColons).toBe(0);
+    expect(numberFeatures(textFeatures('v-::1 x', f)).hexRunColons).toBe(2);
+    expect(numberFeatures(textFeatures('iban DE89370400440532013000', f)).ibanStart).toBe(true);
+    expect(numberFeatures(textFeatures('SKU-20193 D9E8', f)).ibanStart).toBe(false);
+    const { longRuns: _runs, text: _text, ...none } = emptyFeatures();
+    expect(numberFeatures(textFeatures('ı\u00a0\u212a', f))).toMatchObject(none);
     const runs = textFeatures(`${'a'.repeat(16)} b ${'c'.repeat(15)} ${'d'.repeat(17)}`, f);
     expect([runs.longRunCount, ...runs.longRuns.slice(0, 4)]).toEqual([2, 0, 16, 35, 52]);
     expect(textFeatures('x Q~y', f).markers).not.toBe(0);
