@@ -17,10 +17,18 @@ export interface ProviderKeyRule {
    * gives `marker` instead.
    */
   readonly prefixes: readonly string[];
-  /** The whole format, starting at the prefix (or anywhere, for a marker rule). No flags: case matters. */
+  /**
+   * The whole format, starting at the prefix (or anywhere, for a marker rule). No flags: case
+   * matters. A marker rule's group 1, where it has one, is the secret (the rest stays: a URL's host).
+   */
   readonly pattern: RegExp;
   /** A literal every match holds, for formats without a fixed start (a marker rule scans the text with `pattern`). */
   readonly marker?: string;
+  /**
+   * A format with neither a start nor a marker, only a shape (AWS secret keys: 40 base64
+   * characters): tried where a run of 16+ word characters lies inside such a stretch.
+   */
+  readonly shape?: true;
   /** Made up, in the format: the README's and the tests' example. Never a real credential. */
   readonly example: string;
 }
@@ -44,6 +52,15 @@ const rule = (
   example: string,
 ): ProviderKeyRule => ({ id, provider, prefixes, pattern, example });
 
+const shapeRule = (id: string, provider: string, pattern: RegExp, example: string): ProviderKeyRule => ({
+  id,
+  provider,
+  prefixes: [],
+  shape: true,
+  pattern,
+  example,
+});
+
 const markerRule = (
   id: string,
   provider: string,
@@ -54,6 +71,15 @@ const markerRule = (
 
 export const PROVIDER_KEY_RULES: readonly ProviderKeyRule[] = [
   // Cloud platforms.
+  shapeRule(
+    'aws-secret-access-key',
+    'AWS',
+    // 40 base64 characters with both cases, a digit and a `/` or `+` (so 40-hex digests and plain
+    // words stay), as AWS prints secret access keys; found with no name before it. Not inside a
+    // longer base64url text (`_`, `-` around it: Go build ids).
+    /(?=[A-Za-z0-9/+]{0,39}[/+])(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}\d)[A-Za-z0-9][A-Za-z0-9/+]{38}[A-Za-z0-9](?![A-Za-z0-9/+=_-])/,
+    `${fill(AZ09, 12)}/K7${fill(AZ09, 18)}+${fill(AZ09, 6)}`,
+  ),
   rule(
     'aws-access-key-id',
     'AWS',
@@ -305,6 +331,20 @@ export const PROVIDER_KEY_RULES: readonly ProviderKeyRule[] = [
     /rdme_[a-z0-9]{70}(?![A-Za-z0-9])/,
     `rdme_${fill(LOWER09, 70)}`,
   ),
+  rule(
+    'defined-networking-api-token',
+    'Defined Networking',
+    ['dnkey-'],
+    /dnkey-[a-z0-9=_-]{26}-[a-z0-9=_-]{52}(?![a-z0-9=_-])/,
+    `dnkey-${fill(LOWER09, 26)}-${fill(LOWER09, 52)}`,
+  ),
+  markerRule(
+    'softlayer-api-key-url',
+    'IBM SoftLayer',
+    'softlayer.com/soap/',
+    /api\.softlayer\.com\/soap\/v3(?:\.1)?\/([a-z0-9]{64})(?![a-z0-9])/g,
+    `api.softlayer.com/soap/v3/${fill(LOWER09, 64)}`,
+  ),
   rule('scalingo-token', 'Scalingo', ['tk-us-'], /tk-us-[\w-]{48}(?![\w-])/, `tk-us-${fill(AZ09, 48)}`),
 
   // Messaging and chat.
@@ -314,7 +354,7 @@ export const PROVIDER_KEY_RULES: readonly ProviderKeyRule[] = [
     ['xoxb-', 'xoxp-', 'xoxa-', 'xoxr-', 'xoxs-', 'xoxe-', 'xoxo-', 'xoxe.xox'],
     // Bot, user, app-level and legacy tokens start with a numeric workspace or user id; a config
     // token (`xoxe.xoxp-1-…`) and a refresh token (`xoxe-1-…`) carry a long random tail.
-    /(?:xox[bparso]-\d{6,}-[A-Za-z0-9-]{8,}|xoxe\.xox[bp]-1-[A-Za-z0-9]{100,}|xoxe-1-[A-Za-z0-9]{100,})/,
+    /(?:xox[bparsoe]-\d{6,}-[A-Za-z0-9-]{8,}|xoxe\.xox[bp]-1-[A-Za-z0-9]{100,}|xoxe-1-[A-Za-z0-9]{100,})/,
     `xoxb-${fill('0123456789', 12)}-${fill(AZ09, 24)}`,
   ),
   rule(
@@ -501,7 +541,7 @@ export const PROVIDER_KEY_RULES: readonly ProviderKeyRule[] = [
     'square-token',
     'Square',
     ['sq0atp-', 'sq0csp-', 'EAAA'],
-    /(?:sq0atp-[0-9A-Za-z_-]{22}|sq0csp-[0-9A-Za-z_-]{43}|EAAA[A-Za-z0-9_+=-]{60})(?![0-9A-Za-z_-])/,
+    /(?:sq0atp-[0-9A-Za-z_-]{22}|sq0csp-[0-9A-Za-z\\_-]{43}|EAAA[A-Za-z0-9_+=-]{60})(?![0-9A-Za-z_-])/,
     `sq0atp-${fill(AZ09, 22)}`,
   ),
   markerRule(

@@ -115,6 +115,17 @@ MARKED.forEach(({ marker }, index) => {
 if (MARKED.length > 32)
   throw new Error('provider-key-scan: more than 32 marker rules need wider marker tables');
 
+/** Shape rules (PROVIDER_KEY_RULES' `shape`), sticky, with the characters their stretch is made of. */
+const SHAPED: readonly RegExp[] = PROVIDER_KEY_RULES.filter((rule) => rule.shape === true).map(
+  (rule) => new RegExp(rule.pattern.source, 'y'),
+);
+/** Per ASCII code, 1 for base64 characters (`[A-Za-z0-9+/]`): a shape rule's stretch. */
+const BASE64_CHAR = new Uint8Array(128);
+for (let code = 0; code < 128; code++)
+  BASE64_CHAR[code] = /[A-Za-z0-9+/]/.test(String.fromCharCode(code)) ? 1 : 0;
+/** The longest stretch a shape rule matches (AWS secret keys: 40). */
+const MAX_SHAPE = 40;
+
 /** Per ASCII code, 1 for the characters of a run (`[A-Za-z0-9_-]`). */
 const RUN_CHAR = new Uint8Array(128);
 for (let code = 0; code < 128; code++)
@@ -151,9 +162,12 @@ export function findProviderKeys(text: string, ranges: number[], hints?: Provide
     const { marker, pattern } = MARKED[index] as { marker: string; pattern: RegExp };
     if (!text.includes(marker)) continue;
     pattern.lastIndex = 0;
-    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text))
-      if (!isPlaceholder(text, match.index, match.index + match[0].length))
-        found.push(match.index, match.index + match[0].length);
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+      const end = match.index + match[0].length;
+      // Group 1, where the rule has one, ends the match and is the secret (SoftLayer's URL keeps its host).
+      const start = match[1] === undefined ? match.index : end - match[1].length;
+      if (!isPlaceholder(text, start, end)) found.push(start, end);
+    }
   }
   // Marker matches come after the prefix ones.
   if (found.length > 0) mergeRanges(found, ranges);
@@ -196,6 +210,8 @@ function keysAroundRun(
   walked: number,
   found: number[],
 ): number {
+  if (SHAPED.length > 0 && runEnd - runStart <= MAX_SHAPE)
+    walked = shapeAround(text, runStart, walked, found);
   for (let at = Math.max(walked, runStart - MAX_PREFIX); at < runEnd; ) {
     const end = keyAt(text, at);
     if (end > at) {
@@ -211,6 +227,32 @@ function keysAroundRun(
     }
   }
   return Math.max(walked, runEnd);
+}
+
+/**
+ * A shape rule's match around the run starting at `runStart`: the base64 stretch it lies in is
+ * found by walking back at most MAX_SHAPE characters (bounded, so a long base64 text costs no
+ * more than its runs), then each shape rule is tried there once.
+ */
+function shapeAround(text: string, runStart: number, walked: number, found: number[]): number {
+  let start = runStart;
+  while (start > walked && runStart - start <= MAX_SHAPE) {
+    const code = text.charCodeAt(start - 1);
+    if (code >= 128 || BASE64_CHAR[code] === 0) break;
+    start--;
+  }
+  if (runStart - start > MAX_SHAPE) return walked;
+  const before = start > 0 ? text.charCodeAt(start - 1) : 32;
+  if (before < 128 && (BASE64_CHAR[before] === 1 || before === 95 || before === 45)) return walked;
+  for (const sticky of SHAPED) {
+    sticky.lastIndex = start;
+    const match = sticky.exec(text);
+    if (match !== null) {
+      found.push(start, start + match[0].length);
+      return Math.max(walked, start + match[0].length);
+    }
+  }
+  return walked;
 }
 
 /** The end of a provider credential starting at `at` (at a word start), or -1. */

@@ -490,7 +490,10 @@ const assignment: Detector = {
         masked,
         (match) => {
           const value = (match[3] ?? match[4] ?? match[5]) as string;
-          return TOKEN_LIKE.test(value) && /[^A-Za-z]/.test(value) && !isMasked(value);
+          // All letters (`cloudant_key = "abcd…"`) only when long: short ones are words and settings.
+          return (
+            TOKEN_LIKE.test(value) && (/[^A-Za-z]/.test(value) || value.length >= 20) && !isMasked(value)
+          );
         },
       );
     // The forms whose secret's name is not right before an operator, each behind its own mark.

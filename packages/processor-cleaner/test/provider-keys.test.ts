@@ -19,7 +19,9 @@ describe('provider key rules (PROVIDER_KEY_RULES)', () => {
     const ids = PROVIDER_KEY_RULES.map((rule) => rule.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const rule of PROVIDER_KEY_RULES) {
-      expect(rule.prefixes.length > 0 || rule.marker !== undefined, rule.id).toBe(true);
+      expect(rule.prefixes.length > 0 || rule.marker !== undefined || rule.shape === true, rule.id).toBe(
+        true,
+      );
       expect(rule.pattern.flags.replace('g', ''), rule.id).toBe('');
     }
   });
@@ -29,20 +31,25 @@ describe('provider key rules (PROVIDER_KEY_RULES)', () => {
     (_id, rule) => {
       const { example } = rule;
       expect(rule.pattern.test(example)).toBe(true);
-      expect(found(example)).toEqual([example]);
+      // A marker rule with a group masks the group only (the rest of the example stays).
+      const secret =
+        rule.marker === undefined ? example : (new RegExp(rule.pattern.source).exec(example)?.[1] ?? example);
+      expect(found(example)).toEqual([secret]);
       for (const text of [
         `failed to call the API with ${example} (401)`,
         `{"config":{"token":"${example}"}}`,
         `TOKEN=${example}`,
         `${example}\n`,
       ])
-        expect(masked(text), text).not.toContain(example);
+        expect(masked(text), text).not.toContain(secret);
       // A prefix rule's match holds a run of 16+ word characters that starts at most MAX_PREFIX after
       // the match (findProviderKeys looks only around such runs).
-      if (rule.marker === undefined) {
+      if (rule.marker === undefined && rule.shape === undefined) {
         const run = /[A-Za-z0-9_-]{16}/.exec(example);
         expect(run?.index ?? Number.POSITIVE_INFINITY, rule.id).toBeLessThanOrEqual(MAX_PREFIX);
       }
+      // A shape rule's match holds such a run somewhere (it is looked for around them).
+      if (rule.shape === true) expect(example).toMatch(/[A-Za-z0-9_-]{16}/);
       // The detector's prefilter holds for every format.
       expect(DETECTORS.cloudKey.mayFind(textFeatures(`x ${example} y`, emptyFeatures()))).toBe(true);
     },
@@ -64,6 +71,10 @@ describe('provider key rules (PROVIDER_KEY_RULES)', () => {
       'slack xoxb- missing',
       'AKIAshort',
       'sl.start',
+      // No AWS secret key: a 40-hex digest, a Go build id (base64url around it), a 41-character stretch.
+      'commit da39a3ee5e6b4b0d3255bfef95601890afd80709',
+      'foh3mEXu7BLZjsN9pOwG/kATcXlYVCDEFouRMQed_/WwRFB1hPo9LBkekthSPG',
+      'HTBm6hKyd9vBx/K7HTBm6hKyd9vBp03myg+HTBm6h',
     ])
       expect(masked(kept), kept).toBe(kept);
   });
