@@ -13,7 +13,45 @@
  * than letting a value through.
  */
 
-export type QueryDialect = 'sql' | 'redis' | 'json';
+/**
+ * `sql`: any SQL system not named below (backslash escapes on, as in Datadog's obfuscator by default);
+ * `sql-standard`: systems whose strings take no backslash escapes (PostgreSQL with its default
+ * `standard_conforming_strings`, SQL Server, Oracle, SQLite, Db2, CockroachDB), except `E'…'`;
+ * `mysql`: MySQL and MariaDB, where `"…"` is a string (without ANSI_QUOTES) and `#` starts a comment.
+ */
+export type QueryDialect = 'sql' | 'sql-standard' | 'mysql' | 'redis' | 'json';
+
+/** db.system / db.system.name values (old and new names) per SQL dialect; the rest read as `sql`. */
+const SQL_DIALECT_SYSTEMS: Readonly<Record<string, QueryDialect>> = {
+  mysql: 'mysql',
+  mariadb: 'mysql',
+  tidb: 'mysql',
+  postgresql: 'sql-standard',
+  cockroachdb: 'sql-standard',
+  mssql: 'sql-standard',
+  'microsoft.sql_server': 'sql-standard',
+  oracle: 'sql-standard',
+  'oracle.db': 'sql-standard',
+  sqlite: 'sql-standard',
+  db2: 'sql-standard',
+  'ibm.db2': 'sql-standard',
+};
+
+/** How one SQL dialect reads strings and comments. */
+interface SqlFlavor {
+  /** `\'` escapes a quote inside '…'. */
+  readonly backslash: boolean;
+  /** `"…"` is a string literal, not a quoted identifier. */
+  readonly doubleQuotedString: boolean;
+  /** `#` starts a comment to the end of the line. */
+  readonly hashComment: boolean;
+}
+
+const SQL_FLAVORS: Readonly<Record<'sql' | 'sql-standard' | 'mysql', SqlFlavor>> = {
+  sql: { backslash: true, doubleQuotedString: false, hashComment: false },
+  'sql-standard': { backslash: false, doubleQuotedString: false, hashComment: false },
+  mysql: { backslash: true, doubleQuotedString: true, hashComment: true },
+};
 
 interface Redaction {
   text: string;
@@ -33,6 +71,7 @@ const LF = 10;
 const CR = 13;
 const SPACE = 32;
 const DQUOTE = 34;
+const HASH = 35;
 const DOLLAR = 36;
 const QUOTE = 39;
 const RPAREN = 41;
@@ -59,7 +98,7 @@ export function queryDialectOf(dbSystem: string | undefined, text: string): Quer
   const system = typeof dbSystem === 'string' ? dbSystem.trim().toLowerCase() : '';
   if (system === 'redis') return 'redis';
   if (JSON_SYSTEMS.has(system)) return 'json';
-  return 'sql';
+  return SQL_DIALECT_SYSTEMS[system] ?? 'sql';
 }
 
 /**
@@ -81,7 +120,19 @@ function scan(text: string, dialect: QueryDialect): Redaction {
   const splicer = new TextSplicer(text);
   if (dialect === 'redis') scanRedis(splicer);
   else if (dialect === 'json') scanJson(splicer);
-  else new SqlScanner(splicer, 0, text.length).run();
+  else if (dialect === 'sql') {
+    // The system is unknown, so is its string syntax. Read with backslash escapes first (most
+    // systems, and Datadog's default); if that leaves a quote open, a backslash closed a string
+    // there (`'C:\'`, `ESCAPE '\'`) and the rest would be read inside out, leaking the next
+    // literal: read again without them.
+    const first = new SqlScanner(splicer, 0, text.length, SQL_FLAVORS.sql);
+    first.run();
+    if (first.unclosed) {
+      const again = new TextSplicer(text);
+      new SqlScanner(again, 0, text.length, SQL_FLAVORS['sql-standard']).run();
+      return again.result();
+    }
+  } else new SqlScanner(splicer, 0, text.length, SQL_FLAVORS[dialect]).run();
   return splicer.result();
 }
 
@@ -330,10 +381,14 @@ class SqlScanner {
   private lastWordStart = -1;
   private lastWordEnd = -1;
 
+  /** Whether a string literal ran to the end unclosed. */
+  unclosed = false;
+
   constructor(
     private readonly splicer: TextSplicer,
     from: number,
     to: number,
+    private readonly flavor: SqlFlavor,
   ) {
     this.at = new Cursor(splicer.text, to);
     this.i = from;
@@ -362,8 +417,8 @@ class SqlScanner {
       return;
     }
     if (this.comment(c)) return;
-    if (c === QUOTE) {
-      this.literal(this.i, this.at.quotedEnd(this.i, true).end);
+    if (c === QUOTE || (c === DQUOTE && this.flavor.doubleQuotedString)) {
+      this.stringLiteral(this.i, this.flavor.backslash);
     } else if (this.signedNumberStart(c)) {
       this.number(this.i, this.i + 1);
     } else if (isDigit(c) || (c === DOT && this.previous !== 'operand' && this.at.startsNumber(this.i))) {
@@ -385,6 +440,9 @@ class SqlScanner {
     let next: number;
     if (c === MINUS && this.at.code(this.i + 1) === MINUS) {
       const newline = text.indexOf('\n', this.i + 2);
+      next = newline < 0 || newline > this.at.to ? this.at.to : newline;
+    } else if (c === HASH && this.flavor.hashComment) {
+      const newline = text.indexOf('\n', this.i + 1);
       next = newline < 0 || newline > this.at.to ? this.at.to : newline;
     } else if (c === SLASH && this.at.code(this.i + 1) === STAR) {
       const close = text.indexOf('*/', this.i + 2);
@@ -413,6 +471,12 @@ class SqlScanner {
     return c === MINUS && this.previous !== 'operand' && this.at.startsNumber(this.i + 1);
   }
 
+  private stringLiteral(quoteAt: number, backslash: boolean, start = quoteAt): void {
+    const { end, closed } = this.at.quotedEnd(quoteAt, backslash);
+    if (!closed) this.unclosed = true;
+    this.literal(start, end);
+  }
+
   private literal(start: number, end: number): void {
     this.splicer.replace(start, end);
     this.i = end;
@@ -438,7 +502,9 @@ class SqlScanner {
     const start = this.i;
     const end = this.at.wordEnd(start);
     if (end === start + 1 && this.at.code(end) === QUOTE && STRING_PREFIXES.has(this.at.code(start))) {
-      this.literal(start, this.at.quotedEnd(end, true).end);
+      // E'…' takes backslash escapes in every dialect (PostgreSQL's escape strings).
+      const prefix = this.at.code(start) | 0x20;
+      this.stringLiteral(end, this.flavor.backslash || prefix === 101, start);
       return;
     }
     this.i = end;
@@ -506,7 +572,7 @@ class SqlScanner {
     const end = close < 0 || close + delimiter.length > this.at.to ? this.at.to : close + delimiter.length;
     if (this.bodyFollows() && close >= 0) {
       // A function or DO block's body (PL/pgSQL, SQL): code whose names stay and whose literals go.
-      new SqlScanner(this.splicer, tagEnd + 1, close).run();
+      new SqlScanner(this.splicer, tagEnd + 1, close, this.flavor).run();
       this.i = end;
       this.previous = 'operand';
       return true;

@@ -74,12 +74,16 @@ export class Redactor {
    */
   private readonly literalFree: Record<QueryDialect, Set<string>> = {
     sql: new Set(),
+    'sql-standard': new Set(),
+    mysql: new Set(),
     redis: new Set(),
     json: new Set(),
   };
   /** Statements with literals in them (most, where drivers inline values) never repeat: see MemoWatch. */
   private readonly literalFreeWatch: Record<QueryDialect, MemoWatch> = {
     sql: new MemoWatch(),
+    'sql-standard': new MemoWatch(),
+    mysql: new MemoWatch(),
     redis: new MemoWatch(),
     json: new MemoWatch(),
   };

@@ -350,8 +350,72 @@ const jsonCases: Case[] = [
   { label: 'already redacted', input: '{"a": "?", "b": ?}', expected: '{"a": "?", "b": ?}', replaced: 0 },
 ];
 
+// Strings and comments as each SQL dialect reads them (go-sqllexer's test data found the leaks
+// these cases pin down: a string ending in a backslash read the rest of the statement inside out).
+const LIKE_ESCAPE =
+  "SELECT col FROM tbl WHERE col LIKE '%foo\\_%' ESCAPE '\\' AND col LIKE '%bar\\_%' ESCAPE '\\' AND flag = 'x'";
+const LIKE_ESCAPE_REDACTED =
+  'SELECT col FROM tbl WHERE col LIKE ? ESCAPE ? AND col LIKE ? ESCAPE ? AND flag = ?';
+const standardCases: Case[] = [
+  {
+    label: 'no backslash escapes (Oracle, SQL Server)',
+    input: LIKE_ESCAPE,
+    expected: LIKE_ESCAPE_REDACTED,
+    replaced: 5,
+  },
+  {
+    label: "E'…' takes backslash escapes",
+    input: "SELECT E'a\\'b', 'c\\'",
+    expected: 'SELECT ?, ?',
+    replaced: 2,
+  },
+  {
+    label: '# is a temp table, not a comment',
+    input: 'SELECT * FROM #users WHERE id = 1',
+    expected: 'SELECT * FROM #users WHERE id = ?',
+    replaced: 1,
+  },
+];
+const mysqlCases: Case[] = [
+  {
+    label: '"…" is a string',
+    input: 'select * from t where nickname = "foo";',
+    expected: 'select * from t where nickname = ?;',
+    replaced: 1,
+  },
+  {
+    label: '# starts a comment',
+    input: 'SELECT 1 # password=hunter2\nFROM t',
+    expected: 'SELECT ?\nFROM t',
+    replaced: 2,
+  },
+  {
+    label: 'backslash escapes',
+    input: "WHERE a = 'it\\'s' AND b = 'c'",
+    expected: 'WHERE a = ? AND b = ?',
+    replaced: 2,
+  },
+];
+const unknownSystemCases: Case[] = [
+  {
+    label: 'a string ending in a backslash is read again without escapes',
+    input: LIKE_ESCAPE,
+    expected: LIKE_ESCAPE_REDACTED,
+    replaced: 5,
+  },
+  {
+    label: 'a Windows path, then an address',
+    input: "SELECT * FROM files WHERE path = 'C:\\' AND owner = 'alice@example.com'",
+    expected: 'SELECT * FROM files WHERE path = ? AND owner = ?',
+    replaced: 2,
+  },
+];
+
 const byDialect: [QueryDialect, Case[]][] = [
   ['sql', sqlCases],
+  ['sql', unknownSystemCases],
+  ['sql-standard', standardCases],
+  ['mysql', mysqlCases],
   ['redis', redisCases],
   ['json', jsonCases],
 ];
@@ -465,7 +529,12 @@ describe('queryDialectOf', () => {
     ['couchbase', 'SELECT 1', 'json'],
     ['elasticsearch', 'GET /_search', 'json'],
     ['opensearch', '', 'json'],
-    ['postgresql', 'SELECT 1', 'sql'],
+    ['postgresql', 'SELECT 1', 'sql-standard'],
+    ['microsoft.sql_server', 'SELECT 1', 'sql-standard'],
+    ['oracle', 'SELECT 1', 'sql-standard'],
+    ['mysql', 'SELECT 1', 'mysql'],
+    ['MariaDB', 'SELECT 1', 'mysql'],
+    ['clickhouse', 'SELECT 1', 'sql'],
     [undefined, 'SELECT 1', 'sql'],
     ['postgresql', '  \n {"find": "users"}', 'json'],
     [undefined, '[1, 2]', 'json'],
