@@ -47,6 +47,8 @@ interface TypeRule {
 interface CompiledPlan {
   /** National number lengths the plan allows (undefined: any): a cheap test before the patterns. */
   readonly lengths: ReadonlySet<number> | undefined;
+  /** The shortest of them: a shorter national number (or one shortened by a prefix) cannot match. */
+  readonly minLength: number;
   readonly national: RegExp;
   /** Undefined where the metadata has no type patterns: the national pattern decides alone. */
   readonly types: readonly TypeRule[] | undefined;
@@ -82,6 +84,7 @@ function planOf(country: string): CompiledPlan {
   const lengths = metadata.numberingPlan.possibleLengths();
   const plan: CompiledPlan = {
     lengths: lengths === undefined ? undefined : new Set(lengths),
+    minLength: lengths === undefined || lengths.length === 0 ? 0 : Math.min(...lengths),
     national: whole(metadata.nationalNumberPattern()),
     types,
     nationalPrefix: leading(metadata.numberingPlan.nationalPrefixForParsing()),
@@ -128,6 +131,7 @@ function plansOf(callingCode: string): readonly CompiledPlan[] | undefined {
 /** Whether `national` is valid in one of `plans`, as it is or without that country's trunk prefix. */
 function validInCountries(national: string, plans: readonly CompiledPlan[]): boolean {
   for (const plan of plans) {
+    if (national.length < plan.minLength) continue;
     if (matchesPlan(national, plan)) return true;
     const stripped = withoutNationalPrefix(national, plan, false);
     if (stripped !== undefined && matchesPlan(stripped, plan)) return true;
@@ -137,7 +141,7 @@ function validInCountries(national: string, plans: readonly CompiledPlan[]): boo
 
 /** Whether `national` is valid as it is in one of `plans`. */
 function validAsIs(national: string, plans: readonly CompiledPlan[]): boolean {
-  for (const plan of plans) if (matchesPlan(national, plan)) return true;
+  for (const plan of plans) if (national.length >= plan.minLength && matchesPlan(national, plan)) return true;
   return false;
 }
 

@@ -136,12 +136,29 @@ const PHONE_CONTEXT =
 const NOT_PHONE =
   /^(?:\d{1,3}(?:\.\d{1,3}){3}$|\d{3}[- .]\d{2}[- .]\d{4}$|(?:19|20)\d\d[-./]\d\d?[-./]\d\d?(?!\d)|\d\d?[-./]\d\d?[-./](?:19|20)\d\d(?!\d))/;
 
+/** Answers by candidate: a number, or a shape that is none, recurs (in one text and across spans). Emptied when full. */
+const phoneAnswers = new Map<string, boolean>();
+const MAX_PHONE_ANSWERS = 1024;
+
 function isPhoneNumber(candidate: string): boolean {
+  const known = phoneAnswers.get(candidate);
+  if (known !== undefined) return known;
   const digits = candidate.replace(/\D/g, '');
-  if (digits.length < 7 || digits.length > 15 || NOT_PHONE.test(candidate)) return false;
-  if (candidate.startsWith('+')) return isValidInternational(digits);
-  for (const region of PHONE_REGIONS) if (isValidNational(digits, region)) return true;
-  return false;
+  let valid = false;
+  if (digits.length >= 7 && digits.length <= 15 && !NOT_PHONE.test(candidate)) {
+    if (candidate.startsWith('+')) valid = isValidInternational(digits);
+    else
+      for (const region of PHONE_REGIONS)
+        if (isValidNational(digits, region)) {
+          valid = true;
+          break;
+        }
+  }
+  if (candidate.length <= 32) {
+    if (phoneAnswers.size >= MAX_PHONE_ANSWERS) phoneAnswers.clear();
+    phoneAnswers.set(candidate, valid);
+  }
+  return valid;
 }
 
 export const phone: Detector = {
