@@ -406,6 +406,54 @@ const TOKEN_LIKE = /^[A-Za-z0-9][A-Za-z0-9_:.+=-]{9,}$/;
 /** `"hunter2" == password`: a literal compared with a secret's name, the literal first. */
 const REVERSED_COMPARISON =
   /(["'])([^"'\r\n]{1,200})\1[ \t]*(?:===?|!==?)[ \t]*[A-Za-z0-9_.]{0,40}?(?:password|passwd|pwd|secret|token|api_?key|private_key)(?![A-Za-z0-9])/gi;
+/** A Kubernetes Secret manifest (`kind: Secret`, any quoting or case), whose `data:` values are secrets by where they stand. */
+const KUBERNETES_SECRET_KIND = /(?:^|\n)[ \t]*kind:[ \t]*["']?secret["']?[ \t]*(?:\r?\n|$)/i;
+/** A `data:` or `stringData:` line of a manifest, with its indentation. */
+const KUBERNETES_DATA_LINE = /(?:^|\n)([ \t]*)(?:data|stringData):[ \t]*(?=\r?\n)/g;
+/** A key of a Secret's data and its value; ten base64 characters or more, as gitleaks' rule reads them (`YmFyCg==`, "bar", stays). */
+const KUBERNETES_DATA_ENTRY = /^([ \t]*)[\w.-]+:[ \t]*(["']?)([^\s"']*)\2[ \t]*$/;
+const KUBERNETES_SECRET_VALUE = /^[A-Za-z0-9+/_-]{10,}={0,3}$/;
+
+/**
+ * The values under `data:` (or `stringData:`) of a Kubernetes Secret manifest logged whole
+ * (`kubectl` output, a config dump), as ranges: inline values and block scalars (`key: |`, then
+ * the more indented lines). One pass over the lines after each `data:`, to the first line no
+ * deeper than it.
+ */
+function kubernetesSecretRanges(text: string): number[] {
+  const ranges: number[] = [];
+  if (!text.includes('ata:') || !KUBERNETES_SECRET_KIND.test(text)) return ranges;
+  KUBERNETES_DATA_LINE.lastIndex = 0;
+  for (let data = KUBERNETES_DATA_LINE.exec(text); data !== null; data = KUBERNETES_DATA_LINE.exec(text)) {
+    const depth = (data[1] as string).length;
+    let lineStart = text.indexOf('\n', data.index + (data[0].startsWith('\n') ? 1 : 0)) + 1;
+    let blockDepth = -1;
+    while (lineStart > 0 && lineStart < text.length) {
+      let lineEnd = text.indexOf('\n', lineStart);
+      if (lineEnd === -1) lineEnd = text.length;
+      const line = text.slice(lineStart, lineEnd).replace(/\r$/, '');
+      const indent = line.length - line.trimStart().length;
+      const content = line.trim();
+      if (content !== '' && !content.startsWith('#')) {
+        if (indent <= depth) break;
+        if (blockDepth >= 0 && indent > blockDepth) ranges.push(lineStart + indent, lineStart + line.length);
+        else {
+          blockDepth = -1;
+          const entry = KUBERNETES_DATA_ENTRY.exec(line);
+          const value = entry?.[3] ?? '';
+          if (value === '|' || value === '>' || value === '|-' || value === '>-') blockDepth = indent;
+          else if (KUBERNETES_SECRET_VALUE.test(value)) {
+            const at = lineStart + line.lastIndexOf(value);
+            ranges.push(at, at + value.length);
+          }
+        }
+      }
+      lineStart = lineEnd + 1;
+    }
+  }
+  return ranges;
+}
+
 /** `curl -u user:password …` (`wget --user=u --password=p` is an assignment already). */
 const CLI_USER =
   /\b(?:curl|http)\b(?:[^\r\n]|\\\r?\n){0,300}?[ \t](?:-u|--user)[ \t=]+(["']?)([^\s:'"]*)\1?:(["']?)([^\s'"]+)\3/g;
@@ -449,6 +497,8 @@ const assignment: Detector = {
   redact(text, mask) {
     const masked = (s: string) => mask(s, 'assignment', 'text');
     let out = text;
+    const manifest = kubernetesSecretRanges(out);
+    if (manifest.length > 0) out = maskRanges(out, manifest, masked);
     if (out.includes('-u') || out.includes('--user'))
       out = replaceMatches(out, CLI_USER, 4, masked, (match) => {
         const user = match[2] as string;

@@ -52,3 +52,44 @@ describe('keyword assignments, comparisons and command lines (detect-secrets sty
     else expect(out).toBe(text);
   });
 });
+
+describe('Kubernetes Secret manifests', () => {
+  const mask = (_s: string, rule: string) => `[R:${rule}]`;
+  const redact = (text: string) => DETECTORS.assignment.redact(text, mask);
+  it('masks the values under data: and stringData:, inline and as block scalars', () => {
+    const manifest = [
+      'apiVersion: v1',
+      'kind: Secret',
+      'metadata:',
+      '  name: db',
+      'data:',
+      '  # base64',
+      '  token: c2VjcmV0LXRva2VuLXZhbHVl',
+      "  other: 'b3RoZXItc2VjcmV0LXZhbHVl'",
+      '  .dockercfg: |',
+      '    eyJhdXRocyI6eyJodHRwczovL2V4YW1wbGUifX0=',
+      '    eyJzZWNvbmQiOiJsaW5lIn0=',
+      'type: Opaque',
+    ].join('\n');
+    const out = redact(manifest);
+    for (const secret of [
+      'c2VjcmV0LXRva2VuLXZhbHVl',
+      'b3RoZXItc2VjcmV0LXZhbHVl',
+      'eyJhdXRocyI6eyJodHRwczovL2V4YW1wbGUifX0=',
+      'eyJzZWNvbmQiOiJsaW5lIn0=',
+    ])
+      expect(out).not.toContain(secret);
+    // The names and the rest of the manifest stay.
+    expect(out).toContain('  token: [R:assignment]');
+    expect(out).toContain('type: Opaque');
+    expect(out).toContain('  name: db');
+  });
+
+  it('keeps a ConfigMap and short values', () => {
+    const configMap =
+      'apiVersion: v1\nkind: ConfigMap\ndata:\n  settings: c2V0dGluZ3MtYXJlLW5vdC1zZWNyZXQ=\n';
+    expect(redact(configMap)).toBe(configMap);
+    const short = 'kind: Secret\ndata:\n  extra: YmFyCg==\n';
+    expect(redact(short)).toBe(short);
+  });
+});

@@ -31,7 +31,7 @@ const FLOORS = {
   recallByCategory: {
     // The target: every fixed-format provider key.
     'provider-key': 1,
-    'keyword-assignment': 0.91,
+    'keyword-assignment': 0.97,
     'url-credentials': 1,
     'private-key': 1,
     card: 1,
