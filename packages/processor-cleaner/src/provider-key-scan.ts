@@ -1,5 +1,7 @@
 import { isAsciiAlnum as isAlnum, mergeRanges } from './masked-ranges.js';
-import { PROVIDER_KEY_PREFIXES, PROVIDER_KEY_RULES, type ProviderKeyRule } from './provider-key-rules.js';
+import { MARKED } from './provider-key-markers.js';
+import { PROVIDER_KEY_PREFIXES, PROVIDER_KEY_RULES } from './provider-key-rules.js';
+import { emptyFeatures, type TextFeatures, textFeatures } from './text-features.js';
 
 const escapeLiteral = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
@@ -71,50 +73,6 @@ for (const rule of PROVIDER_KEY_RULES)
     BY_PREFIX.set(prefix, list);
   }
 
-/** Rules without a fixed start: a global scan each, only when the text holds its marker. */
-const MARKED: readonly { marker: string; pattern: RegExp }[] = PROVIDER_KEY_RULES.filter(
-  (rule): rule is ProviderKeyRule & { marker: string } => rule.marker !== undefined,
-).map((rule) => ({ marker: rule.marker, pattern: new RegExp(rule.pattern.source, 'g') }));
-
-/** Letters from most to least common in English (the marker pairs here, the name triples of the assignment detector). */
-export const LETTER_ORDER = 'etaoinshrdlcumwfgypbvkjxqz';
-
-/**
- * How common a character is in attribute values, for picking each marker's rarest pair below:
- * `.`, `/`, `-` and blanks are everywhere, lower-case letters nearly so (the rarer in English, the
- * less), digits and `_` less, capitals and other punctuation (`~`, `$`, `=`) seldom.
- */
-function commonness(code: number): number {
-  if (code === 46 || code === 47 || code === 45 || code === 32) return 3;
-  if (code >= 97 && code <= 122) return 3 - LETTER_ORDER.indexOf(String.fromCharCode(code)) / 25;
-  if ((code >= 48 && code <= 57) || code === 95) return 2;
-  if (code >= 65 && code <= 90) return 1;
-  return 0;
-}
-
-/**
- * Each marker rule's rarest pair of characters (`Q~`, `:A`, `n$`, `y=`), as two tables by ASCII
- * code: MARKER_FIRST has the rule's bit at the pair's first character, MARKER_SECOND at its second,
- * so `MARKER_FIRST[previous] & MARKER_SECOND[code]` is exactly the rules whose pair ends here (one
- * pair per rule). A walk ORs these up and only the markers whose bit is set are looked for: twelve
- * `includes` per text were 0.4 µs on a URL. Two 128-entry tables, where one by pair was 256 KiB.
- */
-export const MARKER_FIRST = new Uint32Array(128);
-export const MARKER_SECOND = new Uint32Array(128);
-MARKED.forEach(({ marker }, index) => {
-  let best = 0;
-  for (let i = 1; i + 1 < marker.length; i++) {
-    const score = (at: number) => commonness(marker.charCodeAt(at)) + commonness(marker.charCodeAt(at + 1));
-    if (score(i) < score(best)) best = i;
-  }
-  const first = marker.charCodeAt(best);
-  const second = marker.charCodeAt(best + 1);
-  MARKER_FIRST[first] = (MARKER_FIRST[first] as number) | (1 << index);
-  MARKER_SECOND[second] = (MARKER_SECOND[second] as number) | (1 << index);
-});
-if (MARKED.length > 32)
-  throw new Error('provider-key-scan: more than 32 marker rules need wider marker tables');
-
 /** Shape rules (PROVIDER_KEY_RULES' `shape`), sticky, with the characters their stretch is made of. */
 const SHAPED: readonly RegExp[] = PROVIDER_KEY_RULES.filter((rule) => rule.shape === true).map(
   (rule) => new RegExp(rule.pattern.source, 'y'),
@@ -126,37 +84,24 @@ for (let code = 0; code < 128; code++)
 /** The longest stretch a shape rule matches (AWS secret keys: 40). */
 const MAX_SHAPE = 40;
 
-/** Per ASCII code, 1 for the characters of a run (`[A-Za-z0-9_-]`). */
-const RUN_CHAR = new Uint8Array(128);
-for (let code = 0; code < 128; code++)
-  RUN_CHAR[code] = /[A-Za-z0-9_-]/.test(String.fromCharCode(code)) ? 1 : 0;
-/** Every prefix rule's match holds a run of this many word characters (a test checks their examples). */
-export const MIN_RUN = 16;
-
-/** What the redactor's text features already know of a text (TextFeatures): its long runs and marker bits. */
-export interface ProviderScanHints {
-  readonly markers: number;
-  readonly longRunCount: number;
-  readonly longRuns: Int32Array;
-}
+/** Reused for texts scanned without the redactor's features (tests, a text an earlier detector changed). */
+const SCRATCH = emptyFeatures();
 
 /**
  * Pushes [start, end) of every provider credential in `text` onto `ranges`, sorted and not
  * overlapping. A prefix counts only at a word start (after no letter or digit), as `\b` would.
- * With `hints` (the text features of this very text) the text is not walked again.
+ * `features`: the text features of this very text (the redactor's), so it is not walked again.
  */
-export function findProviderKeys(text: string, ranges: number[], hints?: ProviderScanHints): void {
+export function findProviderKeys(text: string, ranges: number[], features?: TextFeatures): void {
+  const known = features ?? textFeatures(text, SCRATCH);
   const found: number[] = [];
-  let markers: number;
-  if (hints !== undefined && hints.longRunCount <= hints.longRuns.length / 2) {
-    markers = hints.markers;
-    let walked = 0;
-    for (let run = 0; run < hints.longRunCount; run++) {
-      const start = hints.longRuns[2 * run] as number;
-      if (start >= walked)
-        walked = keysAroundRun(text, start, hints.longRuns[2 * run + 1] as number, walked, found);
-    }
-  } else markers = walkForKeys(text, found);
+  const markers = known.markers;
+  let walked = 0;
+  for (let run = 0; run < known.longRunCount; run++) {
+    const start = known.longRuns[2 * run] as number;
+    if (start >= walked)
+      walked = keysAroundRun(text, start, known.longRuns[2 * run + 1] as number, walked, found);
+  }
   for (let index = 0; markers !== 0 && index < MARKED.length; index++) {
     if ((markers & (1 << index)) === 0) continue;
     const { marker, pattern } = MARKED[index] as { marker: string; pattern: RegExp };
@@ -171,30 +116,6 @@ export function findProviderKeys(text: string, ranges: number[], hints?: Provide
   }
   // Marker matches come after the prefix ones.
   if (found.length > 0) mergeRanges(found, ranges);
-}
-
-/**
- * Without hints: one walk over the characters (a regex scan for the runs, with its lookbehind,
- * cost twice as much on URLs and stack traces). Where a run of MIN_RUN+ word characters ends, the
- * prefixes are tried around it; on the way the marker pairs are collected and returned.
- */
-function walkForKeys(text: string, found: number[]): number {
-  let markers = 0;
-  let previous = 32;
-  let runStart = 0;
-  let walked = 0;
-  const length = text.length;
-  for (let i = 0; i <= length; i++) {
-    const code = i < length ? text.charCodeAt(i) : 32;
-    if ((code | previous) < 128)
-      markers |= (MARKER_FIRST[previous] as number) & (MARKER_SECOND[code] as number);
-    previous = code;
-    if (code < 128 && RUN_CHAR[code] === 1 && i < length) continue;
-    if (i - runStart >= MIN_RUN && runStart >= walked)
-      walked = keysAroundRun(text, runStart, i, walked, found);
-    runStart = i + 1;
-  }
-  return markers;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { DetectorName } from './detector-names.js';
 import { isAsciiAlnum as isAlnum, maskRanges } from './masked-ranges.js';
 import { iban, ipAddress, phone, ssn } from './pii-detectors.js';
+import { LETTER_ORDER } from './provider-key-markers.js';
 import { PROVIDER_KEYWORDS } from './provider-key-rules.js';
-import { findProviderKeys, LETTER_ORDER } from './provider-key-scan.js';
+import { findProviderKeys } from './provider-key-scan.js';
 import {
   HAS_AT,
   HAS_BLANK,

@@ -1,4 +1,4 @@
-import { MARKER_FIRST, MARKER_SECOND, MIN_RUN } from './provider-key-scan.js';
+import { MARKER_FIRST, MARKER_SECOND, MIN_RUN } from './provider-key-markers.js';
 
 /**
  * What one pass over a text's characters says about it, for the detectors' prefilter: each
@@ -39,13 +39,13 @@ export interface TextFeatures {
   ibanStart: boolean;
   /** Bits of the provider marker rules whose rarest pair of characters the text holds (MARKER_FIRST, MARKER_SECOND). */
   markers: number;
-  /** Runs of MIN_RUN+ word characters: how many, and the first LONG_RUN_SLOTS of them as start, end pairs. */
+  /**
+   * Runs of MIN_RUN+ word characters: how many, and all of them as start, end pairs. The array is
+   * reused and grows (doubling) to the most runs a text had, so no text allocates after the first.
+   */
   longRunCount: number;
-  readonly longRuns: Int32Array;
+  longRuns: Int32Array;
 }
-
-/** How many long runs the features record; a text with more has the provider scan walk it again. */
-export const LONG_RUN_SLOTS = 8;
 
 export const HAS_EQUALS = 1;
 export const HAS_AT = 2;
@@ -120,7 +120,6 @@ export function textFeatures(text: string, into: TextFeatures): TextFeatures {
   let prevCode = 32;
   let markers = 0;
   let longRunCount = 0;
-  const longRuns = into.longRuns;
   // Whether the previous character was a digit, and whether a single separator follows one.
   let afterDigit = false;
   let separated = false;
@@ -145,7 +144,7 @@ export function textFeatures(text: string, into: TextFeatures): TextFeatures {
       word++;
       if (word > wordRun) wordRun = word;
     } else {
-      if (word >= MIN_RUN) longRunCount = recordLongRun(longRuns, longRunCount, i - word, i);
+      if (word >= MIN_RUN) longRunCount = recordLongRun(into, longRunCount, i - word, i);
       word = 0;
     }
     if (bits & (WORD | TOKEN_ONLY)) {
@@ -153,7 +152,7 @@ export function textFeatures(text: string, into: TextFeatures): TextFeatures {
       if (token > tokenRun) tokenRun = token;
     } else token = 0;
   }
-  if (word >= MIN_RUN) longRunCount = recordLongRun(longRuns, longRunCount, text.length - word, text.length);
+  if (word >= MIN_RUN) longRunCount = recordLongRun(into, longRunCount, text.length - word, text.length);
   into.markers = markers;
   into.longRunCount = longRunCount;
   into.chars = chars >>> HAS_SHIFT;
@@ -218,11 +217,14 @@ export function numberFeatures(features: TextFeatures): TextFeatures {
   return features;
 }
 
-function recordLongRun(runs: Int32Array, count: number, start: number, end: number): number {
-  if (count < LONG_RUN_SLOTS) {
-    runs[2 * count] = start;
-    runs[2 * count + 1] = end;
+function recordLongRun(into: TextFeatures, count: number, start: number, end: number): number {
+  if (2 * count + 2 > into.longRuns.length) {
+    const grown = new Int32Array(2 * into.longRuns.length);
+    grown.set(into.longRuns);
+    into.longRuns = grown;
   }
+  into.longRuns[2 * count] = start;
+  into.longRuns[2 * count + 1] = end;
   return count + 1;
 }
 
@@ -241,6 +243,6 @@ export function emptyFeatures(): TextFeatures {
     ibanStart: false,
     markers: 0,
     longRunCount: 0,
-    longRuns: new Int32Array(2 * LONG_RUN_SLOTS),
+    longRuns: new Int32Array(16),
   };
 }

@@ -250,6 +250,9 @@ describe('detector prefilter', () => {
     expect(numberFeatures(textFeatures('ı\u00a0\u212a', f))).toMatchObject(none);
     const runs = textFeatures(`${'a'.repeat(16)} b ${'c'.repeat(15)} ${'d'.repeat(17)}`, f);
     expect([runs.longRunCount, ...runs.longRuns.slice(0, 4)]).toEqual([2, 0, 16, 35, 52]);
+    // More runs than the array first holds: it grows, and every run is kept for the provider scan.
+    const many = textFeatures(Array.from({ length: 20 }, () => 'a'.repeat(16)).join(' '), f);
+    expect([many.longRunCount, many.longRuns[38], many.longRuns[39]]).toEqual([20, 323, 339]);
     expect(textFeatures('x Q~y', f).markers).not.toBe(0);
     expect(textFeatures('x y', f).markers).toBe(0);
   });
